@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * Command line: picks the command, reads configuration, runs it, and turns
+ * configuration problems into one message and exit status 2.
+ */
+import { writeFileSync } from 'node:fs';
+import { type Command, helpText, loadConfig } from './config.js';
+import { renderConfigurationReference } from './docs/configuration-reference.js';
+import { renderMetricsReference } from './docs/metrics-reference.js';
+import { createLogger } from './logger.js';
+import { demo, type Io, packageVersion, replay } from './main.js';
+
+const COMMANDS: Record<Command, { usage: string; summary: string }> = {
+  run: {
+    usage: 'run --stream NAME|ARN [options]',
+    summary:
+      'Consume the Kinesis Data Stream the EventBridge rule writes to and serve /metrics. (Kinesis consumption is being built; this command is not available yet.)',
+  },
+  replay: {
+    usage: 'replay FILE|- [options]',
+    summary:
+      'Read newline-delimited EventBridge events from FILE (or - for standard input), apply the counting rules and print the final metrics in the Prometheus text format.',
+  },
+  demo: {
+    usage: 'demo [options]',
+    summary:
+      'Run a simulator that produces a realistic mix of ECS task lifecycles and serve the resulting /metrics.',
+  },
+};
+
+const USAGE = `Usage: ecs-events-exporter <command> [options]
+
+Turns Amazon ECS "Task State Change" events into Prometheus metrics.
+
+Commands:
+  run      ${COMMANDS.run.usage}
+  replay   ${COMMANDS.replay.usage}
+  demo     ${COMMANDS.demo.usage}
+  docs     regenerate docs/metrics.md and docs/configuration.md
+  version  print the version
+
+Run "ecs-events-exporter <command> --help" for the options of a command.
+`;
+
+async function main(argv: string[], io: Io): Promise<number> {
+  const [word, ...rest] = argv;
+  if (word === undefined || word === '--help' || word === '-h' || word === 'help') {
+    io.stdout.write(USAGE);
+    return word === undefined ? 2 : 0;
+  }
+  if (word === 'version' || word === '--version') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (word === 'docs') {
+    writeFileSync('docs/metrics.md', renderMetricsReference());
+    writeFileSync('docs/configuration.md', renderConfigurationReference());
+    io.stdout.write('wrote docs/metrics.md and docs/configuration.md\n');
+    return 0;
+  }
+  if (!(word in COMMANDS)) {
+    io.stderr.write(`ecs-events-exporter: unknown command "${word}"\n\n${USAGE}`);
+    return 2;
+  }
+  const command = word as Command;
+  const loaded = loadConfig(command, rest, process.env);
+  if (!loaded.ok) {
+    io.stderr.write(
+      `ecs-events-exporter ${command}: invalid configuration:\n${loaded.problems.map((p) => `  ${p}`).join('\n')}\n`,
+    );
+    return 2;
+  }
+  if (loaded.help) {
+    io.stdout.write(helpText(command, COMMANDS[command].usage, COMMANDS[command].summary));
+    return 0;
+  }
+  const { config, positionals } = loaded;
+  const logger = createLogger(config.logLevel, config.logFormat);
+  switch (command) {
+    case 'replay': {
+      if (positionals.length !== 1) {
+        io.stderr.write(
+          'ecs-events-exporter replay: expects exactly one FILE, or - for standard input\n',
+        );
+        return 2;
+      }
+      return replay(config, positionals[0] as string, logger, io);
+    }
+    case 'demo':
+      return demo(config, logger, io);
+    case 'run':
+      io.stderr.write(
+        'ecs-events-exporter run: Kinesis consumption is not available in this version yet; use "replay" or "demo"\n',
+      );
+      return 2;
+  }
+}
+
+main(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`ecs-events-exporter: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

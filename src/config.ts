@@ -1,0 +1,262 @@
+/**
+ * The one reader of flags and environment. A single schema gives the parsed
+ * configuration, `--help`, and docs/configuration.md. Every problem is
+ * collected and reported at once. Flags win over environment variables.
+ */
+import { LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
+
+export const DEFAULT_PORT = 9847;
+
+export type Command = 'run' | 'replay' | 'demo';
+
+export interface Config {
+  listenAddress: { host: string; port: number };
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  maxTrackedTasks: number;
+  stoppedTaskRetentionMs: number;
+  stream: string | undefined;
+  stateDir: string | undefined;
+  startPosition: string;
+  demoTasksPerSecond: number;
+}
+
+export interface OptionSpec {
+  readonly key: keyof Config;
+  readonly flag: string;
+  readonly env: string;
+  readonly value: string;
+  readonly description: string;
+  readonly commands: readonly Command[];
+  /** Default as written on the command line; undefined when there is none. */
+  readonly default: string | undefined;
+  /** Not read by any command yet: documented for what arrives next. */
+  readonly reserved?: boolean;
+  parse(text: string): unknown;
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (match === null) throw new Error(`"${text}" is not a duration like 30s, 15m, 24h or 7d`);
+  return Number(match[1]) * (DURATION_UNITS[match[2] as string] as number);
+}
+
+export function parseListenAddress(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(':');
+  if (colon === -1) throw new Error(`"${text}" is not HOST:PORT`);
+  let host = text.slice(0, colon);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  const portText = text.slice(colon + 1);
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535)
+    throw new Error(`"${portText}" is not a port (0-65535)`);
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+function positiveInteger(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new Error(`"${text}" is not a positive integer`);
+  return Number(text);
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (text: string): T => {
+    if (!(values as readonly string[]).includes(text)) {
+      throw new Error(`"${text}" is not one of ${values.join(', ')}`);
+    }
+    return text as T;
+  };
+}
+
+const ALL: readonly Command[] = ['run', 'replay', 'demo'];
+const SERVING: readonly Command[] = ['run', 'demo'];
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    key: 'listenAddress',
+    flag: '--listen-address',
+    env: 'ECS_EXPORTER_LISTEN_ADDRESS',
+    value: 'HOST:PORT',
+    description: `Address of the HTTP server (/metrics, /healthz, /readyz). \`:${DEFAULT_PORT}\` listens on every interface; \`demo\` defaults to 127.0.0.1.`,
+    commands: SERVING,
+    default: `0.0.0.0:${DEFAULT_PORT}`,
+    parse: parseListenAddress,
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level',
+    env: 'ECS_EXPORTER_LOG_LEVEL',
+    value: LOG_LEVELS.join('|'),
+    description: 'Least severe log level written to standard error.',
+    commands: ALL,
+    default: 'info',
+    parse: oneOf(LOG_LEVELS),
+  },
+  {
+    key: 'logFormat',
+    flag: '--log-format',
+    env: 'ECS_EXPORTER_LOG_FORMAT',
+    value: 'json|pretty',
+    description: 'JSON lines for log collectors, or human-readable lines for a terminal.',
+    commands: ALL,
+    default: 'json',
+    parse: oneOf(['json', 'pretty'] as const),
+  },
+  {
+    key: 'maxTrackedTasks',
+    flag: '--max-tracked-tasks',
+    env: 'ECS_EXPORTER_MAX_TRACKED_TASKS',
+    value: 'N',
+    description:
+      'Most tasks whose state is kept for deduplication. Past it, the oldest stopped tasks are forgotten first (counted in ecs_events_exporter_task_state_evictions_total).',
+    commands: ALL,
+    default: '200000',
+    parse: positiveInteger,
+  },
+  {
+    key: 'stoppedTaskRetentionMs',
+    flag: '--stopped-task-retention',
+    env: 'ECS_EXPORTER_STOPPED_TASK_RETENTION',
+    value: 'DURATION',
+    description:
+      'How long a STOPPED task is remembered, in event time, to recognise late duplicates. Keep it at least the stream retention.',
+    commands: ALL,
+    default: '24h',
+    parse: parseDuration,
+  },
+  {
+    key: 'stream',
+    flag: '--stream',
+    env: 'ECS_EXPORTER_STREAM',
+    value: 'NAME|ARN',
+    description:
+      'Kinesis Data Stream that the EventBridge rule writes to (coming with Kinesis consumption).',
+    commands: ['run'],
+    default: undefined,
+    reserved: true,
+    parse: (text) => text,
+  },
+  {
+    key: 'stateDir',
+    flag: '--state-dir',
+    env: 'ECS_EXPORTER_STATE_DIR',
+    value: 'DIR',
+    description:
+      'Directory where stream positions are kept across restarts (coming with Kinesis consumption).',
+    commands: ['run'],
+    default: undefined,
+    reserved: true,
+    parse: (text) => text,
+  },
+  {
+    key: 'startPosition',
+    flag: '--start-position',
+    env: 'ECS_EXPORTER_START_POSITION',
+    value: 'TRIM_HORIZON|LATEST|AT_TIMESTAMP=<ISO-8601>',
+    description:
+      'Where to start reading a shard that has no saved position (coming with Kinesis consumption).',
+    commands: ['run'],
+    default: 'LATEST',
+    reserved: true,
+    parse: (text) => text,
+  },
+  {
+    key: 'demoTasksPerSecond',
+    flag: '--tasks-per-second',
+    env: 'ECS_EXPORTER_DEMO_TASKS_PER_SECOND',
+    value: 'N',
+    description: 'How many simulated tasks the demo starts each second.',
+    commands: ['demo'],
+    default: '5',
+    parse: positiveInteger,
+  },
+];
+
+export type ConfigResult =
+  | { ok: true; config: Config; positionals: string[]; help: boolean }
+  | { ok: false; problems: string[] };
+
+/** Reads the options of `command` from argv (after the command word) and the environment. */
+export function loadConfig(
+  command: Command,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigResult {
+  const problems: string[] = [];
+  const raw = new Map<OptionSpec, { text: string; from: string }>();
+  const positionals: string[] = [];
+  const options = OPTIONS.filter((o) => o.commands.includes(command));
+  let help = false;
+  for (const option of options) {
+    const text = env[option.env];
+    if (text !== undefined && text !== '') raw.set(option, { text, from: option.env });
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith('--') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const option = options.find((o) => o.flag === name);
+    if (option === undefined) {
+      problems.push(`${name}: unknown option for "${command}" (see --help)`);
+      if (eq === -1 && i + 1 < argv.length && !(argv[i + 1] as string).startsWith('--')) i++;
+      continue;
+    }
+    let text: string | undefined;
+    if (eq !== -1) text = arg.slice(eq + 1);
+    else if (i + 1 < argv.length) text = argv[++i];
+    if (text === undefined) {
+      problems.push(`${name}: needs a value (${option.value})`);
+      continue;
+    }
+    raw.set(option, { text, from: name });
+  }
+  const config: Record<string, unknown> = {};
+  for (const option of OPTIONS) {
+    const given = raw.get(option);
+    const text =
+      given?.text ??
+      (option.key === 'listenAddress' && command === 'demo'
+        ? `127.0.0.1:${DEFAULT_PORT}`
+        : option.default);
+    if (text === undefined) {
+      config[option.key] = undefined;
+      continue;
+    }
+    try {
+      config[option.key] = option.parse(text);
+    } catch (err) {
+      problems.push(`${given?.from ?? option.flag}: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: config as unknown as Config, positionals, help };
+}
+
+/** `--help` text of one command, from the schema. */
+export function helpText(command: Command, usage: string, summary: string): string {
+  const lines = [`Usage: ecs-events-exporter ${usage}`, '', summary, '', 'Options:'];
+  for (const option of OPTIONS.filter((o) => o.commands.includes(command))) {
+    const dflt = option.default === undefined ? '' : ` (default ${option.default})`;
+    lines.push(`  ${option.flag} ${option.value}`);
+    lines.push(`      ${option.description}${dflt}`);
+    lines.push(`      env ${option.env}${option.reserved ? '; reserved, not read yet' : ''}`);
+  }
+  lines.push('  -h, --help', '      Show this help.');
+  return `${lines.join('\n')}\n`;
+}

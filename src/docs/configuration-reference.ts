@@ -1,0 +1,28 @@
+/** Renders docs/configuration.md from the configuration schema. */
+import { OPTIONS } from '../config.js';
+
+export function renderConfigurationReference(): string {
+  const out: string[] = [
+    '# Configuration reference',
+    '',
+    '<!-- Generated from src/config.ts by `npm run docs`; do not edit. -->',
+    '',
+    'Every option is a flag or an environment variable; a flag wins. All problems are reported',
+    'at once and the exporter exits with status 2. AWS settings (region, credentials, endpoint)',
+    'come the standard SDK way: `AWS_REGION`, the default credential chain,',
+    '`AWS_ENDPOINT_URL_KINESIS` / `AWS_ENDPOINT_URL`.',
+    '',
+    '| flag | environment | value | default | commands | meaning |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const o of OPTIONS) {
+    const dflt = o.default === undefined ? '—' : `\`${o.default}\``;
+    const meaning = o.reserved
+      ? `${o.description} Reserved: accepted, not read yet.`
+      : o.description;
+    out.push(
+      `| \`${o.flag}\` | \`${o.env}\` | \`${o.value.replaceAll('|', '\\|')}\` | ${dflt} | ${o.commands.join(', ')} | ${meaning} |`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,155 @@
+/**
+ * Every metric the exporter exposes: name, type, help, labels and buckets.
+ * The single source for building the prom-client metrics, for the generated
+ * reference (docs/metrics.md) and for the checks of dashboards and rules.
+ * Pure data: nothing here touches a registry.
+ */
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricSpec {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly labelNames: readonly string[];
+  readonly buckets?: readonly number[];
+  /** `task` for what ECS did, `exporter` for the exporter itself. */
+  readonly group: 'task' | 'exporter';
+}
+
+/** Labels on every task metric, in this order. */
+export const TASK_LABEL_NAMES = ['ecs_cluster', 'ecs_service', 'family', 'launch_type'] as const;
+
+export const LABEL_DOCS: Readonly<Record<string, string>> = {
+  ecs_cluster: 'Cluster name: the last path segment of `detail.clusterArn`.',
+  ecs_service:
+    'Service name from `detail.group` = `service:NAME`; empty for tasks not started by a service.',
+  family:
+    'Task definition family, from `detail.taskDefinitionArn` (`…:task-definition/FAMILY:REV`).',
+  launch_type:
+    '`detail.launchType` as ECS sends it (`FARGATE`, `EC2`, `EXTERNAL`, `MANAGED_INSTANCES`, …); empty if absent.',
+  last_status:
+    '`detail.lastStatus` the task reached (`PROVISIONING`, `PENDING`, `ACTIVATING`, `RUNNING`, `DEACTIVATING`, `STOPPING`, `DEPROVISIONING`, `STOPPED`, …).',
+  stop_code:
+    '`detail.stopCode` (`EssentialContainerExited`, `TaskFailedToStart`, `UserInitiated`, `ServiceSchedulerInitiated`, `SpotInterruption`, `TerminationNotice`, …) or `none` when the event has none.',
+  reason: 'Bounded class of the stop reason; see the table of reason classes below.',
+  result:
+    'What became of a record: `processed`, `duplicate`, `invalid` or `ignored` (see the metrics contract).',
+  cause:
+    'Why tracked task state was dropped: `capacity` (the cap on tracked tasks forced it) or `retention` (the task had been STOPPED for longer than the retention, in event time).',
+  version: 'Version of the exporter.',
+  nodejs_version: 'Version of Node.js running the exporter.',
+};
+
+const withTaskLabels = (...extra: string[]): readonly string[] => [...TASK_LABEL_NAMES, ...extra];
+
+export const TASK_STATE_TRANSITIONS = 'ecs_task_state_transitions_total';
+export const TASK_STOPPED = 'ecs_task_stopped_total';
+export const TASK_IMAGE_PULL_DURATION = 'ecs_task_image_pull_duration_seconds';
+export const TASK_STARTUP_DURATION = 'ecs_task_startup_duration_seconds';
+export const TASK_RUN_DURATION = 'ecs_task_run_duration_seconds';
+export const EXPORTER_RECORDS = 'ecs_events_exporter_records_total';
+export const EXPORTER_LAST_EVENT_TIMESTAMP = 'ecs_events_exporter_last_event_timestamp_seconds';
+export const EXPORTER_EVENT_DELIVERY_LAG = 'ecs_events_exporter_event_delivery_lag_seconds';
+export const EXPORTER_TRACKED_TASKS = 'ecs_events_exporter_tracked_tasks';
+export const EXPORTER_TRACKED_TASKS_LIMIT = 'ecs_events_exporter_tracked_tasks_limit';
+export const EXPORTER_TASK_STATE_EVICTIONS = 'ecs_events_exporter_task_state_evictions_total';
+export const EXPORTER_BUILD_INFO = 'ecs_events_exporter_build_info';
+
+export const METRIC_CATALOG: readonly MetricSpec[] = [
+  {
+    name: TASK_STATE_TRANSITIONS,
+    type: 'counter',
+    group: 'task',
+    help: 'Tasks that reached a status, counted once per task and status.',
+    labelNames: withTaskLabels('last_status'),
+  },
+  {
+    name: TASK_STOPPED,
+    type: 'counter',
+    group: 'task',
+    help: 'Tasks that stopped, counted once per task, by stop code and reason class.',
+    labelNames: withTaskLabels('stop_code', 'reason'),
+  },
+  {
+    name: TASK_IMAGE_PULL_DURATION,
+    type: 'histogram',
+    group: 'task',
+    help: 'Time from pullStartedAt to pullStoppedAt, once per task.',
+    labelNames: withTaskLabels(),
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+  },
+  {
+    name: TASK_STARTUP_DURATION,
+    type: 'histogram',
+    group: 'task',
+    help: 'Time from createdAt to startedAt, once per task.',
+    labelNames: withTaskLabels(),
+    buckets: [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1800],
+  },
+  {
+    name: TASK_RUN_DURATION,
+    type: 'histogram',
+    group: 'task',
+    help: 'Time from startedAt to executionStoppedAt (else stoppedAt), once per task, when it stopped.',
+    labelNames: withTaskLabels('stop_code'),
+    buckets: [
+      1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 604800,
+    ],
+  },
+  {
+    name: EXPORTER_RECORDS,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Records read, each counted exactly once by what became of it.',
+    labelNames: ['result'],
+  },
+  {
+    name: EXPORTER_LAST_EVENT_TIMESTAMP,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'Newest event time seen in a task state change event, in seconds since the epoch.',
+    labelNames: [],
+  },
+  {
+    name: EXPORTER_EVENT_DELIVERY_LAG,
+    type: 'histogram',
+    group: 'exporter',
+    help: "Time from an event's time to its processing by the exporter (not observed in replay).",
+    labelNames: [],
+    buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600],
+  },
+  {
+    name: EXPORTER_TRACKED_TASKS,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'Tasks whose state is tracked for deduplication now.',
+    labelNames: [],
+  },
+  {
+    name: EXPORTER_TRACKED_TASKS_LIMIT,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'Most tasks tracked at once (--max-tracked-tasks).',
+    labelNames: [],
+  },
+  {
+    name: EXPORTER_TASK_STATE_EVICTIONS,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Tracked tasks dropped, by cause; a capacity eviction can let a late duplicate count again.',
+    labelNames: ['cause'],
+  },
+  {
+    name: EXPORTER_BUILD_INFO,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'Always 1; labels carry the exporter and Node.js versions.',
+    labelNames: ['version', 'nodejs_version'],
+  },
+];
+
+export function metricSpec(name: string): MetricSpec {
+  const spec = METRIC_CATALOG.find((m) => m.name === name);
+  if (spec === undefined) throw new Error(`metric ${name} is not in the catalog`);
+  return spec;
+}

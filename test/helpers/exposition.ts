@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { type Config, loadConfig } from '../../src/config.js';
+import { type Core, createCore } from '../../src/main.js';
+
+export function replayConfig(argv: string[] = []): Config {
+  const loaded = loadConfig('replay', argv, {});
+  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+  return loaded.config;
+}
+
+export const silentLogger = pino({ level: 'silent' });
+
+export function freshCore(argv: string[] = []): Core {
+  return createCore(replayConfig(argv), silentLogger, false);
+}
+
+/** Feeds records through a fresh pipeline and returns the exposition text. */
+export async function expositionOf(
+  records: readonly string[],
+  argv: string[] = [],
+): Promise<string> {
+  const core = freshCore(argv);
+  for (const record of records) core.pipeline.handle(record);
+  return core.registry.metrics();
+}
+
+/** A fixture event under test/fixtures/events, as one compact JSON line. */
+export function fixtureLine(name: string): string {
+  const text = readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), 'utf8');
+  return JSON.stringify(JSON.parse(text));
+}
+
+export function fixtureEvent(name: string): Record<string, unknown> {
+  return JSON.parse(fixtureLine(name)) as Record<string, unknown>;
+}
+
+/** The value of one sample line, e.g. sample(text, 'ecs_task_stopped_total{...}'); undefined when absent. */
+export function sample(text: string, series: string): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
+  }
+  return undefined;
+}
+
+/** Sum of every sample of a metric name whose label text contains all `matchers`. */
+export function sumOf(text: string, name: string, ...matchers: string[]): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (matchers.every((m) => line.includes(m)))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { startServer } from './http/server.js';
+import { canonicalExposition } from './metrics/canonical-exposition.js';
 import { createMetrics, type ExporterMetrics } from './metrics/create-metrics.js';
 import { RecordPipeline } from './pipeline.js';
 import { TaskSimulator } from './simulator/simulator.js';
@@ -80,7 +81,7 @@ export async function replay(
   }
   const core = createCore(config, logger, false);
   await replayLines(input, core.pipeline);
-  io.stdout.write(await core.registry.metrics());
+  io.stdout.write(canonicalExposition(await core.registry.metrics()));
   return 0;
 }
 

@@ -49,12 +49,40 @@ function gauge(registry: Registry, name: string, collect?: (g: Gauge) => void): 
   });
 }
 
-function histogram(registry: Registry, name: string): Histogram {
+/**
+ * Task durations come from millisecond timestamps, so every sum is a whole
+ * number of milliseconds; floating-point addition makes its last bits depend
+ * on the order of observations. Rendering the sum rounded to the millisecond
+ * gives the same text for the same observations in any order.
+ */
+class MillisecondHistogram extends Histogram {
+  override async get() {
+    return roundSums(await super.get());
+  }
+
+  /** What the registry renders from (prom-client 15); not in its typings. */
+  async getForPromString() {
+    const base = (Histogram.prototype as unknown as { getForPromString(): Promise<MetricData> })
+      .getForPromString;
+    return roundSums(await base.call(this));
+  }
+}
+
+type MetricData = { values: { metricName?: string; value: number }[] };
+
+function roundSums<T extends MetricData>(metric: T): T {
+  for (const value of metric.values) {
+    if (value.metricName?.endsWith('_sum')) value.value = Math.round(value.value * 1000) / 1000;
+  }
+  return metric;
+}
+
+function histogram(registry: Registry, name: string, exactMs = false): Histogram {
   const spec = metricSpec(name);
   if (spec.type !== 'histogram' || spec.buckets === undefined) {
     throw new Error(`${name} is a ${spec.type} without buckets, not a histogram`);
   }
-  return new Histogram({
+  return new (exactMs ? MillisecondHistogram : Histogram)({
     name,
     help: spec.help,
     labelNames: [...spec.labelNames],
@@ -92,9 +120,9 @@ export function createMetrics(
     registry,
     transitions: counter(registry, TASK_STATE_TRANSITIONS),
     stopped: counter(registry, TASK_STOPPED),
-    imagePull: histogram(registry, TASK_IMAGE_PULL_DURATION),
-    startup: histogram(registry, TASK_STARTUP_DURATION),
-    run: histogram(registry, TASK_RUN_DURATION),
+    imagePull: histogram(registry, TASK_IMAGE_PULL_DURATION, true),
+    startup: histogram(registry, TASK_STARTUP_DURATION, true),
+    run: histogram(registry, TASK_RUN_DURATION, true),
     records: counter(registry, EXPORTER_RECORDS),
     deliveryLag: histogram(registry, EXPORTER_EVENT_DELIVERY_LAG),
     evictions: counter(registry, EXPORTER_TASK_STATE_EVICTIONS),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type Core, createCore } from '../../src/main.js';
+import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 
 export function replayConfig(argv: string[] = []): Config {
   const loaded = loadConfig('replay', argv, {});
@@ -22,7 +23,7 @@ export async function expositionOf(
 ): Promise<string> {
   const core = freshCore(argv);
   for (const record of records) core.pipeline.handle(record);
-  return core.registry.metrics();
+  return canonicalExposition(await core.registry.metrics());
 }
 
 /** A fixture event under test/fixtures/events, as one compact JSON line. */

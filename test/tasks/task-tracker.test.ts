@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import type { EcsTaskEvent, TaskLabels } from '../../src/events/task-event.js';
+import { type TaskFactSink, TaskTracker } from '../../src/tasks/task-tracker.js';
+
+const labels: TaskLabels = {
+  ecs_cluster: 'c',
+  ecs_service: 's',
+  family: 'f',
+  launch_type: 'FARGATE',
+};
+const HOUR = 3_600_000;
+
+function event(
+  task: string,
+  version: number,
+  lastStatus: string,
+  timeMs: number,
+  extra: Partial<EcsTaskEvent> = {},
+): EcsTaskEvent {
+  return {
+    taskArn: `arn:aws:ecs:eu-west-1:1:task/c/${task}`,
+    version,
+    lastStatus,
+    timeMs,
+    labels,
+    stopCode: undefined,
+    stoppedReason: undefined,
+    containerReasons: [],
+    createdAt: undefined,
+    pullStartedAt: undefined,
+    pullStoppedAt: undefined,
+    startedAt: undefined,
+    executionStoppedAt: undefined,
+    stoppedAt: undefined,
+    ...extra,
+  };
+}
+
+function recordingSink() {
+  const facts: string[] = [];
+  const sink: TaskFactSink = {
+    transition: (_l, s) => facts.push(`transition ${s}`),
+    stopped: (_l, code, reason) => facts.push(`stopped ${code} ${reason}`),
+    imagePull: (_l, s) => facts.push(`pull ${s}`),
+    startup: (_l, s) => facts.push(`startup ${s}`),
+    run: (_l, code, s) => facts.push(`run ${code} ${s}`),
+    forgotten: (cause) => facts.push(`forgotten ${cause}`),
+  };
+  return { facts, sink };
+}
+
+describe('TaskTracker', () => {
+  it('deduplicates by (task, version), not by highest version', () => {
+    const tracker = new TaskTracker();
+    const { facts, sink } = recordingSink();
+    expect(tracker.apply(event('a', 3, 'RUNNING', 0), sink)).toBe('processed');
+    expect(tracker.apply(event('a', 1, 'PENDING', 0), sink)).toBe('processed');
+    expect(tracker.apply(event('a', 3, 'RUNNING', 0), sink)).toBe('duplicate');
+    expect(tracker.apply(event('a', 1, 'PENDING', 0), sink)).toBe('duplicate');
+    expect(tracker.apply(event('b', 1, 'PENDING', 0), sink)).toBe('processed');
+    expect(facts).toEqual(['transition RUNNING', 'transition PENDING', 'transition PENDING']);
+  });
+
+  it('handles versions outside the bitmask range', () => {
+    const tracker = new TaskTracker();
+    const { sink } = recordingSink();
+    for (const v of [0, 30, 31, 1000, -1])
+      expect(tracker.apply(event('a', v, 'RUNNING', 0), sink)).toBe('processed');
+    for (const v of [0, 30, 31, 1000, -1])
+      expect(tracker.apply(event('a', v, 'RUNNING', 0), sink)).toBe('duplicate');
+  });
+
+  it('observes each duration once, from the first event that carries its fields', () => {
+    const tracker = new TaskTracker();
+    const { facts, sink } = recordingSink();
+    const times = {
+      createdAt: '2026-01-01T00:00:00Z',
+      pullStartedAt: '2026-01-01T00:00:05Z',
+      pullStoppedAt: '2026-01-01T00:00:07.5Z',
+      startedAt: '2026-01-01T00:00:10Z',
+    };
+    tracker.apply(event('a', 2, 'RUNNING', 0, times), sink);
+    tracker.apply(
+      event('a', 3, 'STOPPED', 0, {
+        ...times,
+        stopCode: 'EssentialContainerExited',
+        stoppedAt: '2026-01-01T00:01:10Z',
+      }),
+      sink,
+    );
+    tracker.apply(
+      event('a', 4, 'STOPPED', 0, { ...times, stoppedAt: '2026-01-01T00:02:10Z' }),
+      sink,
+    );
+    expect(facts).toEqual([
+      'transition RUNNING',
+      'pull 2.5',
+      'startup 10',
+      'transition STOPPED',
+      'stopped EssentialContainerExited other',
+      'run EssentialContainerExited 60',
+    ]);
+  });
+
+  it('never observes a negative or unparseable duration', () => {
+    const tracker = new TaskTracker();
+    const { facts, sink } = recordingSink();
+    tracker.apply(
+      event('a', 1, 'STOPPED', 0, {
+        createdAt: 'yesterday',
+        startedAt: '2026-01-01T00:00:10Z',
+        pullStartedAt: '2026-01-01T00:00:09Z',
+        pullStoppedAt: '2026-01-01T00:00:08Z',
+        executionStoppedAt: '2026-01-01T00:00:09Z',
+      }),
+      sink,
+    );
+    expect(facts).toEqual(['transition STOPPED', 'stopped none other']);
+  });
+
+  it('forgets STOPPED tasks after the retention, measured in event time', () => {
+    const tracker = new TaskTracker({ stoppedRetentionMs: 24 * HOUR });
+    const { facts, sink } = recordingSink();
+    tracker.apply(event('a', 1, 'STOPPED', 0), sink);
+    tracker.apply(event('b', 1, 'RUNNING', 23 * HOUR), sink);
+    expect(tracker.size).toBe(2);
+    // Still within retention: a late duplicate of a is recognised.
+    expect(tracker.apply(event('a', 1, 'STOPPED', 0), sink)).toBe('duplicate');
+    tracker.apply(event('b', 2, 'RUNNING', 25 * HOUR), sink);
+    expect(tracker.size).toBe(1);
+    expect(facts.filter((f) => f.startsWith('forgotten'))).toEqual(['forgotten retention']);
+    // A running task is never forgotten by retention, however old.
+    tracker.apply(event('c', 1, 'RUNNING', 100 * HOUR), sink);
+    expect(tracker.size).toBe(2);
+  });
+
+  it('evicts at the cap, stopped tasks first, and says so', () => {
+    const tracker = new TaskTracker({ maxTrackedTasks: 3 });
+    const { facts, sink } = recordingSink();
+    tracker.apply(event('a', 1, 'RUNNING', 0), sink);
+    tracker.apply(event('b', 1, 'STOPPED', 0), sink);
+    tracker.apply(event('c', 1, 'RUNNING', 0), sink);
+    tracker.apply(event('d', 1, 'RUNNING', 0), sink);
+    expect(tracker.size).toBe(3);
+    expect(facts.filter((f) => f.startsWith('forgotten'))).toEqual(['forgotten capacity']);
+    // b (stopped) went first; a (oldest running) is still known.
+    expect(tracker.apply(event('a', 1, 'RUNNING', 0), sink)).toBe('duplicate');
+    expect(tracker.apply(event('b', 1, 'STOPPED', 0), sink)).toBe('processed');
+    // Now nothing is stopped but b: b is the newest; the oldest running task (a) goes.
+    expect(tracker.size).toBe(3);
+  });
+
+  it('rejects a cap below one', () => {
+    expect(() => new TaskTracker({ maxTrackedTasks: 0 })).toThrow(RangeError);
+  });
+});

@@ -5,10 +5,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { type Command, helpText, loadConfig } from './config.js';
+import { packageVersion } from './core.js';
 import { renderConfigurationReference } from './docs/configuration-reference.js';
 import { renderMetricsReference } from './docs/metrics-reference.js';
 import { createLogger } from './logger.js';
-import { demo, type Io, packageVersion, replay } from './main.js';
+import { demo, type Io, replay } from './main.js';
 
 const COMMANDS: Record<Command, { usage: string; summary: string }> = {
   run: {

@@ -5,11 +5,10 @@
  * never thrown.
  */
 import { decodeRecord } from './events/decode-record.js';
-import type { ExporterMetrics } from './metrics/create-metrics.js';
-import { createTaskRecorder } from './metrics/task-recorder.js';
-import type { TaskFactSink, TaskTracker } from './tasks/task-tracker.js';
+import type { ExporterMetrics, RecordResult } from './metrics/create-metrics.js';
+import type { TaskTracker } from './tasks/task-tracker.js';
 
-export type RecordResult = 'processed' | 'duplicate' | 'invalid' | 'ignored';
+export type { RecordResult };
 
 export interface PipelineOptions {
   /** Wall clock in ms; when given, the delivery lag of each processed event is observed. */
@@ -21,28 +20,19 @@ export interface PipelineOptions {
 export class RecordPipeline {
   readonly #tracker: TaskTracker;
   readonly #metrics: ExporterMetrics;
-  readonly #sink: TaskFactSink;
   readonly #options: PipelineOptions;
-  readonly #counted: Record<RecordResult, { inc(): void }>;
 
   constructor(tracker: TaskTracker, metrics: ExporterMetrics, options: PipelineOptions = {}) {
     this.#tracker = tracker;
     this.#metrics = metrics;
-    this.#sink = createTaskRecorder(metrics);
     this.#options = options;
-    this.#counted = {
-      processed: metrics.records.labels({ result: 'processed' }),
-      duplicate: metrics.records.labels({ result: 'duplicate' }),
-      invalid: metrics.records.labels({ result: 'invalid' }),
-      ignored: metrics.records.labels({ result: 'ignored' }),
-    };
   }
 
   handle(data: string | Uint8Array): RecordResult {
     const decoded = decodeRecord(data);
     let result: RecordResult;
     if (decoded.kind === 'task') {
-      result = this.#tracker.apply(decoded.event, this.#sink);
+      result = this.#tracker.apply(decoded.event, this.#metrics.tasks);
       const now = this.#options.now;
       if (result === 'processed' && now !== undefined && Number.isFinite(decoded.event.timeMs)) {
         this.#metrics.deliveryLag.observe(Math.max(0, (now() - decoded.event.timeMs) / 1000));
@@ -53,14 +43,14 @@ export class RecordPipeline {
       result = 'invalid';
       this.#options.onInvalid?.(decoded.reason, data);
     }
-    this.#counted[result].inc();
+    this.#metrics.recordCounts[result]++;
     return result;
   }
 
   /** A record too large to be held was skipped by its source: counted as invalid. */
   handleOversized(): RecordResult {
     this.#options.onInvalid?.('record too large', '');
-    this.#counted.invalid.inc();
+    this.#metrics.recordCounts.invalid++;
     return 'invalid';
   }
 }

@@ -3,7 +3,7 @@
  * Never throws: the batch loop relies on that. Runs on every record, so it
  * reads only the fields the exporter needs and allocates little.
  */
-import { taskLabels } from './labels.js';
+import { TaskLabelInterner } from './labels.js';
 import { type EcsTaskEvent, TASK_EVENT_DETAIL_TYPE, TASK_EVENT_SOURCE } from './task-event.js';
 
 export type DecodeResult =
@@ -12,6 +12,7 @@ export type DecodeResult =
   | { readonly kind: 'invalid'; readonly reason: string };
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
+const interner = new TaskLabelInterner();
 
 function invalid(reason: string): DecodeResult {
   return { kind: 'invalid', reason };
@@ -25,16 +26,21 @@ function stringOrEmpty(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-function containerReasons(containers: unknown): string[] {
-  if (!Array.isArray(containers)) return [];
-  const reasons: string[] = [];
+const NO_REASONS: readonly string[] = Object.freeze([]);
+
+function containerReasons(containers: unknown): readonly string[] {
+  if (!Array.isArray(containers)) return NO_REASONS;
+  let reasons: string[] | undefined;
   for (const container of containers) {
     if (container !== null && typeof container === 'object') {
       const reason = (container as Record<string, unknown>).reason;
-      if (typeof reason === 'string' && reason !== '') reasons.push(reason);
+      if (typeof reason === 'string' && reason !== '') {
+        if (reasons === undefined) reasons = [reason];
+        else reasons.push(reason);
+      }
     }
   }
-  return reasons;
+  return reasons ?? NO_REASONS;
 }
 
 export function decodeRecord(data: string | Uint8Array): DecodeResult {
@@ -82,7 +88,7 @@ export function decodeEvent(parsed: unknown): DecodeResult {
       version,
       lastStatus,
       timeMs: typeof time === 'string' ? Date.parse(time) : Number.NaN,
-      labels: taskLabels(
+      labels: interner.intern(
         stringOrEmpty(d.clusterArn),
         stringOrEmpty(d.group),
         stringOrEmpty(d.taskDefinitionArn),

@@ -29,16 +29,74 @@ export function taskDefinitionFamily(taskDefinitionArn: string): string {
   return boundLabelValue(colon === -1 ? tail : tail.slice(0, colon));
 }
 
+function buildTaskLabels(
+  clusterArn: string,
+  group: string,
+  taskDefinitionArn: string,
+  launchType: string,
+): TaskLabels {
+  return Object.freeze({
+    ecs_cluster: clusterName(clusterArn),
+    ecs_service: serviceName(group),
+    family: taskDefinitionFamily(taskDefinitionArn),
+    launch_type: boundLabelValue(launchType),
+  });
+}
+
+/** Most raw field combinations remembered; past it the cache starts over. */
+const INTERN_LIMIT = 20_000;
+
+type Level<T> = Map<string, T>;
+
+/**
+ * Returns the same frozen label object for the same four raw fields, so the
+ * hot path allocates nothing for tasks of a known workload. Bounded: the
+ * cache is dropped whole when it grows past its limit.
+ */
+export class TaskLabelInterner {
+  #root: Level<Level<Level<Level<TaskLabels>>>> = new Map();
+  #size = 0;
+
+  intern(
+    clusterArn: string,
+    group: string,
+    taskDefinitionArn: string,
+    launchType: string,
+  ): TaskLabels {
+    let byGroup = this.#root.get(clusterArn);
+    if (byGroup === undefined) {
+      byGroup = new Map();
+      this.#root.set(clusterArn, byGroup);
+    }
+    let byDefinition = byGroup.get(group);
+    if (byDefinition === undefined) {
+      byDefinition = new Map();
+      byGroup.set(group, byDefinition);
+    }
+    let byLaunchType = byDefinition.get(taskDefinitionArn);
+    if (byLaunchType === undefined) {
+      byLaunchType = new Map();
+      byDefinition.set(taskDefinitionArn, byLaunchType);
+    }
+    let labels = byLaunchType.get(launchType);
+    if (labels === undefined) {
+      labels = buildTaskLabels(clusterArn, group, taskDefinitionArn, launchType);
+      if (++this.#size > INTERN_LIMIT) {
+        this.#root = new Map();
+        this.#size = 0;
+      } else {
+        byLaunchType.set(launchType, labels);
+      }
+    }
+    return labels;
+  }
+}
+
 export function taskLabels(
   clusterArn: string,
   group: string,
   taskDefinitionArn: string,
   launchType: string,
 ): TaskLabels {
-  return {
-    ecs_cluster: clusterName(clusterArn),
-    ecs_service: serviceName(group),
-    family: taskDefinitionFamily(taskDefinitionArn),
-    launch_type: boundLabelValue(launchType),
-  };
+  return buildTaskLabels(clusterArn, group, taskDefinitionArn, launchType);
 }

@@ -1,7 +1,7 @@
 /**
- * Builds the prom-client metrics of the catalog on a registry passed in
- * (never the global one). Throws at build time for a metric missing from the
- * catalog, so a typo cannot surface first on a live scrape.
+ * Builds every metric of the catalog on a registry passed in (never the
+ * global one). Throws at build time for a metric missing from the catalog or
+ * of the wrong type, so a typo cannot surface first on a live scrape.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {
@@ -13,14 +13,10 @@ import {
   EXPORTER_TRACKED_TASKS,
   EXPORTER_TRACKED_TASKS_LIMIT,
   metricSpec,
-  TASK_IMAGE_PULL_DURATION,
-  TASK_RUN_DURATION,
-  TASK_STARTUP_DURATION,
-  TASK_STATE_TRANSITIONS,
-  TASK_STOPPED,
 } from './catalog.js';
+import { TaskMetricStore } from './task-metric-store.js';
 
-function counter(registry: Registry, name: string): Counter {
+function counter(registry: Registry, name: string, collect?: (c: Counter) => void): Counter {
   const spec = metricSpec(name);
   if (spec.type !== 'counter') throw new Error(`${name} is a ${spec.type}, not a counter`);
   return new Counter({
@@ -28,6 +24,13 @@ function counter(registry: Registry, name: string): Counter {
     help: spec.help,
     labelNames: [...spec.labelNames],
     registers: [registry],
+    ...(collect === undefined
+      ? {}
+      : {
+          collect(this: Counter) {
+            collect(this);
+          },
+        }),
   });
 }
 
@@ -49,40 +52,12 @@ function gauge(registry: Registry, name: string, collect?: (g: Gauge) => void): 
   });
 }
 
-/**
- * Task durations come from millisecond timestamps, so every sum is a whole
- * number of milliseconds; floating-point addition makes its last bits depend
- * on the order of observations. Rendering the sum rounded to the millisecond
- * gives the same text for the same observations in any order.
- */
-class MillisecondHistogram extends Histogram {
-  override async get() {
-    return roundSums(await super.get());
-  }
-
-  /** What the registry renders from (prom-client 15); not in its typings. */
-  async getForPromString() {
-    const base = (Histogram.prototype as unknown as { getForPromString(): Promise<MetricData> })
-      .getForPromString;
-    return roundSums(await base.call(this));
-  }
-}
-
-type MetricData = { values: { metricName?: string; value: number }[] };
-
-function roundSums<T extends MetricData>(metric: T): T {
-  for (const value of metric.values) {
-    if (value.metricName?.endsWith('_sum')) value.value = Math.round(value.value * 1000) / 1000;
-  }
-  return metric;
-}
-
-function histogram(registry: Registry, name: string, exactMs = false): Histogram {
+function histogram(registry: Registry, name: string): Histogram {
   const spec = metricSpec(name);
   if (spec.type !== 'histogram' || spec.buckets === undefined) {
     throw new Error(`${name} is a ${spec.type} without buckets, not a histogram`);
   }
-  return new (exactMs ? MillisecondHistogram : Histogram)({
+  return new Histogram({
     name,
     help: spec.help,
     labelNames: [...spec.labelNames],
@@ -90,6 +65,9 @@ function histogram(registry: Registry, name: string, exactMs = false): Histogram
     registers: [registry],
   });
 }
+
+export const RECORD_RESULTS = ['processed', 'duplicate', 'invalid', 'ignored'] as const;
+export type RecordResult = (typeof RECORD_RESULTS)[number];
 
 /** Values read at scrape time rather than pushed on every record. */
 export interface MetricsProbes {
@@ -101,14 +79,11 @@ export interface MetricsProbes {
 
 export interface ExporterMetrics {
   readonly registry: Registry;
-  readonly transitions: Counter;
-  readonly stopped: Counter;
-  readonly imagePull: Histogram;
-  readonly startup: Histogram;
-  readonly run: Histogram;
-  readonly records: Counter;
+  /** The task metrics; also the sink the task tracker reports to. */
+  readonly tasks: TaskMetricStore;
+  /** Records by result, counted on the hot path as plain numbers and read at scrape time. */
+  readonly recordCounts: Record<RecordResult, number>;
   readonly deliveryLag: Histogram;
-  readonly evictions: Counter;
 }
 
 export function createMetrics(
@@ -116,21 +91,21 @@ export function createMetrics(
   probes: MetricsProbes,
   build: { version: string; nodejsVersion: string } | undefined,
 ): ExporterMetrics {
-  const metrics: ExporterMetrics = {
-    registry,
-    transitions: counter(registry, TASK_STATE_TRANSITIONS),
-    stopped: counter(registry, TASK_STOPPED),
-    imagePull: histogram(registry, TASK_IMAGE_PULL_DURATION, true),
-    startup: histogram(registry, TASK_STARTUP_DURATION, true),
-    run: histogram(registry, TASK_RUN_DURATION, true),
-    records: counter(registry, EXPORTER_RECORDS),
-    deliveryLag: histogram(registry, EXPORTER_EVENT_DELIVERY_LAG),
-    evictions: counter(registry, EXPORTER_TASK_STATE_EVICTIONS),
+  const evictions = counter(registry, EXPORTER_TASK_STATE_EVICTIONS);
+  for (const cause of ['capacity', 'retention']) evictions.inc({ cause }, 0);
+  const tasks = new TaskMetricStore((cause) => evictions.inc({ cause }));
+  tasks.register(registry);
+  const recordCounts: Record<RecordResult, number> = {
+    processed: 0,
+    duplicate: 0,
+    invalid: 0,
+    ignored: 0,
   };
-  for (const result of ['processed', 'duplicate', 'invalid', 'ignored']) {
-    metrics.records.inc({ result }, 0);
-  }
-  for (const cause of ['capacity', 'retention']) metrics.evictions.inc({ cause }, 0);
+  counter(registry, EXPORTER_RECORDS, (c) => {
+    c.reset();
+    for (const result of RECORD_RESULTS) c.inc({ result }, recordCounts[result]);
+  });
+  const deliveryLag = histogram(registry, EXPORTER_EVENT_DELIVERY_LAG);
   gauge(registry, EXPORTER_LAST_EVENT_TIMESTAMP, (g) => {
     const newest = probes.newestEventMs();
     if (Number.isFinite(newest)) g.set(newest / 1000);
@@ -143,5 +118,5 @@ export function createMetrics(
       1,
     );
   }
-  return metrics;
+  return { registry, tasks, recordCounts, deliveryLag };
 }

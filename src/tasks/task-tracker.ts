@@ -13,9 +13,10 @@ import type { EcsTaskEvent, TaskLabels } from '../events/task-event.js';
 export interface TaskFactSink {
   transition(labels: TaskLabels, lastStatus: string): void;
   stopped(labels: TaskLabels, stopCode: string, reason: string): void;
-  imagePull(labels: TaskLabels, seconds: number): void;
-  startup(labels: TaskLabels, seconds: number): void;
-  run(labels: TaskLabels, stopCode: string, seconds: number): void;
+  /** Durations are whole milliseconds: ECS timestamps have millisecond precision. */
+  imagePull(labels: TaskLabels, ms: number): void;
+  startup(labels: TaskLabels, ms: number): void;
+  run(labels: TaskLabels, stopCode: string, ms: number): void;
   /** A tracked task was forgotten: `capacity` when the cap forced it, `retention` when it had been STOPPED long enough. */
   forgotten(cause: 'capacity' | 'retention'): void;
 }
@@ -99,9 +100,9 @@ class TaskState {
   }
 }
 
-function seconds(fromIso: string | undefined, toIso: string | undefined): number {
+function millis(fromIso: string | undefined, toIso: string | undefined): number {
   if (fromIso === undefined || toIso === undefined) return Number.NaN;
-  return (Date.parse(toIso) - Date.parse(fromIso)) / 1000;
+  return Date.parse(toIso) - Date.parse(fromIso);
 }
 
 function observable(value: number): boolean {
@@ -154,14 +155,14 @@ export class TaskTracker {
       sink.transition(labels, boundLabelValue(event.lastStatus));
     }
     if ((state.done & DONE_PULL) === 0) {
-      const pull = seconds(event.pullStartedAt, event.pullStoppedAt);
+      const pull = millis(event.pullStartedAt, event.pullStoppedAt);
       if (observable(pull)) {
         state.done |= DONE_PULL;
         sink.imagePull(labels, pull);
       }
     }
     if ((state.done & DONE_STARTUP) === 0) {
-      const startup = seconds(event.createdAt, event.startedAt);
+      const startup = millis(event.createdAt, event.startedAt);
       if (observable(startup)) {
         state.done |= DONE_STARTUP;
         sink.startup(labels, startup);
@@ -180,7 +181,7 @@ export class TaskTracker {
         this.#stoppedQueue.push({ taskArn: event.taskArn, atMs: state.stoppedAtMs });
       }
       if ((state.done & DONE_RUN) === 0) {
-        const run = seconds(event.startedAt, event.executionStoppedAt ?? event.stoppedAt);
+        const run = millis(event.startedAt, event.executionStoppedAt ?? event.stoppedAt);
         if (observable(run)) {
           state.done |= DONE_RUN;
           sink.run(labels, stopCode, run);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
-import { type Core, createCore } from '../../src/main.js';
+import { type Core, createCore } from '../../src/core.js';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 
 export function replayConfig(argv: string[] = []): Config {

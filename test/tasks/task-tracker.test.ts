@@ -94,11 +94,11 @@ describe('TaskTracker', () => {
     );
     expect(facts).toEqual([
       'transition RUNNING',
-      'pull 2.5',
-      'startup 10',
+      'pull 2500',
+      'startup 10000',
       'transition STOPPED',
       'stopped EssentialContainerExited other',
-      'run EssentialContainerExited 60',
+      'run EssentialContainerExited 60000',
     ]);
   });
 

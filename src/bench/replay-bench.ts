@@ -1,0 +1,121 @@
+/**
+ * `npm run bench`: replay throughput against a bare loop that only splits
+ * lines and JSON.parses them, on the same generated corpus in the same run.
+ * Each measurement runs in a child process of its own (fresh heap and JIT),
+ * alternating, and the median is reported with the child's peak RSS.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { loadConfig } from '../config.js';
+import { createCore } from '../core.js';
+import { generateCorpus } from '../simulator/simulator.js';
+import { readLines } from '../sources/line-reader.js';
+
+interface Sample {
+  readonly ms: number;
+  readonly records: number;
+  readonly maxRssMiB: number;
+}
+
+async function child(mode: string, file: string): Promise<void> {
+  let records = 0;
+  const start = process.hrtime.bigint();
+  if (mode === 'parse') {
+    let sink = 0;
+    await readLines(createReadStream(file, { highWaterMark: 1024 * 1024 }), {
+      onLine: (line) => {
+        records++;
+        const parsed = JSON.parse(line) as { detail?: unknown };
+        if (parsed.detail !== undefined) sink++;
+      },
+    });
+    if (sink < 0) console.error(sink);
+  } else {
+    const loaded = loadConfig('replay', [], {});
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    const core = createCore(loaded.config, pino({ level: 'silent' }), false);
+    await readLines(createReadStream(file, { highWaterMark: 1024 * 1024 }), {
+      onLine: (line) => {
+        records++;
+        core.pipeline.handle(line);
+      },
+    });
+    await core.registry.metrics();
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const sample: Sample = { ms, records, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+  process.stdout.write(JSON.stringify(sample));
+}
+
+function measure(mode: string, file: string): Sample {
+  const self = fileURLToPath(import.meta.url);
+  const result = spawnSync(process.execPath, [self, '--child', mode, file], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${mode} run failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Sample;
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+async function writeCorpus(file: string, tasks: number): Promise<number> {
+  const out = createWriteStream(file);
+  let records = 0;
+  // Generated in slices so the corpus never sits in memory whole.
+  const slice = 2000;
+  for (let done = 0; done < tasks; done += slice) {
+    const events = generateCorpus({
+      tasks: Math.min(slice, tasks - done),
+      seed: 1 + done,
+      startMs: Date.UTC(2026, 0, 1) + done * 4000,
+    });
+    records += events.length;
+    const text = `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
+    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) =>
+    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+  );
+  return records;
+}
+
+async function main(): Promise<void> {
+  const tasks = Number(process.env.BENCH_TASKS ?? 8000);
+  const runs = Number(process.env.BENCH_RUNS ?? 5);
+  const dir = mkdtempSync(join(tmpdir(), 'ecs-events-bench-'));
+  const file = join(dir, 'corpus.ndjson');
+  try {
+    const records = await writeCorpus(file, tasks);
+    const mb = statSync(file).size / 1e6;
+    console.log(`corpus: ${records} records from ${tasks} tasks, ${mb.toFixed(1)} MB (${file})`);
+    const parse: Sample[] = [];
+    const replay: Sample[] = [];
+    for (let i = 0; i < runs; i++) {
+      parse.push(measure('parse', file));
+      replay.push(measure('replay', file));
+    }
+    const report = (name: string, samples: Sample[]) => {
+      const ms = median(samples.map((s) => s.ms));
+      const rss = Math.max(...samples.map((s) => s.maxRssMiB));
+      console.log(
+        `${name.padEnd(26)} ${(records / (ms / 1000)).toFixed(0).padStart(8)} records/s ${(mb / (ms / 1000)).toFixed(1).padStart(7)} MB/s  median ${ms.toFixed(0)} ms of ${runs}  peak RSS ${rss.toFixed(0)} MiB`,
+      );
+      return ms;
+    };
+    const base = report('bare split + JSON.parse', parse);
+    const full = report('replay (full pipeline)', replay);
+    const ratio = full / base;
+    console.log(`ratio replay / bare parse: ${ratio.toFixed(3)} (target <= 1.25)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--child') {
+  await child(process.argv[3] as string, process.argv[4] as string);
+} else {
+  await main();
+}

@@ -1,0 +1,243 @@
+/**
+ * The task metrics, kept as plain counts per label set and rendered through
+ * the registry at scrape time. Recording a fact is a Map lookup and an
+ * increment: no label hashing or validation per event, which is what the
+ * replay throughput depends on. Durations are kept in whole milliseconds,
+ * so histogram sums are exact and the same in any order of observation.
+ */
+import type { Registry } from 'prom-client';
+import type { TaskLabels } from '../events/task-event.js';
+import type { TaskFactSink } from '../tasks/task-tracker.js';
+import {
+  metricSpec,
+  TASK_IMAGE_PULL_DURATION,
+  TASK_RUN_DURATION,
+  TASK_STARTUP_DURATION,
+  TASK_STATE_TRANSITIONS,
+  TASK_STOPPED,
+} from './catalog.js';
+
+class HistogramData {
+  /** Non-cumulative counts per bucket; the last slot is +Inf. */
+  readonly counts: number[];
+  count = 0;
+  sumMs = 0;
+
+  constructor(buckets: number) {
+    this.counts = new Array<number>(buckets + 1).fill(0);
+  }
+
+  observe(boundsMs: readonly number[], ms: number): void {
+    let i = 0;
+    while (i < boundsMs.length && ms > (boundsMs[i] as number)) i++;
+    this.counts[i] = (this.counts[i] as number) + 1;
+    this.count++;
+    this.sumMs += ms;
+  }
+}
+
+/** Everything recorded for one set of task labels. */
+class LabelSetData {
+  readonly transitions = new Map<string, number>();
+  readonly stopped = new Map<string, { stopCode: string; reason: string; count: number }>();
+  pull: HistogramData | undefined;
+  startup: HistogramData | undefined;
+  readonly run = new Map<string, HistogramData>();
+
+  constructor(
+    readonly key: string,
+    readonly labels: TaskLabels,
+  ) {}
+}
+
+interface SampleValue {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName?: string;
+}
+
+/** The shape the prom-client registry renders: what its own metric classes provide. */
+interface CollectorMetric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'histogram';
+  readonly aggregator: 'sum';
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    aggregator: 'sum';
+    values: SampleValue[];
+  }>;
+  reset(): void;
+}
+
+const labelKey = (l: TaskLabels) =>
+  `${l.ecs_cluster}\u0000${l.ecs_service}\u0000${l.family}\u0000${l.launch_type}`;
+
+function boundsMs(name: string): readonly number[] {
+  const buckets = metricSpec(name).buckets;
+  if (buckets === undefined) throw new Error(`${name} has no buckets`);
+  return buckets.map((b) => Math.round(b * 1000));
+}
+
+export class TaskMetricStore implements TaskFactSink {
+  readonly #byLabels = new WeakMap<TaskLabels, LabelSetData>();
+  readonly #byKey = new Map<string, LabelSetData>();
+  readonly #pullBounds = boundsMs(TASK_IMAGE_PULL_DURATION);
+  readonly #startupBounds = boundsMs(TASK_STARTUP_DURATION);
+  readonly #runBounds = boundsMs(TASK_RUN_DURATION);
+  readonly #forgotten: (cause: 'capacity' | 'retention') => void;
+
+  constructor(forgotten: (cause: 'capacity' | 'retention') => void) {
+    this.#forgotten = forgotten;
+  }
+
+  #data(labels: TaskLabels): LabelSetData {
+    let data = this.#byLabels.get(labels);
+    if (data === undefined) {
+      const key = labelKey(labels);
+      data = this.#byKey.get(key);
+      if (data === undefined) {
+        data = new LabelSetData(key, labels);
+        this.#byKey.set(key, data);
+      }
+      this.#byLabels.set(labels, data);
+    }
+    return data;
+  }
+
+  /** Number of distinct task label sets seen. */
+  get labelSets(): number {
+    return this.#byKey.size;
+  }
+
+  transition(labels: TaskLabels, lastStatus: string): void {
+    const map = this.#data(labels).transitions;
+    map.set(lastStatus, (map.get(lastStatus) ?? 0) + 1);
+  }
+
+  stopped(labels: TaskLabels, stopCode: string, reason: string): void {
+    const map = this.#data(labels).stopped;
+    const key = `${stopCode}\u0000${reason}`;
+    const entry = map.get(key);
+    if (entry === undefined) map.set(key, { stopCode, reason, count: 1 });
+    else entry.count++;
+  }
+
+  imagePull(labels: TaskLabels, ms: number): void {
+    const data = this.#data(labels);
+    data.pull ??= new HistogramData(this.#pullBounds.length);
+    data.pull.observe(this.#pullBounds, ms);
+  }
+
+  startup(labels: TaskLabels, ms: number): void {
+    const data = this.#data(labels);
+    data.startup ??= new HistogramData(this.#startupBounds.length);
+    data.startup.observe(this.#startupBounds, ms);
+  }
+
+  run(labels: TaskLabels, stopCode: string, ms: number): void {
+    const map = this.#data(labels).run;
+    let histogram = map.get(stopCode);
+    if (histogram === undefined) {
+      histogram = new HistogramData(this.#runBounds.length);
+      map.set(stopCode, histogram);
+    }
+    histogram.observe(this.#runBounds, ms);
+  }
+
+  forgotten(cause: 'capacity' | 'retention'): void {
+    this.#forgotten(cause);
+  }
+
+  /** Label sets in a stable order, so the exposition does not depend on arrival order. */
+  #sorted(): LabelSetData[] {
+    return [...this.#byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** Registers the five task metrics on `registry`. */
+  register(registry: Registry): void {
+    const counter = (
+      name: string,
+      values: (data: LabelSetData) => Iterable<[Record<string, string>, number]>,
+    ) =>
+      this.#collector(name, 'counter', (out) => {
+        for (const data of this.#sorted()) {
+          const extra = [...values(data)].sort(([a], [b]) => compareLabels(a, b));
+          for (const [labels, value] of extra)
+            out.push({ labels: { ...data.labels, ...labels }, value });
+        }
+      });
+    const histogram = (
+      name: string,
+      bounds: readonly number[],
+      values: (data: LabelSetData) => Iterable<[Record<string, string>, HistogramData]>,
+    ) =>
+      this.#collector(name, 'histogram', (out) => {
+        for (const data of this.#sorted()) {
+          const extra = [...values(data)].sort(([a], [b]) => compareLabels(a, b));
+          for (const [labels, h] of extra) {
+            const base = { ...data.labels, ...labels };
+            let cumulative = 0;
+            for (let i = 0; i <= bounds.length; i++) {
+              cumulative += h.counts[i] as number;
+              const le = i < bounds.length ? (bounds[i] as number) / 1000 : '+Inf';
+              out.push({
+                metricName: `${name}_bucket`,
+                labels: { ...base, le },
+                value: cumulative,
+              });
+            }
+            out.push({ metricName: `${name}_sum`, labels: base, value: h.sumMs / 1000 });
+            out.push({ metricName: `${name}_count`, labels: base, value: h.count });
+          }
+        }
+      });
+    const metrics = [
+      counter(TASK_STATE_TRANSITIONS, (d) =>
+        [...d.transitions].map(([status, n]) => [{ last_status: status }, n]),
+      ),
+      counter(TASK_STOPPED, (d) =>
+        [...d.stopped.values()].map((s) => [{ stop_code: s.stopCode, reason: s.reason }, s.count]),
+      ),
+      histogram(TASK_IMAGE_PULL_DURATION, this.#pullBounds, (d) => (d.pull ? [[{}, d.pull]] : [])),
+      histogram(TASK_STARTUP_DURATION, this.#startupBounds, (d) =>
+        d.startup ? [[{}, d.startup]] : [],
+      ),
+      histogram(TASK_RUN_DURATION, this.#runBounds, (d) =>
+        [...d.run].map(([stopCode, h]) => [{ stop_code: stopCode }, h]),
+      ),
+    ];
+    for (const metric of metrics) {
+      registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+    }
+  }
+
+  #collector(
+    name: string,
+    type: 'counter' | 'histogram',
+    fill: (out: SampleValue[]) => void,
+  ): CollectorMetric {
+    const spec = metricSpec(name);
+    if (spec.type !== type) throw new Error(`${name} is a ${spec.type}, not a ${type}`);
+    return {
+      name,
+      help: spec.help,
+      type,
+      aggregator: 'sum',
+      get: async () => {
+        const values: SampleValue[] = [];
+        fill(values);
+        return { name, help: spec.help, type, aggregator: 'sum', values };
+      },
+      reset: () => {},
+    };
+  }
+}
+
+function compareLabels(a: Record<string, string>, b: Record<string, string>): number {
+  const ka = Object.values(a).join('\u0000');
+  const kb = Object.values(b).join('\u0000');
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}

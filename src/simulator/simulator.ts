@@ -12,26 +12,44 @@ import {
   type PlannedEvent,
   pickScenario,
   pickWorkload,
+  planDeploymentEvent,
   planTaskLifecycle,
   type Scenario,
+  type Workload,
 } from './task-lifecycle.js';
 
 export interface DeliveryOptions {
   /** Share of events delivered a second time (half of those with a new event id). */
   readonly duplicateRate: number;
+  /** Per task, the chance of one other ECS event (a deployment state change) being delivered too. */
+  readonly otherEventRate?: number;
   /** Each delivery is delayed by up to this much, which reorders nearby events. */
   readonly maxDelayMs: number;
 }
 
-export const DEFAULT_DELIVERY: DeliveryOptions = { duplicateRate: 0.05, maxDelayMs: 3000 };
+export const DEFAULT_DELIVERY: DeliveryOptions = {
+  duplicateRate: 0.05,
+  otherEventRate: 0.02,
+  maxDelayMs: 3000,
+};
 
 interface Delivery {
   readonly dueMs: number;
   readonly event: Record<string, unknown>;
 }
 
-function deliveries(random: Random, planned: readonly PlannedEvent[], delivery: DeliveryOptions) {
+function deliveries(
+  random: Random,
+  planned: readonly PlannedEvent[],
+  delivery: DeliveryOptions,
+  workload: Workload,
+) {
   const out: Delivery[] = [];
+  const first = planned[0];
+  if (first !== undefined && random.next() < (delivery.otherEventRate ?? 0)) {
+    const other = planDeploymentEvent(random, first.atMs, workload);
+    out.push({ dueMs: other.atMs, event: other.event });
+  }
   for (const { atMs, event } of planned) {
     out.push({ dueMs: atMs + random.next() * delivery.maxDelayMs, event });
     if (random.next() < delivery.duplicateRate) {
@@ -65,8 +83,9 @@ export function generateCorpus(options: CorpusOptions): Record<string, unknown>[
     startMs += Math.round(random.next() * 2 * meanGap);
     const scenario =
       options.scenarios === undefined ? pickScenario(random) : random.pick(options.scenarios);
-    const planned = planTaskLifecycle(random, startMs, scenario, pickWorkload(random, scenario));
-    for (const d of deliveries(random, planned, delivery)) all.push(d);
+    const workload = pickWorkload(random, scenario);
+    const planned = planTaskLifecycle(random, startMs, scenario, workload);
+    for (const d of deliveries(random, planned, delivery, workload)) all.push(d);
   }
   all.sort((a, b) => a.dueMs - b.dueMs);
   return all.map((d) => d.event);
@@ -121,14 +140,16 @@ export class TaskSimulator {
 
   #plan(startMs: number): void {
     const scenario = pickScenario(this.#random);
+    const workload = pickWorkload(this.#random, scenario);
     const planned = planTaskLifecycle(
       this.#random,
       startMs,
       scenario,
-      pickWorkload(this.#random, scenario),
+      workload,
       this.#options.timings ?? { runScale: 0.02 },
     );
-    for (const d of deliveries(this.#random, planned, this.#options.delivery ?? DEFAULT_DELIVERY)) {
+    const delivery = this.#options.delivery ?? DEFAULT_DELIVERY;
+    for (const d of deliveries(this.#random, planned, delivery, workload)) {
       this.#pending.push(d);
     }
   }

@@ -320,3 +320,35 @@ export function planTaskLifecycle(
     };
   });
 }
+
+/**
+ * An ECS event that is not a task state change (a rule matching all of
+ * `aws.ecs` delivers these too): the exporter counts it as ignored.
+ */
+export function planDeploymentEvent(
+  random: Random,
+  atMs: number,
+  workload: Workload,
+): PlannedEvent {
+  const service = workload.service ?? workload.family;
+  return {
+    atMs,
+    event: {
+      version: '0',
+      id: `${random.hex(8)}-${random.hex(4)}-${random.hex(4)}-${random.hex(4)}-${random.hex(12)}`,
+      'detail-type': 'ECS Deployment State Change',
+      source: 'aws.ecs',
+      account: ACCOUNT,
+      time: new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: REGION,
+      resources: [`arn:aws:ecs:${REGION}:${ACCOUNT}:service/${workload.cluster}/${service}`],
+      detail: {
+        eventType: 'INFO',
+        eventName: random.pick(['SERVICE_DEPLOYMENT_IN_PROGRESS', 'SERVICE_DEPLOYMENT_COMPLETED']),
+        deploymentId: `ecs-svc/${random.int(1e15, 9e15)}`,
+        updatedAt: new Date(atMs).toISOString(),
+        reason: 'ECS deployment in progress.',
+      },
+    },
+  };
+}

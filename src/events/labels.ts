@@ -91,12 +91,3 @@ export class TaskLabelInterner {
     return labels;
   }
 }
-
-export function taskLabels(
-  clusterArn: string,
-  group: string,
-  taskDefinitionArn: string,
-  launchType: string,
-): TaskLabels {
-  return buildTaskLabels(clusterArn, group, taskDefinitionArn, launchType);
-}

@@ -16,47 +16,48 @@ import {
 } from './catalog.js';
 import { TaskMetricStore } from './task-metric-store.js';
 
-function counter(registry: Registry, name: string, collect?: (c: Counter) => void): Counter {
+function specOf(name: string, type: 'counter' | 'gauge' | 'histogram') {
   const spec = metricSpec(name);
-  if (spec.type !== 'counter') throw new Error(`${name} is a ${spec.type}, not a counter`);
+  if (spec.type !== type) throw new Error(`${name} is a ${spec.type}, not a ${type}`);
+  return spec;
+}
+
+/** prom-client calls `collect` with the metric as `this` at every scrape. */
+function collectWith<T>(collect: ((metric: T) => void) | undefined) {
+  return collect === undefined
+    ? {}
+    : {
+        collect(this: T) {
+          collect(this);
+        },
+      };
+}
+
+function counter(registry: Registry, name: string, collect?: (c: Counter) => void): Counter {
+  const spec = specOf(name, 'counter');
   return new Counter({
     name,
     help: spec.help,
     labelNames: [...spec.labelNames],
     registers: [registry],
-    ...(collect === undefined
-      ? {}
-      : {
-          collect(this: Counter) {
-            collect(this);
-          },
-        }),
+    ...collectWith(collect),
   });
 }
 
 function gauge(registry: Registry, name: string, collect?: (g: Gauge) => void): Gauge {
-  const spec = metricSpec(name);
-  if (spec.type !== 'gauge') throw new Error(`${name} is a ${spec.type}, not a gauge`);
+  const spec = specOf(name, 'gauge');
   return new Gauge({
     name,
     help: spec.help,
     labelNames: [...spec.labelNames],
     registers: [registry],
-    ...(collect === undefined
-      ? {}
-      : {
-          collect(this: Gauge) {
-            collect(this);
-          },
-        }),
+    ...collectWith(collect),
   });
 }
 
 function histogram(registry: Registry, name: string): Histogram {
-  const spec = metricSpec(name);
-  if (spec.type !== 'histogram' || spec.buckets === undefined) {
-    throw new Error(`${name} is a ${spec.type} without buckets, not a histogram`);
-  }
+  const spec = specOf(name, 'histogram');
+  if (spec.buckets === undefined) throw new Error(`${name} has no buckets`);
   return new Histogram({
     name,
     help: spec.help,

@@ -115,7 +115,10 @@ export function planTaskLifecycle(
   const instanceId = `i-0${random.hex(16)}`;
   const ip = `10.0.${random.int(0, 255)}.${random.int(1, 254)}`;
   const eniId = `eni-0${random.hex(16)}`;
-  const attachmentId = `${random.hex(8)}-${random.hex(4)}-${random.hex(4)}-${random.hex(4)}-${random.hex(12)}`;
+  const attachmentId = random.uuid();
+  const containerArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:container/${workload.cluster}/${taskId}/${random.uuid()}`;
+  const imageDigest = `sha256:${random.hex(64)}`;
+  const runtimeId = `${taskId}-${random.int(1e9, 4e9)}`;
 
   const createdAt = startMs;
   const connectivityAt = createdAt + duration(random, 1500, 4000, 20_000);
@@ -237,7 +240,7 @@ export function planTaskLifecycle(
     const stopping = step.desired === 'STOPPED';
     const stoppedNow = step.status === 'STOPPED';
     const container: Record<string, unknown> = {
-      containerArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:container/${workload.cluster}/${taskId}/${random.hex(8)}-${random.hex(4)}-${random.hex(4)}-${random.hex(4)}-${random.hex(12)}`,
+      containerArn,
       lastStatus: stoppedNow ? 'STOPPED' : at >= startedAt && !failsToStart ? 'RUNNING' : 'PENDING',
       name: containerName,
       image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${workload.image}`,
@@ -246,8 +249,8 @@ export function planTaskLifecycle(
       cpu: '0',
     };
     if (at >= pullStoppedAt && !failsToStart) {
-      container.imageDigest = `sha256:${random.hex(64)}`;
-      container.runtimeId = `${taskId}-${random.int(1e9, 4e9)}`;
+      container.imageDigest = imageDigest;
+      container.runtimeId = runtimeId;
     }
     if (stoppedNow) {
       container.exitCode = exitCode;
@@ -304,20 +307,7 @@ export function planTaskLifecycle(
     if (stopping && !step.notice) detail.stoppingAt = iso(stoppingAt);
     if (at >= executionStoppedAt) detail.executionStoppedAt = iso(executionStoppedAt);
     if (stoppedNow) detail.stoppedAt = iso(stoppedAt);
-    return {
-      atMs: at,
-      event: {
-        version: '0',
-        id: `${random.hex(8)}-${random.hex(4)}-${random.hex(4)}-${random.hex(4)}-${random.hex(12)}`,
-        'detail-type': 'ECS Task State Change',
-        source: 'aws.ecs',
-        account: ACCOUNT,
-        time: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        region: REGION,
-        resources: [taskArn],
-        detail,
-      },
-    };
+    return { atMs: at, event: envelope(random, 'ECS Task State Change', at, taskArn, detail) };
   });
 }
 
@@ -331,24 +321,36 @@ export function planDeploymentEvent(
   workload: Workload,
 ): PlannedEvent {
   const service = workload.service ?? workload.family;
+  const serviceArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${workload.cluster}/${service}`;
   return {
     atMs,
-    event: {
-      version: '0',
-      id: `${random.hex(8)}-${random.hex(4)}-${random.hex(4)}-${random.hex(4)}-${random.hex(12)}`,
-      'detail-type': 'ECS Deployment State Change',
-      source: 'aws.ecs',
-      account: ACCOUNT,
-      time: new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: REGION,
-      resources: [`arn:aws:ecs:${REGION}:${ACCOUNT}:service/${workload.cluster}/${service}`],
-      detail: {
-        eventType: 'INFO',
-        eventName: random.pick(['SERVICE_DEPLOYMENT_IN_PROGRESS', 'SERVICE_DEPLOYMENT_COMPLETED']),
-        deploymentId: `ecs-svc/${random.int(1e15, 9e15)}`,
-        updatedAt: new Date(atMs).toISOString(),
-        reason: 'ECS deployment in progress.',
-      },
-    },
+    event: envelope(random, 'ECS Deployment State Change', atMs, serviceArn, {
+      eventType: 'INFO',
+      eventName: random.pick(['SERVICE_DEPLOYMENT_IN_PROGRESS', 'SERVICE_DEPLOYMENT_COMPLETED']),
+      deploymentId: `ecs-svc/${random.int(1e15, 9e15)}`,
+      updatedAt: new Date(atMs).toISOString(),
+      reason: 'ECS deployment in progress.',
+    }),
+  };
+}
+
+/** The EventBridge envelope around one ECS event; `time` has whole seconds, as EventBridge writes it. */
+function envelope(
+  random: Random,
+  detailType: string,
+  atMs: number,
+  resource: string,
+  detail: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    version: '0',
+    id: random.uuid(),
+    'detail-type': detailType,
+    source: 'aws.ecs',
+    account: ACCOUNT,
+    time: new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: REGION,
+    resources: [resource],
+    detail,
   };
 }

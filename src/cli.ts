@@ -9,13 +9,13 @@ import { packageVersion } from './core.js';
 import { renderConfigurationReference } from './docs/configuration-reference.js';
 import { renderMetricsReference } from './docs/metrics-reference.js';
 import { createLogger } from './logger.js';
-import { demo, type Io, replay } from './main.js';
+import { demo, type Io, replay, run } from './main.js';
 
 const COMMANDS: Record<Command, { usage: string; summary: string }> = {
   run: {
     usage: 'run --stream NAME|ARN [options]',
     summary:
-      'Consume the Kinesis Data Stream the EventBridge rule writes to and serve /metrics. (Kinesis consumption is being built; this command is not available yet.)',
+      'Consume every shard of the Kinesis Data Stream the EventBridge rule writes to, and serve /metrics, /healthz and /readyz. AWS region, credentials and endpoint come the standard SDK way (AWS_REGION, the default credential chain, AWS_ENDPOINT_URL_KINESIS).',
   },
   replay: {
     usage: 'replay FILE|- [options]',
@@ -25,7 +25,7 @@ const COMMANDS: Record<Command, { usage: string; summary: string }> = {
   demo: {
     usage: 'demo [options]',
     summary:
-      'Run a simulator that produces a realistic mix of ECS task lifecycles and serve the resulting /metrics.',
+      'Start a local Kinesis-API server with a stream, a simulator putting a realistic mix of ECS task lifecycles into it, and the exporter reading it as `run` does.',
   },
 };
 
@@ -76,6 +76,10 @@ async function main(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const { config, positionals } = loaded;
+  if (command !== 'replay' && positionals.length > 0) {
+    io.stderr.write(`ecs-events-exporter ${command}: unexpected argument "${positionals[0]}"\n`);
+    return 2;
+  }
   const logger = createLogger(config.logLevel, config.logFormat);
   switch (command) {
     case 'replay': {
@@ -90,10 +94,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     case 'demo':
       return demo(config, logger, io);
     case 'run':
-      io.stderr.write(
-        'ecs-events-exporter run: Kinesis consumption is not available in this version yet; use "replay" or "demo"\n',
-      );
-      return 2;
+      return run(config, logger, io);
   }
 }
 

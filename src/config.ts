@@ -4,6 +4,7 @@
  * collected and reported at once. Flags win over environment variables.
  */
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
+import { parseStartPosition, type StartPosition } from './sources/kinesis/start-position.js';
 
 export const DEFAULT_PORT = 9847;
 
@@ -17,8 +18,14 @@ export interface Config {
   stoppedTaskRetentionMs: number;
   stream: string | undefined;
   stateDir: string | undefined;
-  startPosition: string;
+  startPosition: StartPosition;
+  shardListIntervalMs: number;
+  idleDelayMs: number;
+  checkpointIntervalMs: number;
+  stallTimeoutMs: number;
+  maxRecordsPerCall: number;
   demoTasksPerSecond: number;
+  demoShards: number;
 }
 
 export interface OptionSpec {
@@ -30,8 +37,8 @@ export interface OptionSpec {
   readonly commands: readonly Command[];
   /** Default as written on the command line; undefined when there is none. */
   readonly default: string | undefined;
-  /** Not read by any command yet: documented for what arrives next. */
-  readonly reserved?: boolean;
+  /** Commands that cannot run without this option. */
+  readonly requiredFor?: readonly Command[];
   parse(text: string): unknown;
 }
 
@@ -78,6 +85,13 @@ function oneOf<T extends string>(values: readonly T[]) {
 
 const ALL: readonly Command[] = ['run', 'replay', 'demo'];
 const SERVING: readonly Command[] = ['run', 'demo'];
+const READING: readonly Command[] = ['run', 'demo'];
+
+function positiveDuration(text: string): number {
+  const ms = parseDuration(text);
+  if (ms <= 0) throw new Error(`"${text}" must be longer than zero`);
+  return ms;
+}
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
@@ -137,12 +151,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: '--stream',
     env: 'ECS_EXPORTER_STREAM',
     value: 'NAME|ARN',
-    description:
-      'Kinesis Data Stream that the EventBridge rule writes to (coming with Kinesis consumption).',
+    description: 'Kinesis Data Stream that the EventBridge rule writes to, by name or ARN.',
     commands: ['run'],
     default: undefined,
-    reserved: true,
-    parse: (text) => text,
+    requiredFor: ['run'],
+    parse: (text) => {
+      if (text.trim() === '') throw new Error('must not be empty');
+      return text.trim();
+    },
   },
   {
     key: 'stateDir',
@@ -150,10 +166,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'ECS_EXPORTER_STATE_DIR',
     value: 'DIR',
     description:
-      'Directory where stream positions are kept across restarts (coming with Kinesis consumption).',
+      'Directory where the position in each shard is kept, so a restart resumes right after it. Without it, positions are not kept.',
     commands: ['run'],
     default: undefined,
-    reserved: true,
     parse: (text) => text,
   },
   {
@@ -162,11 +177,67 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'ECS_EXPORTER_START_POSITION',
     value: 'TRIM_HORIZON|LATEST|AT_TIMESTAMP=<ISO-8601>',
     description:
-      'Where to start reading a shard that has no saved position (coming with Kinesis consumption).',
+      'Where to start reading a shard that has no saved position: the oldest record kept, new records only, or records from a time on.',
     commands: ['run'],
     default: 'LATEST',
-    reserved: true,
-    parse: (text) => text,
+    parse: parseStartPosition,
+  },
+  {
+    key: 'shardListIntervalMs',
+    flag: '--shard-list-interval',
+    env: 'ECS_EXPORTER_SHARD_LIST_INTERVAL',
+    value: 'DURATION',
+    description:
+      'How often the shards are listed again to find those created by splits and merges.',
+    commands: READING,
+    default: '1m',
+    parse: positiveDuration,
+  },
+  {
+    key: 'idleDelayMs',
+    flag: '--idle-delay',
+    env: 'ECS_EXPORTER_IDLE_DELAY',
+    value: 'DURATION',
+    description:
+      'Wait before reading a shard again once it is caught up. Reads of one shard are at least 200 ms apart in any case (5 per second, the Kinesis limit).',
+    commands: READING,
+    default: '1s',
+    parse: parseDuration,
+  },
+  {
+    key: 'checkpointIntervalMs',
+    flag: '--checkpoint-interval',
+    env: 'ECS_EXPORTER_CHECKPOINT_INTERVAL',
+    value: 'DURATION',
+    description: 'How often positions are saved under --state-dir (and always at shutdown).',
+    commands: READING,
+    default: '5s',
+    parse: positiveDuration,
+  },
+  {
+    key: 'stallTimeoutMs',
+    flag: '--stall-timeout',
+    env: 'ECS_EXPORTER_STALL_TIMEOUT',
+    value: 'DURATION',
+    description:
+      '/healthz fails when no shard reader has made progress (a successful read, even empty) for this long.',
+    commands: READING,
+    default: '2m',
+    parse: positiveDuration,
+  },
+  {
+    key: 'maxRecordsPerCall',
+    flag: '--max-records-per-call',
+    env: 'ECS_EXPORTER_MAX_RECORDS_PER_CALL',
+    value: 'N',
+    description: 'Limit of each GetRecords call (at most 10000).',
+    commands: READING,
+    default: '1000',
+    parse: (text) => {
+      const n = positiveInteger(text);
+      if (n > 10_000) throw new Error(`"${text}" is above 10000, the Kinesis maximum`);
+      return n;
+    },
   },
   {
     key: 'demoTasksPerSecond',
@@ -176,6 +247,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'How many simulated tasks the demo starts each second.',
     commands: ['demo'],
     default: '5',
+    parse: positiveInteger,
+  },
+  {
+    key: 'demoShards',
+    flag: '--shards',
+    env: 'ECS_EXPORTER_DEMO_SHARDS',
+    value: 'N',
+    description: 'How many shards the demo stream has.',
+    commands: ['demo'],
+    default: '4',
     parse: positiveInteger,
   },
 ];
@@ -235,6 +316,9 @@ export function loadConfig(
         ? `127.0.0.1:${DEFAULT_PORT}`
         : option.default);
     if (text === undefined) {
+      if (option.requiredFor?.includes(command) && !help) {
+        problems.push(`${option.flag} (or ${option.env}) is required for "${command}"`);
+      }
       config[option.key] = undefined;
       continue;
     }
@@ -255,7 +339,8 @@ export function helpText(command: Command, usage: string, summary: string): stri
     const dflt = option.default === undefined ? '' : ` (default ${option.default})`;
     lines.push(`  ${option.flag} ${option.value}`);
     lines.push(`      ${option.description}${dflt}`);
-    lines.push(`      env ${option.env}${option.reserved ? '; reserved, not read yet' : ''}`);
+    const required = option.requiredFor?.includes(command) ? '; required' : '';
+    lines.push(`      env ${option.env}${required}`);
   }
   lines.push('  -h, --help', '      Show this help.');
   return `${lines.join('\n')}\n`;

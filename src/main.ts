@@ -1,22 +1,41 @@
 /**
  * Composition root: configuration → logger → registry → source + server.
  * The only module that knows every other one; it also owns signals and
- * shutdown.
+ * shutdown. `run` and `demo` share one path: the demo only adds a local
+ * Kinesis-API server and the simulator that feeds it.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
+import type { CheckpointStore } from './checkpoints/checkpoint-store.js';
+import { FileCheckpointStore } from './checkpoints/file-checkpoint-store.js';
+import { MemoryCheckpointStore } from './checkpoints/memory-checkpoint-store.js';
 import type { Config } from './config.js';
 import { createCore } from './core.js';
-import { startServer } from './http/server.js';
+import { type RunningServer, startServer } from './http/server.js';
 import { canonicalExposition } from './metrics/canonical-exposition.js';
+import { createKinesisMetrics } from './metrics/kinesis-metrics.js';
+import {
+  createStream,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  putEvents,
+  startLocalKinesis,
+} from './simulator/local-kinesis.js';
 import { TaskSimulator } from './simulator/simulator.js';
 import { openReplayInput, replayLines } from './sources/file-replay.js';
+import { createKinesisClient } from './sources/kinesis/kinesis-client.js';
+import { KinesisSource } from './sources/kinesis/kinesis-source.js';
+import { formatStartPosition, type StartPosition } from './sources/kinesis/start-position.js';
 
 export interface Io {
   readonly stdin: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable;
 }
+
+/** Longest a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_BUDGET_MS = 8000;
 
 /** `replay FILE|-`: the final exposition on stdout. Returns the exit code. */
 export async function replay(
@@ -38,32 +57,36 @@ export async function replay(
   return 0;
 }
 
-/** Waits for SIGINT or SIGTERM, then runs `shutdown` once. */
-function onSignals(logger: Logger, shutdown: () => Promise<void>): Promise<void> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const handler = (signal: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      shutdown().then(resolve, (err) => {
-        logger.error({ err }, 'shutdown failed');
-        resolve();
-      });
-    };
-    process.once('SIGINT', handler);
-    process.once('SIGTERM', handler);
-  });
+interface Exporter {
+  readonly server: RunningServer;
+  stop(): Promise<void>;
 }
 
-/** `demo`: the simulator feeds the pipeline; /metrics serves the result until a signal. */
-export async function demo(config: Config, logger: Logger, io: Io): Promise<number> {
+/** The stream consumer feeding the pipeline, and the HTTP server over both. */
+async function startExporter(
+  config: Config,
+  logger: Logger,
+  client: KinesisClient,
+  stream: string,
+  startPosition: StartPosition,
+  checkpoints: CheckpointStore,
+): Promise<Exporter> {
   const core = createCore(config, logger, true);
-  const simulator = new TaskSimulator({
-    tasksPerSecond: config.demoTasksPerSecond,
-    emit: (events) => {
-      for (const event of events) core.pipeline.handle(JSON.stringify(event));
+  const source = new KinesisSource({
+    client,
+    stream,
+    startPosition,
+    checkpoints,
+    onRecords: (_shardId, records) => {
+      for (const record of records) core.pipeline.handle(record.data);
     },
+    logger: logger.child({ component: 'kinesis' }),
+    metrics: createKinesisMetrics(core.registry),
+    shardListIntervalMs: config.shardListIntervalMs,
+    idleDelayMs: config.idleDelayMs,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    stallTimeoutMs: config.stallTimeoutMs,
+    maxRecordsPerCall: config.maxRecordsPerCall,
   });
   const server = await startServer(
     {
@@ -71,18 +94,152 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
         contentType: core.registry.contentType,
         body: await core.registry.metrics(),
       }),
-      health: () => ({ ok: true, reason: 'simulator running' }),
-      readiness: () => ({ ok: true, reason: 'simulator running' }),
+      health: () => {
+        const { healthy, reason } = source.health();
+        return { ok: healthy, reason };
+      },
+      readiness: () => {
+        const { ready, reason } = source.readiness();
+        return { ok: ready, reason };
+      },
     },
     config.listenAddress,
     logger,
   );
-  simulator.start();
-  logger.info({ url: server.url }, 'demo started');
-  io.stdout.write(`Serving simulated ECS task metrics at ${server.url}/metrics (Ctrl-C to stop)\n`);
-  await onSignals(logger, async () => {
-    await simulator.stop();
-    await server.close();
+  await source.start();
+  logger.info(
+    {
+      url: server.url,
+      stream,
+      startPosition: formatStartPosition(startPosition),
+      checkpoints: checkpoints.description,
+    },
+    'exporter started',
+  );
+  return {
+    server,
+    stop: async () => {
+      await source.stop();
+      await server.close();
+    },
+  };
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function signalled(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
   });
-  return 0;
+}
+
+/** Runs `stop`, but gives up waiting after the shutdown budget. */
+async function shutdown(logger: Logger, stop: () => Promise<void>): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), SHUTDOWN_BUDGET_MS);
+  });
+  try {
+    const outcome = await Promise.race([stop().then(() => 'done' as const), late]);
+    if (outcome === 'late') {
+      logger.error({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown took too long; exiting anyway');
+      return 1;
+    }
+    logger.info('stopped');
+    return 0;
+  } catch (err) {
+    logger.error({ err }, 'shutdown failed');
+    return 1;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `run`: consume the stream, serve /metrics until a signal. */
+export async function run(config: Config, logger: Logger, io: Io): Promise<number> {
+  const stream = config.stream as string;
+  const client = createKinesisClient();
+  try {
+    await client.config.region();
+  } catch {
+    io.stderr.write(
+      'ecs-events-exporter run: no AWS region: set AWS_REGION (or a region in the shared AWS config)\n',
+    );
+    return 2;
+  }
+  let checkpoints: CheckpointStore;
+  if (config.stateDir === undefined) {
+    logger.warn(
+      'no --state-dir: stream positions are not kept, a restart starts at --start-position',
+    );
+    checkpoints = new MemoryCheckpointStore();
+  } else {
+    checkpoints = new FileCheckpointStore({ directory: config.stateDir, stream, logger });
+  }
+  let exporter: Exporter;
+  try {
+    exporter = await startExporter(
+      config,
+      logger,
+      client,
+      stream,
+      config.startPosition,
+      checkpoints,
+    );
+  } catch (err) {
+    io.stderr.write(`ecs-events-exporter run: ${(err as Error).message}\n`);
+    return 1;
+  }
+  await signalled(logger);
+  return shutdown(logger, exporter.stop);
+}
+
+export const DEMO_STREAM = 'ecs-task-events';
+
+/**
+ * `demo`: an in-process Kinesis-API server on 127.0.0.1, a stream of
+ * `--shards` shards, the simulator putting events into it under random
+ * partition keys, and the same consumer and server as `run`.
+ */
+export async function demo(config: Config, logger: Logger, io: Io): Promise<number> {
+  const kinesis = await startLocalKinesis();
+  const options = {
+    endpoint: kinesis.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  };
+  const producer = createKinesisClient({ ...options, maxAttempts: 3 });
+  await createStream(producer, DEMO_STREAM, config.demoShards);
+  const simulator = new TaskSimulator({
+    tasksPerSecond: config.demoTasksPerSecond,
+    emit: (events) =>
+      putEvents(producer, DEMO_STREAM, events).catch((err: unknown) => {
+        logger.warn({ err }, 'simulator could not put events');
+      }),
+  });
+  simulator.start();
+  const exporter = await startExporter(
+    config,
+    logger,
+    createKinesisClient(options),
+    DEMO_STREAM,
+    { type: 'TRIM_HORIZON' },
+    new MemoryCheckpointStore(),
+  );
+  io.stdout.write(
+    `Serving simulated ECS task metrics at ${exporter.server.url}/metrics (local Kinesis stream ${DEMO_STREAM} at ${kinesis.endpoint}; Ctrl-C to stop)\n`,
+  );
+  await signalled(logger);
+  return shutdown(logger, async () => {
+    await simulator.stop();
+    await exporter.stop();
+    producer.destroy();
+    await kinesis.close();
+  });
 }

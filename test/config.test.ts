@@ -3,7 +3,9 @@ import { DEFAULT_PORT, helpText, loadConfig, OPTIONS, parseDuration } from '../s
 
 describe('loadConfig', () => {
   it('has defaults for every command', () => {
-    const run = loadConfig('run', [], {});
+    const run = loadConfig('run', ['--stream', 'events'], {});
+    expect(run.ok && run.config.startPosition).toEqual({ type: 'LATEST' });
+    expect(run.ok && run.config.stateDir).toBeUndefined();
     expect(run.ok && run.config.listenAddress).toEqual({ host: '0.0.0.0', port: DEFAULT_PORT });
     const demo = loadConfig('demo', [], {});
     expect(demo.ok && demo.config.listenAddress).toEqual({ host: '127.0.0.1', port: DEFAULT_PORT });
@@ -19,9 +21,16 @@ describe('loadConfig', () => {
     const env = {
       ECS_EXPORTER_LISTEN_ADDRESS: '127.0.0.1:9000',
       ECS_EXPORTER_MAX_TRACKED_TASKS: '5',
+      ECS_EXPORTER_STREAM: 'arn:aws:kinesis:eu-west-1:123456789012:stream/events',
+      ECS_EXPORTER_START_POSITION: 'AT_TIMESTAMP=2026-11-01T00:00:00Z',
     };
     const fromEnv = loadConfig('run', [], env);
     expect(fromEnv.ok && fromEnv.config.listenAddress).toEqual({ host: '127.0.0.1', port: 9000 });
+    expect(fromEnv.ok && fromEnv.config.stream).toBe(env.ECS_EXPORTER_STREAM);
+    expect(fromEnv.ok && fromEnv.config.startPosition).toEqual({
+      type: 'AT_TIMESTAMP',
+      timestamp: new Date('2026-11-01T00:00:00Z'),
+    });
     const flagged = loadConfig(
       'run',
       ['--listen-address=127.0.0.2:9001', '--max-tracked-tasks', '7'],
@@ -48,12 +57,51 @@ describe('loadConfig', () => {
     );
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems).toHaveLength(5);
+    expect(result.problems).toHaveLength(6);
+    expect(result.problems.join('\n')).toMatch(
+      /--stream \(or ECS_EXPORTER_STREAM\) is required for "run"/,
+    );
     expect(result.problems.join('\n')).toMatch(/--bogus: unknown option/);
     expect(result.problems.join('\n')).toMatch(
       /ECS_EXPORTER_STOPPED_TASK_RETENTION: "forever" is not a duration/,
     );
     expect(result.problems.join('\n')).toMatch(/--listen-address: "nowhere" is not HOST:PORT/);
+  });
+
+  it('does not ask for required options when only help is wanted', () => {
+    const help = loadConfig('run', ['--help'], {});
+    expect(help.ok && help.help).toBe(true);
+  });
+
+  it('reads the Kinesis timings as durations', () => {
+    const result = loadConfig(
+      'run',
+      [
+        '--stream',
+        's',
+        '--idle-delay',
+        '250ms',
+        '--shard-list-interval',
+        '30s',
+        '--stall-timeout',
+        '5m',
+      ],
+      {},
+    );
+    expect(
+      result.ok && [
+        result.config.idleDelayMs,
+        result.config.shardListIntervalMs,
+        result.config.stallTimeoutMs,
+      ],
+    ).toEqual([250, 30_000, 300_000]);
+    const bad = loadConfig(
+      'run',
+      ['--stream', 's', '--max-records-per-call', '20000', '--checkpoint-interval', '0s'],
+      {},
+    );
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems).toHaveLength(2);
   });
 
   it('rejects a flag of another command', () => {
@@ -65,7 +113,7 @@ describe('loadConfig', () => {
     expect(parseDuration('24h')).toBe(86_400_000);
     expect(parseDuration('1.5s')).toBe(1500);
     expect(() => parseDuration('3 weeks')).toThrow(/not a duration/);
-    const ipv6 = loadConfig('run', ['--listen-address', '[::1]:9100'], {});
+    const ipv6 = loadConfig('run', ['--stream', 's', '--listen-address', '[::1]:9100'], {});
     expect(ipv6.ok && ipv6.config.listenAddress).toEqual({ host: '::1', port: 9100 });
   });
 

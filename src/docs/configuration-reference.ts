@@ -17,8 +17,8 @@ export function renderConfigurationReference(): string {
   ];
   for (const o of OPTIONS) {
     const dflt = o.default === undefined ? '—' : `\`${o.default}\``;
-    const meaning = o.reserved
-      ? `${o.description} Reserved: accepted, not read yet.`
+    const meaning = o.requiredFor?.length
+      ? `${o.description} Required for ${o.requiredFor.join(', ')}.`
       : o.description;
     out.push(
       `| \`${o.flag}\` | \`${o.env}\` | \`${o.value.replaceAll('|', '\\|')}\` | ${dflt} | ${o.commands.join(', ')} | ${meaning} |`,

@@ -37,6 +37,10 @@ export const LABEL_DOCS: Readonly<Record<string, string>> = {
   cause:
     'Why tracked task state was dropped: `capacity` (the cap on tracked tasks forced it) or `retention` (the task had been STOPPED for longer than the retention, in event time).',
   version: 'Version of the exporter.',
+  shard_id: 'Kinesis shard id (`shardId-000000000003`); shards come and go with splits and merges.',
+  operation:
+    'Kinesis API call, or exporter step, that failed: `ListShards`, `GetShardIterator`, `GetRecords`, `SaveCheckpoint`, `onRecords`.',
+  code: 'Error code: the AWS error name (`ProvisionedThroughputExceededException`, `ExpiredIteratorException`, `ResourceNotFoundException`, `AccessDeniedException`, …), a network code (`ECONNREFUSED`, …) or `Unknown`.',
   nodejs_version: 'Version of Node.js running the exporter.',
 };
 
@@ -55,7 +59,7 @@ export const EXPORTER_TRACKED_TASKS_LIMIT = 'ecs_events_exporter_tracked_tasks_l
 export const EXPORTER_TASK_STATE_EVICTIONS = 'ecs_events_exporter_task_state_evictions_total';
 export const EXPORTER_BUILD_INFO = 'ecs_events_exporter_build_info';
 
-export const METRIC_CATALOG: readonly MetricSpec[] = [
+const CORE_METRICS: readonly MetricSpec[] = [
   {
     name: TASK_STATE_TRANSITIONS,
     type: 'counter',
@@ -147,6 +151,77 @@ export const METRIC_CATALOG: readonly MetricSpec[] = [
     labelNames: ['version', 'nodejs_version'],
   },
 ];
+
+export const KINESIS_RECORDS_READ = 'ecs_events_exporter_kinesis_records_read_total';
+export const KINESIS_BYTES_READ = 'ecs_events_exporter_kinesis_bytes_read_total';
+export const KINESIS_GET_RECORDS_CALLS = 'ecs_events_exporter_kinesis_get_records_calls_total';
+export const KINESIS_ERRORS = 'ecs_events_exporter_kinesis_errors_total';
+export const KINESIS_SHARD_LAG = 'ecs_events_exporter_kinesis_shard_lag_milliseconds';
+export const KINESIS_CHECKPOINT_AGE = 'ecs_events_exporter_kinesis_checkpoint_age_seconds';
+export const KINESIS_SHARDS_OWNED = 'ecs_events_exporter_kinesis_shards_owned';
+export const KINESIS_SHARDS_FINISHED = 'ecs_events_exporter_kinesis_shards_finished_total';
+
+export const KINESIS_METRIC_CATALOG: readonly MetricSpec[] = [
+  {
+    name: KINESIS_RECORDS_READ,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Kinesis records read and handed to processing, by shard.',
+    labelNames: ['shard_id'],
+  },
+  {
+    name: KINESIS_BYTES_READ,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Bytes of Kinesis record data read, by shard.',
+    labelNames: ['shard_id'],
+  },
+  {
+    name: KINESIS_GET_RECORDS_CALLS,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Successful GetRecords calls, empty ones included, by shard.',
+    labelNames: ['shard_id'],
+  },
+  {
+    name: KINESIS_ERRORS,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Failed calls by operation (ListShards, GetShardIterator, GetRecords, SaveCheckpoint, onRecords), shard (empty when none) and error code (e.g. ProvisionedThroughputExceededException, ECONNREFUSED).',
+    labelNames: ['operation', 'shard_id', 'code'],
+  },
+  {
+    name: KINESIS_SHARD_LAG,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'MillisBehindLatest of the last GetRecords call of each shard being read, in milliseconds.',
+    labelNames: ['shard_id'],
+  },
+  {
+    name: KINESIS_CHECKPOINT_AGE,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'Seconds since the stored checkpoint was last known to match the processed positions (saved, or nothing new to save); counted from start before the first save.',
+    labelNames: [],
+  },
+  {
+    name: KINESIS_SHARDS_OWNED,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'Shards being read now.',
+    labelNames: [],
+  },
+  {
+    name: KINESIS_SHARDS_FINISHED,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Shards read to their end (closed by a split or a merge) since start.',
+    labelNames: [],
+  },
+];
+
+/** Every metric the exporter exposes. */
+export const METRIC_CATALOG: readonly MetricSpec[] = [...CORE_METRICS, ...KINESIS_METRIC_CATALOG];
 
 export function metricSpec(name: string): MetricSpec {
   const spec = METRIC_CATALOG.find((m) => m.name === name);

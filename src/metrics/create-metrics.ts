@@ -33,23 +33,33 @@ function collectWith<T>(collect: ((metric: T) => void) | undefined) {
       };
 }
 
-function counter(registry: Registry, name: string, collect?: (c: Counter) => void): Counter {
+/** A counter of the catalog on `registry`; `collect` runs at every scrape. */
+export function counter<L extends string = string>(
+  registry: Registry,
+  name: string,
+  collect?: (c: Counter<L>) => void,
+): Counter<L> {
   const spec = specOf(name, 'counter');
-  return new Counter({
+  return new Counter<L>({
     name,
     help: spec.help,
-    labelNames: [...spec.labelNames],
+    labelNames: [...spec.labelNames] as L[],
     registers: [registry],
     ...collectWith(collect),
   });
 }
 
-function gauge(registry: Registry, name: string, collect?: (g: Gauge) => void): Gauge {
+/** A gauge of the catalog on `registry`; `collect` runs at every scrape. */
+export function gauge<L extends string = string>(
+  registry: Registry,
+  name: string,
+  collect?: (g: Gauge<L>) => void,
+): Gauge<L> {
   const spec = specOf(name, 'gauge');
-  return new Gauge({
+  return new Gauge<L>({
     name,
     help: spec.help,
-    labelNames: [...spec.labelNames],
+    labelNames: [...spec.labelNames] as L[],
     registers: [registry],
     ...collectWith(collect),
   });

@@ -36,6 +36,9 @@ describe('ecs-events-exporter demo', () => {
       expect(text).toMatch(
         /^ecs_events_exporter_build_info\{version="[^"]+",nodejs_version="v\d+/m,
       );
+      // The demo reads a real local Kinesis stream, as `run` does.
+      expect(text).toMatch(/^ecs_events_exporter_kinesis_shards_owned 4$/m);
+      expect(sumOf(text, 'ecs_events_exporter_kinesis_records_read_total')).toBeGreaterThan(0);
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');

@@ -12,7 +12,7 @@ export function runCli(args: string[], input?: string, env: Record<string, strin
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Starts the CLI in the background and resolves with the first stdout line matching `ready`. */
+/** Starts the CLI in the background and resolves once stdout or stderr matches `ready`. */
 export function startCli(
   args: string[],
   ready: RegExp,
@@ -24,25 +24,31 @@ export function startCli(
   });
   let out = '';
   let err = '';
-  child.stderr?.on('data', (d) => {
-    err += d;
-  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`CLI did not become ready:\n${out}\n${err}`)),
       20_000,
     );
-    child.stdout?.on('data', (d) => {
-      out += d;
-      const match = out.match(ready);
-      if (match) {
+    let resolved = false;
+    const check = () => {
+      const match = out.match(ready) ?? err.match(ready);
+      if (match && !resolved) {
+        resolved = true;
         clearTimeout(timer);
         resolve({ child, match, output: () => `${out}\n${err}` });
       }
+    };
+    child.stdout?.on('data', (d) => {
+      out += d;
+      check();
+    });
+    child.stderr?.on('data', (d) => {
+      err += d;
+      check();
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`CLI exited with ${code}:\n${out}\n${err}`));
+      if (!resolved) reject(new Error(`CLI exited with ${code}:\n${out}\n${err}`));
     });
   });
 }

@@ -1,0 +1,92 @@
+/**
+ * An in-process Kinesis-API server (kinesalite, in memory) on 127.0.0.1 and
+ * a producer that writes events into it the way EventBridge does: one event
+ * per record, under a random partition key. The demo's embedded default; never
+ * used against real AWS.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+  PutRecordsCommand,
+  type PutRecordsRequestEntry,
+} from '@aws-sdk/client-kinesis';
+
+const require = createRequire(import.meta.url);
+const kinesalite = require('kinesalite') as (options?: Record<string, unknown>) => Server;
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
+export const LOCAL_REGION = 'us-east-1';
+
+export interface LocalKinesis {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+export async function startLocalKinesis(port = 0): Promise<LocalKinesis> {
+  const server = kinesalite({
+    createStreamMs: 50,
+    updateStreamMs: 50,
+    deleteStreamMs: 50,
+    shardLimit: 100,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
+  };
+}
+
+/** Waits (up to 10 s) until the stream is ACTIVE, as after a create, split or merge. */
+export async function waitActive(client: KinesisClient, name: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`stream ${name} did not become ACTIVE`);
+}
+
+export async function createStream(
+  client: KinesisClient,
+  name: string,
+  shards: number,
+): Promise<void> {
+  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  await waitActive(client, name);
+}
+
+/** Puts each event as one record under a random partition key; retries the records PutRecords refused. */
+export async function putEvents(
+  client: KinesisClient,
+  stream: string,
+  events: readonly unknown[],
+): Promise<void> {
+  for (let start = 0; start < events.length; start += 500) {
+    let entries: PutRecordsRequestEntry[] = events.slice(start, start + 500).map((event) => ({
+      Data: Buffer.from(JSON.stringify(event)),
+      PartitionKey: randomUUID(),
+    }));
+    for (let attempt = 0; entries.length > 0; attempt++) {
+      if (attempt >= 10) throw new Error(`PutRecords kept failing for ${entries.length} records`);
+      const response = await client.send(
+        new PutRecordsCommand({ StreamName: stream, Records: entries }),
+      );
+      if (!response.FailedRecordCount) break;
+      entries = entries.filter((_, i) => response.Records?.[i]?.ErrorCode !== undefined);
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  }
+}

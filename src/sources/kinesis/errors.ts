@@ -1,0 +1,72 @@
+/**
+ * How the Kinesis source sorts errors: which to back off on, which mean a new
+ * iterator, which mean the stream is missing or access is denied.
+ */
+export type ErrorKind =
+  | 'throttled'
+  | 'expired-iterator'
+  | 'not-found'
+  | 'access-denied'
+  | 'invalid-argument'
+  | 'aborted'
+  | 'transient';
+
+const THROTTLED = new Set([
+  'ProvisionedThroughputExceededException',
+  'LimitExceededException',
+  'ThrottlingException',
+  'KMSThrottlingException',
+  'TooManyRequestsException',
+]);
+
+const ACCESS_DENIED = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'InvalidClientTokenId',
+  'ExpiredTokenException',
+  'KMSAccessDeniedException',
+  'KMSDisabledException',
+  'KMSNotFoundException',
+  'KMSInvalidStateException',
+  'CredentialsProviderError',
+]);
+
+/** A bounded label value for an error: the AWS error name or a Node network code. */
+export function errorCode(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return 'Unknown';
+  const { name, code } = err as { name?: unknown; code?: unknown };
+  if (typeof code === 'string' && /^E[A-Z_]{2,40}$/.test(code)) return code;
+  if (typeof name === 'string' && name !== 'Error' && /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(name)) {
+    return name;
+  }
+  return 'Unknown';
+}
+
+export function classifyError(err: unknown): ErrorKind {
+  const code = errorCode(err);
+  if (code === 'AbortError') return 'aborted';
+  if (THROTTLED.has(code)) return 'throttled';
+  if (code === 'ExpiredIteratorException') return 'expired-iterator';
+  if (code === 'ResourceNotFoundException') return 'not-found';
+  if (ACCESS_DENIED.has(code)) return 'access-denied';
+  if (code === 'InvalidArgumentException') return 'invalid-argument';
+  return 'transient';
+}
+
+/** Exponential backoff with full jitter: a random delay in [0, min(cap, base * 2^attempt)]. */
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * ceiling);
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,184 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
+import { generateCorpus } from '../../src/simulator/simulator.js';
+import { exited, runCli, startCli } from '../helpers/cli.js';
+import { expositionOf, sample, sumOf } from '../helpers/exposition.js';
+import {
+  createStream,
+  type KinesisTestServer,
+  putRecords,
+  startKinesisServer,
+  TEST_CREDENTIALS,
+  waitFor,
+} from '../helpers/kinesis-server.js';
+
+const STREAM = 'ecs-task-events';
+const URL_IN_LOG = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/;
+
+let server: KinesisTestServer;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startKinesisServer();
+  await createStream(server.admin, STREAM, 4);
+  env = {
+    AWS_ENDPOINT_URL_KINESIS: server.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+  };
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+const FAST = [
+  '--idle-delay',
+  '100ms',
+  '--checkpoint-interval',
+  '200ms',
+  '--listen-address',
+  '127.0.0.1:0',
+];
+
+function startRun(stateDir: string, startPosition: string) {
+  return startCli(
+    [
+      'run',
+      '--stream',
+      STREAM,
+      '--state-dir',
+      stateDir,
+      '--start-position',
+      startPosition,
+      ...FAST,
+    ],
+    URL_IN_LOG,
+    env,
+  );
+}
+
+async function metrics(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+const recordsRead = (text: string) => sumOf(text, 'ecs_events_exporter_records_total');
+const taskLines = (text: string) =>
+  canonicalExposition(text)
+    .split('\n')
+    .filter((line) => line.startsWith('ecs_task_'))
+    .join('\n');
+
+function lines(seed: number, tasks: number): string[] {
+  return generateCorpus({ tasks, seed, startMs: Date.now() - 3_600_000 }).map((e) =>
+    JSON.stringify(e),
+  );
+}
+
+describe('ecs-events-exporter run', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'run-state-'));
+  const first = lines(1, 150);
+  const second = lines(2, 60);
+
+  it('reads every shard to the exact totals replay gives for the same events', async () => {
+    await putRecords(server.admin, STREAM, first);
+    const { child, match } = await startRun(stateDir, 'TRIM_HORIZON');
+    try {
+      const url = match[1] as string;
+      await waitFor(async () => recordsRead(await metrics(url)) === first.length, 20_000);
+      const live = await metrics(url);
+      expect(taskLines(live)).toBe(taskLines(await expositionOf(first)));
+      expect(sample(live, 'ecs_events_exporter_kinesis_shards_owned')).toBe(4);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const started = Date.now();
+    expect(await exited(child)).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const checkpoint = join(stateDir, `kinesis-checkpoint-${STREAM}.json`);
+    expect(existsSync(checkpoint)).toBe(true);
+    expect(Object.keys(JSON.parse(readFileSync(checkpoint, 'utf8')).shards)).toHaveLength(4);
+  });
+
+  it('after SIGTERM, a restart on the same state dir reads only what came after the checkpoint', async () => {
+    await putRecords(server.admin, STREAM, second);
+    // TRIM_HORIZON would re-read everything: the checkpoint must win over it.
+    const { child, match } = await startRun(stateDir, 'TRIM_HORIZON');
+    try {
+      const url = match[1] as string;
+      await waitFor(async () => recordsRead(await metrics(url)) >= second.length, 20_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const live = await metrics(url);
+      expect(recordsRead(live)).toBe(second.length);
+      expect(taskLines(live)).toBe(taskLines(await expositionOf(second)));
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
+  });
+
+  it('with LATEST on a fresh state dir, reads only records put after it started', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'run-state-'));
+    const { child, match } = await startRun(fresh, 'LATEST');
+    try {
+      const url = match[1] as string;
+      await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 20_000);
+      const third = lines(3, 20);
+      await putRecords(server.admin, STREAM, third);
+      await waitFor(async () => recordsRead(await metrics(url)) >= third.length, 20_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(recordsRead(await metrics(url))).toBe(third.length);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
+  });
+
+  it('reports a missing stream in /readyz without crashing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'run-state-'));
+    const { child, match } = await startCli(
+      ['run', '--stream', 'no-such-stream', '--state-dir', dir, ...FAST],
+      URL_IN_LOG,
+      env,
+    );
+    try {
+      const url = match[1] as string;
+      await waitFor(
+        async () => /not found/.test(await (await fetch(`${url}/readyz`)).text()),
+        10_000,
+      );
+      expect((await fetch(`${url}/readyz`)).status).toBe(503);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
+  });
+
+  it('refuses to start without a stream or a region, with exit code 2', () => {
+    const noStream = runCli(['run'], undefined, env);
+    expect(noStream.status).toBe(2);
+    expect(noStream.stderr).toMatch(/--stream \(or ECS_EXPORTER_STREAM\) is required/);
+    const noRegion = runCli(['run', '--stream', STREAM], undefined, {
+      AWS_REGION: '',
+      AWS_DEFAULT_REGION: '',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_PROFILE: '',
+    });
+    expect(noRegion.status).toBe(2);
+    expect(noRegion.stderr).toMatch(/no AWS region/);
+    const badPosition = runCli(
+      ['run', '--stream', STREAM, '--start-position', 'YESTERDAY'],
+      undefined,
+      env,
+    );
+    expect(badPosition.status).toBe(2);
+    expect(badPosition.stderr).toMatch(/--start-position: invalid start position "YESTERDAY"/);
+  });
+});

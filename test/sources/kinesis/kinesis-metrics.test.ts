@@ -1,0 +1,42 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { KINESIS_CHECKPOINT_AGE, KINESIS_METRIC_CATALOG } from '../../../src/metrics/catalog.js';
+import { createKinesisMetrics } from '../../../src/metrics/kinesis-metrics.js';
+
+describe('Kinesis metric catalog', () => {
+  it('follows the naming rules', () => {
+    const names = KINESIS_METRIC_CATALOG.map((m) => m.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const spec of KINESIS_METRIC_CATALOG) {
+      expect(spec.name).toMatch(/^ecs_events_exporter_kinesis_[a-z_]+$/);
+      expect(spec.group).toBe('exporter');
+      expect(spec.name.endsWith('_total')).toBe(spec.type === 'counter');
+      expect(spec.help.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('builds every metric of the catalog on the given registry only', async () => {
+    const registry = new Registry();
+    let now = 1_000_000;
+    const metrics = createKinesisMetrics(registry, () => now);
+    expect(
+      registry
+        .getMetricsAsArray()
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(KINESIS_METRIC_CATALOG.map((m) => m.name).sort());
+    metrics.checkpointCurrent(now);
+    now += 2500;
+    const age = await registry.getSingleMetric(KINESIS_CHECKPOINT_AGE)?.get();
+    expect(age?.values[0]?.value).toBe(2.5);
+    metrics.shardLag.set({ shard_id: 'shardId-000000000000' }, 1200);
+    metrics.errors.inc({ operation: 'GetRecords', shard_id: 'shardId-000000000000', code: 'X' });
+    const text = await registry.metrics();
+    expect(text).toContain(
+      'ecs_events_exporter_kinesis_shard_lag_milliseconds{shard_id="shardId-000000000000"} 1200',
+    );
+    expect(text).toContain('ecs_events_exporter_kinesis_shards_finished_total 0');
+    // A second registry gets its own metrics: nothing is registered globally.
+    expect(() => createKinesisMetrics(new Registry())).not.toThrow();
+  });
+});

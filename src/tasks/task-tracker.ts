@@ -53,50 +53,148 @@ const DONE_STARTUP = 2;
 const DONE_RUN = 4;
 const DONE_STOPPED = 8;
 
-/** Versions 0..30 live in a bitmask; anything else in a small array. */
-const MASK_VERSIONS = 31;
+/** Versions 0..31 live in a 32-bit mask; anything else in a small side list. */
+const MASK_VERSIONS = 32;
 
-class TaskState {
-  versionMask = 0;
-  extraVersions: number[] | undefined = undefined;
-  statusMask = 0;
-  extraStatuses: string[] | undefined = undefined;
-  done = 0;
-  /** Event time at which the task was first seen STOPPED; NaN while not stopped. */
-  stoppedAtMs = Number.NaN;
+const TASK_ID = /^[0-9a-f]{32}$/;
+const TASK_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The key a task is tracked under. ECS task ids (the ARN's last segment, 32
+ * hex digits, or a dashed UUID in the old ARN format) are unique, so they are
+ * packed into 16 one-byte characters; any other ARN is kept whole, behind a
+ * character that a packed key can never contain.
+ */
+export function taskKey(taskArn: string): string {
+  const id = taskArn.slice(taskArn.lastIndexOf('/') + 1);
+  if (id.length === 32 && TASK_ID.test(id)) return Buffer.from(id, 'hex').toString('latin1');
+  if (id.length === 36 && TASK_UUID.test(id)) {
+    return Buffer.from(id.replaceAll('-', ''), 'hex').toString('latin1');
+  }
+  return `\u0100${taskArn}`;
+}
+
+/**
+ * Per-task state in slots: one Map from key to slot, the fields in typed
+ * arrays. About a third of the memory of a Map of objects, which matters at
+ * hundreds of thousands of tasks.
+ */
+class TaskTable {
+  readonly #slots = new Map<string, number>();
+  #versions = new Uint32Array(1024);
+  #statuses = new Uint16Array(1024);
+  #done = new Uint8Array(1024);
+  #stoppedAt = new Float64Array(1024).fill(Number.NaN);
+  readonly #extraVersions = new Map<number, number[]>();
+  readonly #extraStatuses = new Map<number, string[]>();
+  readonly #free: number[] = [];
+  #next = 0;
+
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  slot(key: string): number | undefined {
+    return this.#slots.get(key);
+  }
+
+  add(key: string): number {
+    let slot = this.#free.pop();
+    if (slot === undefined) {
+      slot = this.#next++;
+      if (slot >= this.#versions.length) this.#grow();
+    }
+    this.#slots.set(key, slot);
+    return slot;
+  }
+
+  delete(key: string): void {
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return;
+    this.#slots.delete(key);
+    this.#versions[slot] = 0;
+    this.#statuses[slot] = 0;
+    this.#done[slot] = 0;
+    this.#stoppedAt[slot] = Number.NaN;
+    this.#extraVersions.delete(slot);
+    this.#extraStatuses.delete(slot);
+    this.#free.push(slot);
+  }
+
+  /** The oldest key added (Map order), other than `keep`. */
+  oldest(keep: string): string | undefined {
+    for (const key of this.#slots.keys()) if (key !== keep) return key;
+    return undefined;
+  }
+
+  #grow(): void {
+    const size = this.#versions.length * 2;
+    const versions = new Uint32Array(size);
+    versions.set(this.#versions);
+    this.#versions = versions;
+    const statuses = new Uint16Array(size);
+    statuses.set(this.#statuses);
+    this.#statuses = statuses;
+    const done = new Uint8Array(size);
+    done.set(this.#done);
+    this.#done = done;
+    const stoppedAt = new Float64Array(size).fill(Number.NaN);
+    stoppedAt.set(this.#stoppedAt);
+    this.#stoppedAt = stoppedAt;
+  }
 
   /** Marks `version` seen; false when it already was. */
-  addVersion(version: number): boolean {
+  addVersion(slot: number, version: number): boolean {
     if (version >= 0 && version < MASK_VERSIONS) {
-      const bit = 1 << version;
-      if (this.versionMask & bit) return false;
-      this.versionMask |= bit;
+      const bit = (1 << version) >>> 0;
+      const mask = this.#versions[slot] as number;
+      if ((mask & bit) !== 0) return false;
+      this.#versions[slot] = (mask | bit) >>> 0;
       return true;
     }
-    if (this.extraVersions === undefined) {
-      this.extraVersions = [version];
+    const extra = this.#extraVersions.get(slot);
+    if (extra === undefined) {
+      this.#extraVersions.set(slot, [version]);
       return true;
     }
-    if (this.extraVersions.includes(version)) return false;
-    this.extraVersions.push(version);
+    if (extra.includes(version)) return false;
+    extra.push(version);
     return true;
   }
 
   /** Marks `status` seen; false when it already was. */
-  addStatus(status: string): boolean {
+  addStatus(slot: number, status: string): boolean {
     const bit = STATUS_BIT.get(status);
     if (bit !== undefined) {
-      if (this.statusMask & bit) return false;
-      this.statusMask |= bit;
+      const mask = this.#statuses[slot] as number;
+      if ((mask & bit) !== 0) return false;
+      this.#statuses[slot] = mask | bit;
       return true;
     }
-    if (this.extraStatuses === undefined) {
-      this.extraStatuses = [status];
+    const extra = this.#extraStatuses.get(slot);
+    if (extra === undefined) {
+      this.#extraStatuses.set(slot, [status]);
       return true;
     }
-    if (this.extraStatuses.includes(status)) return false;
-    this.extraStatuses.push(status);
+    if (extra.includes(status)) return false;
+    extra.push(status);
     return true;
+  }
+
+  isDone(slot: number, flag: number): boolean {
+    return ((this.#done[slot] as number) & flag) !== 0;
+  }
+
+  markDone(slot: number, flag: number): void {
+    this.#done[slot] = (this.#done[slot] as number) | flag;
+  }
+
+  stoppedAt(slot: number): number {
+    return this.#stoppedAt[slot] as number;
+  }
+
+  setStoppedAt(slot: number, ms: number): void {
+    this.#stoppedAt[slot] = ms;
   }
 }
 
@@ -110,10 +208,11 @@ function observable(value: number): boolean {
 }
 
 export class TaskTracker {
-  readonly #tasks = new Map<string, TaskState>();
+  readonly #tasks = new TaskTable();
   readonly #options: TaskTrackerOptions;
-  /** STOPPED tasks in the order they stopped, for retention and for eviction preference. */
-  #stoppedQueue: { taskArn: string; atMs: number }[] = [];
+  /** STOPPED tasks in the order they stopped (keys and event times), for retention and eviction. */
+  #stoppedKeys: string[] = [];
+  #stoppedTimes: number[] = [];
   #stoppedHead = 0;
   #newestEventMs = Number.NEGATIVE_INFINITY;
 
@@ -140,50 +239,53 @@ export class TaskTracker {
 
   apply(event: EcsTaskEvent, sink: TaskFactSink): TrackResult {
     if (event.timeMs > this.#newestEventMs) this.#newestEventMs = event.timeMs;
-    let state = this.#tasks.get(event.taskArn);
-    if (state === undefined) {
-      state = new TaskState();
-      this.#tasks.set(event.taskArn, state);
-      if (this.#tasks.size > this.#options.maxTrackedTasks) this.#evictOne(state, sink);
+    const tasks = this.#tasks;
+    const key = taskKey(event.taskArn);
+    let slot = tasks.slot(key);
+    if (slot === undefined) {
+      slot = tasks.add(key);
+      if (tasks.size > this.#options.maxTrackedTasks) this.#evictOne(key, sink);
     }
-    if (!state.addVersion(event.version)) {
+    if (!tasks.addVersion(slot, event.version)) {
       this.#expire(sink);
       return 'duplicate';
     }
     const labels = event.labels;
-    if (state.addStatus(event.lastStatus)) {
+    if (tasks.addStatus(slot, event.lastStatus)) {
       sink.transition(labels, boundLabelValue(event.lastStatus));
     }
-    if ((state.done & DONE_PULL) === 0) {
+    if (!tasks.isDone(slot, DONE_PULL)) {
       const pull = millis(event.pullStartedAt, event.pullStoppedAt);
       if (observable(pull)) {
-        state.done |= DONE_PULL;
+        tasks.markDone(slot, DONE_PULL);
         sink.imagePull(labels, pull);
       }
     }
-    if ((state.done & DONE_STARTUP) === 0) {
+    if (!tasks.isDone(slot, DONE_STARTUP)) {
       const startup = millis(event.createdAt, event.startedAt);
       if (observable(startup)) {
-        state.done |= DONE_STARTUP;
+        tasks.markDone(slot, DONE_STARTUP);
         sink.startup(labels, startup);
       }
     }
     if (event.lastStatus === 'STOPPED') {
       const stopCode = event.stopCode === undefined ? 'none' : boundLabelValue(event.stopCode);
-      if ((state.done & DONE_STOPPED) === 0) {
-        state.done |= DONE_STOPPED;
+      if (!tasks.isDone(slot, DONE_STOPPED)) {
+        tasks.markDone(slot, DONE_STOPPED);
         sink.stopped(
           labels,
           stopCode,
           classifyStopReason(event.stoppedReason, event.containerReasons),
         );
-        state.stoppedAtMs = Number.isNaN(event.timeMs) ? this.#newestEventMs : event.timeMs;
-        this.#stoppedQueue.push({ taskArn: event.taskArn, atMs: state.stoppedAtMs });
+        const atMs = Number.isNaN(event.timeMs) ? this.#newestEventMs : event.timeMs;
+        tasks.setStoppedAt(slot, atMs);
+        this.#stoppedKeys.push(key);
+        this.#stoppedTimes.push(atMs);
       }
-      if ((state.done & DONE_RUN) === 0) {
+      if (!tasks.isDone(slot, DONE_RUN)) {
         const run = millis(event.startedAt, event.executionStoppedAt ?? event.stoppedAt);
         if (observable(run)) {
-          state.done |= DONE_RUN;
+          tasks.markDone(slot, DONE_RUN);
           sink.run(labels, stopCode, run);
         }
       }
@@ -192,17 +294,23 @@ export class TaskTracker {
     return 'processed';
   }
 
+  /** True when the queue entry at `index` still describes a tracked, stopped task. */
+  #stillStopped(index: number): string | undefined {
+    const key = this.#stoppedKeys[index] as string;
+    const slot = this.#tasks.slot(key);
+    return slot !== undefined && this.#tasks.stoppedAt(slot) === this.#stoppedTimes[index]
+      ? key
+      : undefined;
+  }
+
   /** Forgets STOPPED tasks whose retention, in event time, has passed. */
   #expire(sink: TaskFactSink): void {
     const horizon = this.#newestEventMs - this.#options.stoppedRetentionMs;
-    const queue = this.#stoppedQueue;
-    while (this.#stoppedHead < queue.length) {
-      const head = queue[this.#stoppedHead] as { taskArn: string; atMs: number };
-      if (!(head.atMs < horizon)) break;
-      this.#stoppedHead++;
-      const state = this.#tasks.get(head.taskArn);
-      if (state !== undefined && state.stoppedAtMs === head.atMs) {
-        this.#tasks.delete(head.taskArn);
+    while (this.#stoppedHead < this.#stoppedKeys.length) {
+      if (!((this.#stoppedTimes[this.#stoppedHead] as number) < horizon)) break;
+      const key = this.#stillStopped(this.#stoppedHead++);
+      if (key !== undefined) {
+        this.#tasks.delete(key);
         sink.forgotten('retention');
       }
     }
@@ -210,30 +318,27 @@ export class TaskTracker {
   }
 
   /** Evicts one task other than `keep`: the oldest stopped one, else the oldest tracked. */
-  #evictOne(keep: TaskState, sink: TaskFactSink): void {
-    const queue = this.#stoppedQueue;
-    while (this.#stoppedHead < queue.length) {
-      const head = queue[this.#stoppedHead++] as { taskArn: string; atMs: number };
-      const state = this.#tasks.get(head.taskArn);
-      if (state !== undefined && state !== keep && state.stoppedAtMs === head.atMs) {
-        this.#tasks.delete(head.taskArn);
+  #evictOne(keep: string, sink: TaskFactSink): void {
+    while (this.#stoppedHead < this.#stoppedKeys.length) {
+      const key = this.#stillStopped(this.#stoppedHead++);
+      if (key !== undefined && key !== keep) {
+        this.#tasks.delete(key);
         sink.forgotten('capacity');
         this.#compactQueue();
         return;
       }
     }
-    for (const [taskArn, state] of this.#tasks) {
-      if (state !== keep) {
-        this.#tasks.delete(taskArn);
-        sink.forgotten('capacity');
-        return;
-      }
+    const oldest = this.#tasks.oldest(keep);
+    if (oldest !== undefined) {
+      this.#tasks.delete(oldest);
+      sink.forgotten('capacity');
     }
   }
 
   #compactQueue(): void {
-    if (this.#stoppedHead > 1024 && this.#stoppedHead * 2 > this.#stoppedQueue.length) {
-      this.#stoppedQueue = this.#stoppedQueue.slice(this.#stoppedHead);
+    if (this.#stoppedHead > 1024 && this.#stoppedHead * 2 > this.#stoppedKeys.length) {
+      this.#stoppedKeys = this.#stoppedKeys.slice(this.#stoppedHead);
+      this.#stoppedTimes = this.#stoppedTimes.slice(this.#stoppedHead);
       this.#stoppedHead = 0;
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EcsTaskEvent, TaskLabels } from '../../src/events/task-event.js';
-import { type TaskFactSink, TaskTracker } from '../../src/tasks/task-tracker.js';
+import { type TaskFactSink, TaskTracker, taskKey } from '../../src/tasks/task-tracker.js';
 
 const labels: TaskLabels = {
   ecs_cluster: 'c',
@@ -64,9 +64,9 @@ describe('TaskTracker', () => {
   it('handles versions outside the bitmask range', () => {
     const tracker = new TaskTracker();
     const { sink } = recordingSink();
-    for (const v of [0, 30, 31, 1000, -1])
+    for (const v of [0, 30, 31, 32, 1000, -1])
       expect(tracker.apply(event('a', v, 'RUNNING', 0), sink)).toBe('processed');
-    for (const v of [0, 30, 31, 1000, -1])
+    for (const v of [0, 30, 31, 32, 1000, -1])
       expect(tracker.apply(event('a', v, 'RUNNING', 0), sink)).toBe('duplicate');
   });
 
@@ -148,6 +148,52 @@ describe('TaskTracker', () => {
     expect(tracker.apply(event('b', 1, 'STOPPED', 0), sink)).toBe('processed');
     // Now nothing is stopped but b: b is the newest; the oldest running task (a) goes.
     expect(tracker.size).toBe(3);
+  });
+
+  it('keys a task by its id, packed, and keeps any other ARN whole', () => {
+    const id = 'ff259f15925142589b40c1756e6a0b62';
+    const key = taskKey(`arn:aws:ecs:ap-northeast-1:832665068462:task/apline-hello-cluster/${id}`);
+    expect(key).toHaveLength(16);
+    expect(Buffer.from(key, 'latin1').toString('hex')).toBe(id);
+    // The old ARN format: a dashed UUID without the cluster.
+    expect(taskKey('arn:aws:ecs:us-east-1:1:task/1dc5c17a-422b-4dc4-b493-371970c6c4d6')).toBe(
+      taskKey('arn:aws:ecs:us-east-1:1:task/c/1dc5c17a422b4dc4b493371970c6c4d6'),
+    );
+    const odd = 'not-an-arn';
+    expect(taskKey(odd)).toBe(`\u0100${odd}`);
+    expect(taskKey('arn:aws:ecs:us-east-1:1:task/c/ABCDEF')).not.toBe(
+      taskKey('arn:aws:ecs:us-east-1:1:task/d/ABCDEF'),
+    );
+  });
+
+  it('tracks tasks of odd ARNs apart from each other', () => {
+    const tracker = new TaskTracker();
+    const { sink } = recordingSink();
+    expect(tracker.apply({ ...event('x', 1, 'RUNNING', 0), taskArn: 'task-one' }, sink)).toBe(
+      'processed',
+    );
+    expect(tracker.apply({ ...event('x', 1, 'RUNNING', 0), taskArn: 'task-two' }, sink)).toBe(
+      'processed',
+    );
+    expect(tracker.apply({ ...event('x', 1, 'RUNNING', 0), taskArn: 'task-one' }, sink)).toBe(
+      'duplicate',
+    );
+    expect(tracker.size).toBe(2);
+  });
+
+  it('reuses the slots of forgotten tasks', () => {
+    const tracker = new TaskTracker({ maxTrackedTasks: 2 });
+    const { facts, sink } = recordingSink();
+    for (let i = 0; i < 100; i++) {
+      expect(
+        tracker.apply(event(`t${i}`, 1, 'STOPPED', i, { stopCode: 'UserInitiated' }), sink),
+      ).toBe('processed');
+    }
+    expect(tracker.size).toBe(2);
+    expect(facts.filter((f) => f === 'forgotten capacity')).toHaveLength(98);
+    // A reused slot starts clean: the newest task's other versions still count.
+    expect(tracker.apply(event('t99', 2, 'STOPPED', 100), sink)).toBe('processed');
+    expect(tracker.apply(event('t99', 1, 'STOPPED', 100), sink)).toBe('duplicate');
   });
 
   it('rejects a cap below one', () => {

@@ -11,7 +11,7 @@ import type { CheckpointStore } from './checkpoints/checkpoint-store.js';
 import { FileCheckpointStore } from './checkpoints/file-checkpoint-store.js';
 import { MemoryCheckpointStore } from './checkpoints/memory-checkpoint-store.js';
 import type { Config } from './config.js';
-import { createCore } from './core.js';
+import { type Core, createCore } from './core.js';
 import { type RunningServer, startServer } from './http/server.js';
 import { canonicalExposition } from './metrics/canonical-exposition.js';
 import { createKinesisMetrics } from './metrics/kinesis-metrics.js';
@@ -27,6 +27,7 @@ import { openReplayInput, replayLines } from './sources/file-replay.js';
 import { createKinesisClient } from './sources/kinesis/kinesis-client.js';
 import { KinesisSource } from './sources/kinesis/kinesis-source.js';
 import { formatStartPosition, type StartPosition } from './sources/kinesis/start-position.js';
+import { captureState, restoreState } from './state/exporter-state.js';
 
 export interface Io {
   readonly stdin: Readable;
@@ -69,9 +70,10 @@ async function startExporter(
   client: KinesisClient,
   stream: string,
   startPosition: StartPosition,
-  checkpoints: CheckpointStore,
+  checkpointsFor: (core: Core) => CheckpointStore,
 ): Promise<Exporter> {
   const core = createCore(config, logger, true);
+  const checkpoints = checkpointsFor(core);
   const source = new KinesisSource({
     client,
     stream,
@@ -173,15 +175,23 @@ export async function run(config: Config, logger: Logger, io: Io): Promise<numbe
     );
     return 2;
   }
-  let checkpoints: CheckpointStore;
-  if (config.stateDir === undefined) {
+  const stateDir = config.stateDir;
+  if (stateDir === undefined) {
     logger.warn(
-      'no --state-dir: stream positions are not kept, a restart starts at --start-position',
+      'no --state-dir: positions and counts are not kept, a restart starts from zero at --start-position',
     );
-    checkpoints = new MemoryCheckpointStore();
-  } else {
-    checkpoints = new FileCheckpointStore({ directory: config.stateDir, stream, logger });
   }
+  // With a state dir, positions and counting state are saved together, so a
+  // restart (even after kill -9) continues the counters and counts each record once.
+  const checkpointsFor = (core: Core): CheckpointStore =>
+    stateDir === undefined
+      ? new MemoryCheckpointStore()
+      : new FileCheckpointStore({
+          directory: stateDir,
+          stream,
+          logger,
+          state: { capture: () => captureState(core), restore: (s) => restoreState(core, s) },
+        });
   let exporter: Exporter;
   try {
     exporter = await startExporter(
@@ -190,7 +200,7 @@ export async function run(config: Config, logger: Logger, io: Io): Promise<numbe
       client,
       stream,
       config.startPosition,
-      checkpoints,
+      checkpointsFor,
     );
   } catch (err) {
     io.stderr.write(`ecs-events-exporter run: ${(err as Error).message}\n`);
@@ -230,7 +240,7 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
     createKinesisClient(options),
     DEMO_STREAM,
     { type: 'TRIM_HORIZON' },
-    new MemoryCheckpointStore(),
+    () => new MemoryCheckpointStore(),
   );
   io.stdout.write(
     `Serving simulated ECS task metrics at ${exporter.server.url}/metrics (local Kinesis stream ${DEMO_STREAM} at ${kinesis.endpoint}; Ctrl-C to stop)\n`,

@@ -4,20 +4,32 @@
  * A file that cannot be read or parsed is moved aside (`.corrupt-<ts>`) and
  * treated as empty, so a bad file never stops the exporter.
  *
- * Format: { "version": 1, "stream": "...", "shards": { "<shardId>": "<seq>|SHARD_END" }, "savedAt": "<ISO>" }
+ * Format: { "version": 2, "stream": "...", "shards": { "<shardId>": "<seq>|SHARD_END" },
+ * "savedAt": "<ISO>", "state": <the exporter's counting state, when a codec is given> }.
+ * Version 1 files (positions only) are still read. Positions and state are
+ * written together, so they always agree.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { type CheckpointStore, isSequenceNumber, SHARD_END } from './checkpoint-store.js';
 
-export const CHECKPOINT_FORMAT_VERSION = 1;
+export const CHECKPOINT_FORMAT_VERSION = 2;
 
 export interface CheckpointFile {
-  version: 1;
+  version: 1 | 2;
   stream: string;
   shards: Record<string, string>;
   savedAt: string;
+  state?: unknown;
+}
+
+/** Saves and restores the state that must agree with the positions. */
+export interface StateCodec {
+  /** Called synchronously when a save is asked for, with the positions of that moment. */
+  capture(): unknown;
+  /** Replaces the live state; throws, changing nothing, when `state` is not valid. */
+  restore(state: unknown): void;
 }
 
 export interface FileCheckpointStoreOptions {
@@ -30,6 +42,8 @@ export interface FileCheckpointStoreOptions {
   logger?: Logger;
   /** Clock for savedAt and the corrupt suffix (tests). */
   now?: () => number;
+  /** State saved with every checkpoint and restored on load. */
+  state?: StateCodec;
 }
 
 /** `arn:aws:kinesis:REGION:ACCOUNT:stream/NAME` -> NAME; a name stays as is. */
@@ -49,7 +63,7 @@ function parseCheckpoint(text: string): CheckpointFile {
     throw new Error('not a JSON object');
   }
   const record = value as Record<string, unknown>;
-  if (record.version !== CHECKPOINT_FORMAT_VERSION) {
+  if (record.version !== 1 && record.version !== CHECKPOINT_FORMAT_VERSION) {
     throw new Error(`unsupported version ${JSON.stringify(record.version)}`);
   }
   if (typeof record.stream !== 'string') throw new Error('stream is not a string');
@@ -65,10 +79,11 @@ function parseCheckpoint(text: string): CheckpointFile {
     out[shardId] = position;
   }
   return {
-    version: 1,
+    version: record.version,
     stream: record.stream,
     shards: out,
     savedAt: typeof record.savedAt === 'string' ? record.savedAt : '',
+    ...('state' in record ? { state: record.state } : {}),
   };
 }
 
@@ -85,6 +100,7 @@ export class FileCheckpointStore implements CheckpointStore {
   readonly #stream: string;
   readonly #logger: Logger | undefined;
   readonly #now: () => number;
+  readonly #state: StateCodec | undefined;
   #tmpCounter = 0;
   /** Saves run one after another. */
   #queue: Promise<void> = Promise.resolve();
@@ -94,11 +110,13 @@ export class FileCheckpointStore implements CheckpointStore {
     this.#stream = options.stream;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
+    this.#state = options.state;
     this.path = join(options.directory, options.fileName ?? checkpointFileName(options.stream));
     this.description = `file ${this.path}`;
   }
 
   async load(): Promise<Map<string, string>> {
+    await this.#removeTemporaryFiles();
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -121,22 +139,37 @@ export class FileCheckpointStore implements CheckpointStore {
       );
       return new Map();
     }
+    if (this.#state !== undefined && parsed.state !== undefined) {
+      try {
+        this.#state.restore(parsed.state);
+      } catch (err) {
+        await this.#moveAside(err);
+        return new Map();
+      }
+      this.#logger?.info(
+        { path: this.path, savedAt: parsed.savedAt, shards: Object.keys(parsed.shards).length },
+        'state restored',
+      );
+    }
     return new Map(Object.entries(parsed.shards));
   }
 
   save(positions: ReadonlyMap<string, string>): Promise<void> {
     const snapshot = new Map(positions);
-    const run = this.#queue.then(() => this.#write(snapshot));
+    // Captured now, with the positions of this moment, not when the write gets its turn.
+    const state = this.#state?.capture();
+    const run = this.#queue.then(() => this.#write(snapshot, state));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #write(positions: ReadonlyMap<string, string>): Promise<void> {
+  async #write(positions: ReadonlyMap<string, string>, state: unknown): Promise<void> {
     const content: CheckpointFile = {
       version: CHECKPOINT_FORMAT_VERSION,
       stream: this.#stream,
       shards: Object.fromEntries([...positions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       savedAt: new Date(this.#now()).toISOString(),
+      ...(state === undefined ? {} : { state }),
     };
     await mkdir(this.#directory, { recursive: true });
     this.#tmpCounter += 1;
@@ -144,7 +177,10 @@ export class FileCheckpointStore implements CheckpointStore {
     try {
       const handle = await open(tmp, 'w', 0o644);
       try {
-        await handle.writeFile(`${JSON.stringify(content, null, 2)}\n`, 'utf8');
+        // Positions alone are small and worth reading by eye; with state, size wins.
+        const text =
+          state === undefined ? JSON.stringify(content, null, 2) : JSON.stringify(content);
+        await handle.writeFile(`${text}\n`, 'utf8');
         await handle.sync();
       } finally {
         await handle.close();
@@ -155,6 +191,20 @@ export class FileCheckpointStore implements CheckpointStore {
       throw err;
     }
     await this.#syncDirectory();
+  }
+
+  /** Temporary files of writes that a crash interrupted; the checkpoint itself is intact. */
+  async #removeTemporaryFiles(): Promise<void> {
+    const prefix = `${basename(this.path)}.tmp-`;
+    let names: string[];
+    try {
+      names = await readdir(this.#directory);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name.startsWith(prefix)) await rm(join(this.#directory, name), { force: true });
+    }
   }
 
   async #syncDirectory(): Promise<void> {

@@ -79,6 +79,8 @@ function histogram(registry: Registry, name: string): Histogram {
 
 export const RECORD_RESULTS = ['processed', 'duplicate', 'invalid', 'ignored'] as const;
 export type RecordResult = (typeof RECORD_RESULTS)[number];
+export const EVICTION_CAUSES = ['capacity', 'retention'] as const;
+export type EvictionCause = (typeof EVICTION_CAUSES)[number];
 
 /** Values read at scrape time rather than pushed on every record. */
 export interface MetricsProbes {
@@ -94,6 +96,8 @@ export interface ExporterMetrics {
   readonly tasks: TaskMetricStore;
   /** Records by result, counted on the hot path as plain numbers and read at scrape time. */
   readonly recordCounts: Record<RecordResult, number>;
+  /** Tracked tasks dropped, by cause; read at scrape time. */
+  readonly evictionCounts: Record<EvictionCause, number>;
   readonly deliveryLag: Histogram;
 }
 
@@ -102,9 +106,14 @@ export function createMetrics(
   probes: MetricsProbes,
   build: { version: string; nodejsVersion: string } | undefined,
 ): ExporterMetrics {
-  const evictions = counter(registry, EXPORTER_TASK_STATE_EVICTIONS);
-  for (const cause of ['capacity', 'retention']) evictions.inc({ cause }, 0);
-  const tasks = new TaskMetricStore((cause) => evictions.inc({ cause }));
+  const evictionCounts: Record<EvictionCause, number> = { capacity: 0, retention: 0 };
+  counter(registry, EXPORTER_TASK_STATE_EVICTIONS, (c) => {
+    c.reset();
+    for (const cause of EVICTION_CAUSES) c.inc({ cause }, evictionCounts[cause]);
+  });
+  const tasks = new TaskMetricStore((cause) => {
+    evictionCounts[cause]++;
+  });
   tasks.register(registry);
   const recordCounts: Record<RecordResult, number> = {
     processed: 0,
@@ -129,5 +138,5 @@ export function createMetrics(
       1,
     );
   }
-  return { registry, tasks, recordCounts, deliveryLag };
+  return { registry, tasks, recordCounts, evictionCounts, deliveryLag };
 }

@@ -81,9 +81,55 @@ function boundsMs(name: string): readonly number[] {
   return buckets.map((b) => Math.round(b * 1000));
 }
 
+/** A histogram in a snapshot: non-cumulative bucket counts (+Inf last), count, sum in ms. */
+type HistogramTuple = [counts: number[], count: number, sumMs: number];
+
+/** One label set's values in a snapshot. */
+export interface LabelSetSnapshot {
+  readonly labels: [ecsCluster: string, ecsService: string, family: string, launchType: string];
+  readonly transitions: [status: string, count: number][];
+  readonly stopped: [stopCode: string, reason: string, count: number][];
+  readonly pull: HistogramTuple | null;
+  readonly startup: HistogramTuple | null;
+  readonly run: [stopCode: string, histogram: HistogramTuple][];
+}
+
+const histogramTuple = (h: HistogramData): HistogramTuple => [[...h.counts], h.count, h.sumMs];
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function histogramFrom(data: unknown, buckets: number): HistogramData {
+  const tuple = data as HistogramTuple;
+  if (
+    !Array.isArray(tuple) ||
+    !Array.isArray(tuple[0]) ||
+    tuple[0].length !== buckets + 1 ||
+    !tuple[0].every(isCount) ||
+    !isCount(tuple[1]) ||
+    !isCount(tuple[2])
+  ) {
+    throw new Error('histogram state is malformed (or its buckets changed)');
+  }
+  const h = new HistogramData(buckets);
+  tuple[0].forEach((n, i) => {
+    h.counts[i] = n;
+  });
+  h.count = tuple[1];
+  h.sumMs = tuple[2];
+  return h;
+}
+
+function isStringArray(value: unknown, length: number): value is string[] {
+  return (
+    Array.isArray(value) && value.length === length && value.every((v) => typeof v === 'string')
+  );
+}
+
 export class TaskMetricStore implements TaskFactSink {
-  readonly #byLabels = new WeakMap<TaskLabels, LabelSetData>();
-  readonly #byKey = new Map<string, LabelSetData>();
+  #byLabels = new WeakMap<TaskLabels, LabelSetData>();
+  #byKey = new Map<string, LabelSetData>();
   readonly #pullBounds = boundsMs(TASK_IMAGE_PULL_DURATION);
   readonly #startupBounds = boundsMs(TASK_STARTUP_DURATION);
   readonly #runBounds = boundsMs(TASK_RUN_DURATION);
@@ -149,6 +195,79 @@ export class TaskMetricStore implements TaskFactSink {
 
   forgotten(cause: 'capacity' | 'retention'): void {
     this.#forgotten(cause);
+  }
+
+  /** Every value as plain data (JSON-safe). */
+  snapshot(): LabelSetSnapshot[] {
+    return [...this.#byKey.values()].map((d) => ({
+      labels: [d.labels.ecs_cluster, d.labels.ecs_service, d.labels.family, d.labels.launch_type],
+      transitions: [...d.transitions],
+      stopped: [...d.stopped.values()].map((e) => [e.stopCode, e.reason, e.count]),
+      pull: d.pull ? histogramTuple(d.pull) : null,
+      startup: d.startup ? histogramTuple(d.startup) : null,
+      run: [...d.run].map(([code, h]) => [code, histogramTuple(h)]),
+    }));
+  }
+
+  /**
+   * Checks a snapshot and returns a function that replaces every value with
+   * it. Throws, changing nothing, when the snapshot is malformed.
+   */
+  prepareRestore(data: unknown): () => void {
+    if (!Array.isArray(data)) throw new Error('task metrics state is not an array');
+    const byKey = new Map<string, LabelSetData>();
+    for (const item of data as LabelSetSnapshot[]) {
+      if (typeof item !== 'object' || item === null || !isStringArray(item.labels, 4)) {
+        throw new Error('task metrics label set is malformed');
+      }
+      const [ecsCluster, ecsService, family, launchType] = item.labels;
+      const labels: TaskLabels = Object.freeze({
+        ecs_cluster: ecsCluster,
+        ecs_service: ecsService,
+        family,
+        launch_type: launchType,
+      });
+      const key = labelKey(labels);
+      if (byKey.has(key)) throw new Error('task metrics label set appears twice');
+      const d = new LabelSetData(key, labels);
+      if (
+        !Array.isArray(item.transitions) ||
+        !Array.isArray(item.stopped) ||
+        !Array.isArray(item.run)
+      ) {
+        throw new Error('task metrics values are malformed');
+      }
+      for (const entry of item.transitions) {
+        if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !isCount(entry[1])) {
+          throw new Error('transition count is malformed');
+        }
+        d.transitions.set(entry[0], entry[1]);
+      }
+      for (const entry of item.stopped) {
+        if (!Array.isArray(entry) || !isStringArray(entry.slice(0, 2), 2) || !isCount(entry[2])) {
+          throw new Error('stopped count is malformed');
+        }
+        d.stopped.set(`${entry[0]}\u0000${entry[1]}`, {
+          stopCode: entry[0],
+          reason: entry[1],
+          count: entry[2],
+        });
+      }
+      d.pull = item.pull === null ? undefined : histogramFrom(item.pull, this.#pullBounds.length);
+      d.startup =
+        item.startup === null ? undefined : histogramFrom(item.startup, this.#startupBounds.length);
+      for (const entry of item.run) {
+        if (!Array.isArray(entry) || typeof entry[0] !== 'string') {
+          throw new Error('run duration state is malformed');
+        }
+        d.run.set(entry[0], histogramFrom(entry[1], this.#runBounds.length));
+      }
+      byKey.set(key, d);
+    }
+    return () => {
+      this.#byKey = byKey;
+      this.#byLabels = new WeakMap();
+    };
   }
 
   /** Label sets in a stable order, so the exposition does not depend on arrival order. */

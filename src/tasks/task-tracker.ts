@@ -56,22 +56,86 @@ const DONE_STOPPED = 8;
 /** Versions 0..31 live in a 32-bit mask; anything else in a small side list. */
 const MASK_VERSIONS = 32;
 
-const TASK_ID = /^[0-9a-f]{32}$/;
-const TASK_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
- * The key a task is tracked under. ECS task ids (the ARN's last segment, 32
- * hex digits, or a dashed UUID in the old ARN format) are unique, so they are
- * packed into 16 one-byte characters; any other ARN is kept whole, behind a
- * character that a packed key can never contain.
+ * The key a task is tracked under. An ECS task id (the ARN's last segment: 32
+ * hex digits, or a dashed UUID in the old ARN format) is unique, so the id
+ * alone is the key; any other ARN is kept whole, behind a `/` that an id
+ * never contains. Cheap on purpose: it runs for every record.
  */
 export function taskKey(taskArn: string): string {
-  const id = taskArn.slice(taskArn.lastIndexOf('/') + 1);
-  if (id.length === 32 && TASK_ID.test(id)) return Buffer.from(id, 'hex').toString('latin1');
-  if (id.length === 36 && TASK_UUID.test(id)) {
-    return Buffer.from(id.replaceAll('-', ''), 'hex').toString('latin1');
+  const slash = taskArn.lastIndexOf('/');
+  const length = taskArn.length - slash - 1;
+  return slash !== -1 && (length === 32 || length === 36)
+    ? taskArn.slice(slash + 1)
+    : `/${taskArn}`;
+}
+
+/** A copy of `key` that holds no reference to the longer string it was sliced from. */
+function ownedCopy(key: string): string {
+  return Buffer.from(key, 'utf8').toString('utf8');
+}
+
+/** One task in a snapshot: key, version mask, status mask, done flags, stop time, extras. */
+export type TaskTuple = [
+  key: string,
+  versions: number,
+  statuses: number,
+  done: number,
+  stoppedAtMs: number | null,
+  extraVersions: number[] | null,
+  extraStatuses: string[] | null,
+];
+
+/** The tracker's whole state as plain data, for saving and restoring. */
+export interface TrackerSnapshot {
+  readonly newestEventMs: number | null;
+  /** In tracking order (oldest first), which eviction follows. */
+  readonly tasks: readonly TaskTuple[];
+  /** The queue of stopped tasks still pending retention: key and stop time, oldest first. */
+  readonly stopped: readonly [string, number][];
+}
+
+function isCount(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** Checks a snapshot read from disk; throws on the first thing that is not as saved. */
+function checkSnapshot(data: unknown): TrackerSnapshot {
+  const snapshot = data as TrackerSnapshot;
+  if (typeof data !== 'object' || data === null) throw new Error('tracker state is not an object');
+  if (snapshot.newestEventMs !== null && !isTime(snapshot.newestEventMs)) {
+    throw new Error('tracker newestEventMs is not a time');
   }
-  return `\u0100${taskArn}`;
+  if (!Array.isArray(snapshot.tasks) || !Array.isArray(snapshot.stopped)) {
+    throw new Error('tracker tasks or stopped is not an array');
+  }
+  const keys = new Set<string>();
+  for (const task of snapshot.tasks) {
+    const ok =
+      Array.isArray(task) &&
+      task.length === 7 &&
+      typeof task[0] === 'string' &&
+      !keys.has(task[0]) &&
+      isCount(task[1], 0xffffffff) &&
+      isCount(task[2], 0xffff) &&
+      isCount(task[3], 0xff) &&
+      (task[4] === null || isTime(task[4])) &&
+      (task[5] === null ||
+        (Array.isArray(task[5]) && task[5].every((v) => Number.isSafeInteger(v)))) &&
+      (task[6] === null || (Array.isArray(task[6]) && task[6].every((v) => typeof v === 'string')));
+    if (!ok) throw new Error(`tracker task ${JSON.stringify(task).slice(0, 80)} is malformed`);
+    keys.add(task[0]);
+  }
+  for (const entry of snapshot.stopped) {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !isTime(entry[1])) {
+      throw new Error('tracker stopped queue entry is malformed');
+    }
+  }
+  return snapshot;
 }
 
 /**
@@ -98,14 +162,16 @@ class TaskTable {
     return this.#slots.get(key);
   }
 
-  add(key: string): number {
+  /** Adds `key` and returns the key as stored (an owned copy). */
+  add(key: string): { key: string; slot: number } {
     let slot = this.#free.pop();
     if (slot === undefined) {
       slot = this.#next++;
       if (slot >= this.#versions.length) this.#grow();
     }
-    this.#slots.set(key, slot);
-    return slot;
+    const owned = ownedCopy(key);
+    this.#slots.set(owned, slot);
+    return { key: owned, slot };
   }
 
   delete(key: string): void {
@@ -119,6 +185,42 @@ class TaskTable {
     this.#extraVersions.delete(slot);
     this.#extraStatuses.delete(slot);
     this.#free.push(slot);
+  }
+
+  /** Every task in Map order, as a snapshot tuple. */
+  *entries(): IterableIterator<TaskTuple> {
+    for (const [key, slot] of this.#slots) {
+      const stoppedAt = this.#stoppedAt[slot] as number;
+      yield [
+        key,
+        this.#versions[slot] as number,
+        this.#statuses[slot] as number,
+        this.#done[slot] as number,
+        Number.isNaN(stoppedAt) ? null : stoppedAt,
+        this.#extraVersions.get(slot) ?? null,
+        this.#extraStatuses.get(slot) ?? null,
+      ];
+    }
+  }
+
+  /** Puts a task back from its snapshot tuple; returns the key as stored. */
+  restore([
+    key,
+    versions,
+    statuses,
+    done,
+    stoppedAt,
+    extraVersions,
+    extraStatuses,
+  ]: TaskTuple): string {
+    const { key: owned, slot } = this.add(key);
+    this.#versions[slot] = versions;
+    this.#statuses[slot] = statuses;
+    this.#done[slot] = done;
+    this.#stoppedAt[slot] = stoppedAt ?? Number.NaN;
+    if (extraVersions !== null) this.#extraVersions.set(slot, [...extraVersions]);
+    if (extraStatuses !== null) this.#extraStatuses.set(slot, [...extraStatuses]);
+    return owned;
   }
 
   /** The oldest key added (Map order), other than `keep`. */
@@ -208,7 +310,7 @@ function observable(value: number): boolean {
 }
 
 export class TaskTracker {
-  readonly #tasks = new TaskTable();
+  #tasks = new TaskTable();
   readonly #options: TaskTrackerOptions;
   /** STOPPED tasks in the order they stopped (keys and event times), for retention and eviction. */
   #stoppedKeys: string[] = [];
@@ -237,13 +339,47 @@ export class TaskTracker {
     return this.#newestEventMs;
   }
 
+  /** The whole state as plain data (JSON-safe). */
+  snapshot(): TrackerSnapshot {
+    const stopped: [string, number][] = [];
+    for (let i = this.#stoppedHead; i < this.#stoppedKeys.length; i++) {
+      if (this.#stillStopped(i) !== undefined) {
+        stopped.push([this.#stoppedKeys[i] as string, this.#stoppedTimes[i] as number]);
+      }
+    }
+    return {
+      newestEventMs: Number.isFinite(this.#newestEventMs) ? this.#newestEventMs : null,
+      tasks: [...this.#tasks.entries()],
+      stopped,
+    };
+  }
+
+  /**
+   * Checks a snapshot and returns a function that replaces this tracker's state
+   * with it. Throws, changing nothing, when the snapshot is malformed.
+   */
+  prepareRestore(data: unknown): () => void {
+    const snapshot = checkSnapshot(data);
+    const table = new TaskTable();
+    const stored = new Map<string, string>();
+    for (const task of snapshot.tasks) stored.set(task[0], table.restore(task));
+    const stoppedKeys = snapshot.stopped.map(([key]) => stored.get(key) ?? key);
+    return () => {
+      this.#tasks = table;
+      this.#stoppedKeys = stoppedKeys;
+      this.#stoppedTimes = snapshot.stopped.map(([, at]) => at);
+      this.#stoppedHead = 0;
+      this.#newestEventMs = snapshot.newestEventMs ?? Number.NEGATIVE_INFINITY;
+    };
+  }
+
   apply(event: EcsTaskEvent, sink: TaskFactSink): TrackResult {
     if (event.timeMs > this.#newestEventMs) this.#newestEventMs = event.timeMs;
     const tasks = this.#tasks;
-    const key = taskKey(event.taskArn);
+    let key = taskKey(event.taskArn);
     let slot = tasks.slot(key);
     if (slot === undefined) {
-      slot = tasks.add(key);
+      ({ key, slot } = tasks.add(key));
       if (tasks.size > this.#options.maxTrackedTasks) this.#evictOne(key, sink);
     }
     if (!tasks.addVersion(slot, event.version)) {

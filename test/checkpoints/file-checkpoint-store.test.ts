@@ -44,7 +44,7 @@ describe('FileCheckpointStore', () => {
     expect(await store.load()).toEqual(positions);
     expect(store.path).toBe(join(directory, 'kinesis-checkpoint-events.json'));
     expect(JSON.parse(await readFile(store.path, 'utf8'))).toEqual({
-      version: 1,
+      version: 2,
       stream: 'events',
       shards: {
         'shardId-000000000000': SHARD_END,
@@ -114,16 +114,59 @@ describe('FileCheckpointStore', () => {
     expect(await readdir(dir)).toEqual(['kinesis-checkpoint-atomic.json']);
   });
 
-  it('ignores a temporary file left by a crash', async () => {
+  it('ignores, and removes, a temporary file left by a crash', async () => {
     const store = new FileCheckpointStore({ directory: dir, stream: 's', logger });
     await store.save(new Map([['shardId-000000000000', '1']]));
     await writeFile(`${store.path}.tmp-999-1`, '{"version":1,"stre');
     expect(await store.load()).toEqual(new Map([['shardId-000000000000', '1']]));
+    expect(await readdir(dir)).toEqual(['kinesis-checkpoint-s.json']);
+  });
+
+  it('still reads a version 1 file (positions only)', async () => {
+    const store = new FileCheckpointStore({ directory: dir, stream: 's', logger });
+    await writeFile(store.path, '{"version":1,"stream":"s","shards":{"shardId-000000000000":"7"}}');
+    expect(await store.load()).toEqual(new Map([['shardId-000000000000', '7']]));
+  });
+
+  it('saves the state captured at the time of the save, and restores it on load', async () => {
+    let live = 1;
+    let restored: unknown;
+    const state = { capture: () => ({ live }), restore: (s: unknown) => void (restored = s) };
+    const store = new FileCheckpointStore({ directory: dir, stream: 's', logger, state });
+    const saving = store.save(new Map([['shardId-000000000000', '1']]));
+    live = 2; // changes after the save was asked for are not in it
+    await saving;
+    const again = new FileCheckpointStore({ directory: dir, stream: 's', logger, state });
+    expect(await again.load()).toEqual(new Map([['shardId-000000000000', '1']]));
+    expect(restored).toEqual({ live: 1 });
+  });
+
+  it('moves the file aside and starts empty when the state cannot be restored', async () => {
+    const good = new FileCheckpointStore({
+      directory: dir,
+      stream: 's',
+      logger,
+      state: { capture: () => ({ n: 1 }), restore: () => {} },
+    });
+    await good.save(new Map([['shardId-000000000000', '1']]));
+    const refusing = new FileCheckpointStore({
+      directory: dir,
+      stream: 's',
+      logger,
+      state: {
+        capture: () => null,
+        restore: () => {
+          throw new Error('state version 0 is not 1');
+        },
+      },
+    });
+    expect(await refusing.load()).toEqual(new Map());
+    expect((await readdir(dir)).some((name) => name.includes('.corrupt-'))).toBe(true);
   });
 
   for (const [what, content] of [
     ['not JSON', '{"version":1,"stream":"s","shards":{"a":"1"'],
-    ['another version', '{"version":2,"stream":"s","shards":{}}'],
+    ['another version', '{"version":99,"stream":"s","shards":{}}'],
     ['a bad position', '{"version":1,"stream":"s","shards":{"a":"12x"}}'],
     ['not an object', '[1,2,3]'],
     ['empty', ''],

@@ -106,17 +106,20 @@ describe('ecs-events-exporter run', () => {
     expect(Object.keys(JSON.parse(readFileSync(checkpoint, 'utf8')).shards)).toHaveLength(4);
   });
 
-  it('after SIGTERM, a restart on the same state dir reads only what came after the checkpoint', async () => {
+  it('after SIGTERM, a restart on the same state dir continues the counts, reading only what came after', async () => {
     await putRecords(server.admin, STREAM, second);
     // TRIM_HORIZON would re-read everything: the checkpoint must win over it.
     const { child, match } = await startRun(stateDir, 'TRIM_HORIZON');
     try {
       const url = match[1] as string;
-      await waitFor(async () => recordsRead(await metrics(url)) >= second.length, 20_000);
+      const both = [...first, ...second];
+      await waitFor(async () => recordsRead(await metrics(url)) >= both.length, 20_000);
       await new Promise((r) => setTimeout(r, 500));
       const live = await metrics(url);
-      expect(recordsRead(live)).toBe(second.length);
-      expect(taskLines(live)).toBe(taskLines(await expositionOf(second)));
+      // The counters went on from the saved state; each record counted once.
+      expect(recordsRead(live)).toBe(both.length);
+      expect(sumOf(live, 'ecs_events_exporter_kinesis_records_read_total')).toBe(second.length);
+      expect(taskLines(live)).toBe(taskLines(await expositionOf(both)));
     } finally {
       child.kill('SIGTERM');
     }

@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
+import { generateCorpus } from '../../src/simulator/simulator.js';
+import { captureState, restoreState } from '../../src/state/exporter-state.js';
+import { expositionOf, freshCore } from '../helpers/exposition.js';
+
+const ARGS = ['--stopped-task-retention', '365d'];
+const exposition = async (core: ReturnType<typeof freshCore>) =>
+  canonicalExposition(await core.registry.metrics());
+
+describe('exporter state', () => {
+  it('a save and restore at any point, then the rest of the records, gives the same exposition as no restart', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async (seed, at) => {
+          const lines = generateCorpus({ tasks: 12, seed }).map((e) => JSON.stringify(e));
+          const cut = Math.floor(at * lines.length);
+          const before = freshCore(ARGS);
+          for (const line of lines.slice(0, cut)) before.pipeline.handle(line);
+          // Through JSON, as on disk.
+          const saved = JSON.parse(JSON.stringify(captureState(before)));
+          const after = freshCore(ARGS);
+          restoreState(after, saved);
+          expect(await exposition(after)).toBe(await exposition(before));
+          for (const line of lines.slice(cut)) after.pipeline.handle(line);
+          expect(await exposition(after)).toBe(await expositionOf(lines, ARGS));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps the tracker bounds and the eviction order across a restore', async () => {
+    const args = ['--max-tracked-tasks', '5'];
+    const lines = generateCorpus({ tasks: 40, seed: 4 }).map((e) => JSON.stringify(e));
+    const one = freshCore(args);
+    const two = freshCore(args);
+    for (const [i, line] of lines.entries()) {
+      one.pipeline.handle(line);
+      two.pipeline.handle(line);
+      if (i % 17 === 0) restoreState(two, JSON.parse(JSON.stringify(captureState(two))));
+    }
+    expect(await exposition(two)).toBe(await exposition(one));
+    expect(two.tracker.size).toBe(5);
+  });
+
+  const corruptions: [string, (state: Record<string, unknown>) => void][] = [
+    ['another version', (s) => void (s.version = 2)],
+    ['a negative record count', (s) => void ((s.records as Record<string, number>).processed = -1)],
+    [
+      'a task with a string mask',
+      (s) => void (((s.tracker as { tasks: unknown[][] }).tasks[0] as unknown[])[1] = 'x'),
+    ],
+    [
+      'a task appearing twice',
+      (s) => {
+        const tasks = (s.tracker as { tasks: unknown[] }).tasks;
+        tasks.push(tasks[0]);
+      },
+    ],
+    [
+      'a histogram with other buckets',
+      (s) => {
+        const sets = s.tasks as { pull: [number[], number, number] | null }[];
+        const withPull = sets.find((set) => set.pull !== null);
+        withPull?.pull?.[0].push(0);
+      },
+    ],
+    ['not an object', (s) => void (s.tracker = 'tracker')],
+  ];
+  for (const [what, corrupt] of corruptions) {
+    it(`refuses ${what}, changing nothing`, async () => {
+      const lines = generateCorpus({ tasks: 20, seed: 8 }).map((e) => JSON.stringify(e));
+      const source = freshCore();
+      for (const line of lines) source.pipeline.handle(line);
+      const state = JSON.parse(JSON.stringify(captureState(source)));
+      corrupt(state);
+      const target = freshCore();
+      target.pipeline.handle(lines[0] as string);
+      const before = await exposition(target);
+      expect(() => restoreState(target, state)).toThrow();
+      expect(await exposition(target)).toBe(before);
+      expect(target.tracker.size).toBe(1);
+    });
+  }
+});

@@ -45,7 +45,7 @@ describe('KinesisSource with a FileCheckpointStore', () => {
     const file = JSON.parse(
       await readFile(new FileCheckpointStore({ directory: dir, stream }).path, 'utf8'),
     );
-    expect(file).toMatchObject({ version: 1, stream });
+    expect(file).toMatchObject({ version: 2, stream });
     expect(Object.keys(file.shards).sort()).toEqual([
       'shardId-000000000000',
       'shardId-000000000001',

@@ -27,7 +27,12 @@ import { openReplayInput, replayLines } from './sources/file-replay.js';
 import { createKinesisClient } from './sources/kinesis/kinesis-client.js';
 import { KinesisSource } from './sources/kinesis/kinesis-source.js';
 import { formatStartPosition, type StartPosition } from './sources/kinesis/start-position.js';
-import { captureState, restoreState } from './state/exporter-state.js';
+import {
+  captureState,
+  type ExporterState,
+  publishState,
+  restoreState,
+} from './state/exporter-state.js';
 
 export interface Io {
   readonly stdin: Readable;
@@ -73,7 +78,15 @@ async function startExporter(
   checkpointsFor: (core: Core) => CheckpointStore,
 ): Promise<Exporter> {
   const core = createCore(config, logger, true);
-  const checkpoints = checkpointsFor(core);
+  const store = checkpointsFor(core);
+  // Load (and restore the saved counts) before /metrics is served, so a
+  // scrape never sees the counters at zero between a restart and the restore.
+  const positions = await store.load();
+  const checkpoints: CheckpointStore = {
+    description: store.description,
+    load: async () => positions,
+    save: (latest) => store.save(latest),
+  };
   const source = new KinesisSource({
     client,
     stream,
@@ -190,7 +203,11 @@ export async function run(config: Config, logger: Logger, io: Io): Promise<numbe
           directory: stateDir,
           stream,
           logger,
-          state: { capture: () => captureState(core), restore: (s) => restoreState(core, s) },
+          state: {
+            capture: () => captureState(core),
+            restore: (s) => restoreState(core, s),
+            saved: (s) => publishState(core, s as ExporterState),
+          },
         });
   let exporter: Exporter;
   try {

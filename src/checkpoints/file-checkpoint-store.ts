@@ -30,6 +30,8 @@ export interface StateCodec {
   capture(): unknown;
   /** Replaces the live state; throws, changing nothing, when `state` is not valid. */
   restore(state: unknown): void;
+  /** Told that a captured (or restored) state is now on disk. */
+  saved?(state: unknown): void;
 }
 
 export interface FileCheckpointStoreOptions {
@@ -101,6 +103,7 @@ export class FileCheckpointStore implements CheckpointStore {
   readonly #logger: Logger | undefined;
   readonly #now: () => number;
   readonly #state: StateCodec | undefined;
+  #restored = false;
   #tmpCounter = 0;
   /** Saves run one after another. */
   #queue: Promise<void> = Promise.resolve();
@@ -116,6 +119,13 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async load(): Promise<Map<string, string>> {
+    const positions = await this.#load();
+    // Without a restored state, what is shown starts from the empty state: nothing unsaved is shown.
+    if (this.#state !== undefined && !this.#restored) this.#state.saved?.(this.#state.capture());
+    return positions;
+  }
+
+  async #load(): Promise<Map<string, string>> {
     await this.#removeTemporaryFiles();
     let text: string;
     try {
@@ -146,6 +156,8 @@ export class FileCheckpointStore implements CheckpointStore {
         await this.#moveAside(err);
         return new Map();
       }
+      this.#restored = true;
+      this.#state.saved?.(parsed.state);
       this.#logger?.info(
         { path: this.path, savedAt: parsed.savedAt, shards: Object.keys(parsed.shards).length },
         'state restored',
@@ -158,7 +170,10 @@ export class FileCheckpointStore implements CheckpointStore {
     const snapshot = new Map(positions);
     // Captured now, with the positions of this moment, not when the write gets its turn.
     const state = this.#state?.capture();
-    const run = this.#queue.then(() => this.#write(snapshot, state));
+    const run = this.#queue.then(async () => {
+      await this.#write(snapshot, state);
+      if (state !== undefined) this.#state?.saved?.(state);
+    });
     this.#queue = run.catch(() => undefined);
     return run;
   }

@@ -82,6 +82,11 @@ export type RecordResult = (typeof RECORD_RESULTS)[number];
 export const EVICTION_CAUSES = ['capacity', 'retention'] as const;
 export type EvictionCause = (typeof EVICTION_CAUSES)[number];
 
+export interface PublishedCounts {
+  records?: Record<RecordResult, number>;
+  evictions?: Record<EvictionCause, number>;
+}
+
 /** Values read at scrape time rather than pushed on every record. */
 export interface MetricsProbes {
   /** Newest event time seen, ms since the epoch; not finite before any. */
@@ -98,6 +103,8 @@ export interface ExporterMetrics {
   readonly recordCounts: Record<RecordResult, number>;
   /** Tracked tasks dropped, by cause; read at scrape time. */
   readonly evictionCounts: Record<EvictionCause, number>;
+  /** When set, scrapes show these saved counts instead of the live ones. */
+  readonly published: PublishedCounts;
   readonly deliveryLag: Histogram;
 }
 
@@ -107,9 +114,11 @@ export function createMetrics(
   build: { version: string; nodejsVersion: string } | undefined,
 ): ExporterMetrics {
   const evictionCounts: Record<EvictionCause, number> = { capacity: 0, retention: 0 };
+  const published: PublishedCounts = {};
   counter(registry, EXPORTER_TASK_STATE_EVICTIONS, (c) => {
     c.reset();
-    for (const cause of EVICTION_CAUSES) c.inc({ cause }, evictionCounts[cause]);
+    const counts = published.evictions ?? evictionCounts;
+    for (const cause of EVICTION_CAUSES) c.inc({ cause }, counts[cause]);
   });
   const tasks = new TaskMetricStore((cause) => {
     evictionCounts[cause]++;
@@ -123,7 +132,8 @@ export function createMetrics(
   };
   counter(registry, EXPORTER_RECORDS, (c) => {
     c.reset();
-    for (const result of RECORD_RESULTS) c.inc({ result }, recordCounts[result]);
+    const counts = published.records ?? recordCounts;
+    for (const result of RECORD_RESULTS) c.inc({ result }, counts[result]);
   });
   const deliveryLag = histogram(registry, EXPORTER_EVENT_DELIVERY_LAG);
   gauge(registry, EXPORTER_LAST_EVENT_TIMESTAMP, (g) => {
@@ -138,5 +148,5 @@ export function createMetrics(
       1,
     );
   }
-  return { registry, tasks, recordCounts, evictionCounts, deliveryLag };
+  return { registry, tasks, recordCounts, evictionCounts, published, deliveryLag };
 }

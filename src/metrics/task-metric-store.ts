@@ -130,6 +130,8 @@ function isStringArray(value: unknown, length: number): value is string[] {
 export class TaskMetricStore implements TaskFactSink {
   #byLabels = new WeakMap<TaskLabels, LabelSetData>();
   #byKey = new Map<string, LabelSetData>();
+  /** What scrapes show when set: the last saved values. */
+  #published: Map<string, LabelSetData> | undefined;
   readonly #pullBounds = boundsMs(TASK_IMAGE_PULL_DURATION);
   readonly #startupBounds = boundsMs(TASK_STARTUP_DURATION);
   readonly #runBounds = boundsMs(TASK_RUN_DURATION);
@@ -214,6 +216,24 @@ export class TaskMetricStore implements TaskFactSink {
    * it. Throws, changing nothing, when the snapshot is malformed.
    */
   prepareRestore(data: unknown): () => void {
+    const byKey = this.#build(data);
+    return () => {
+      this.#byKey = byKey;
+      this.#byLabels = new WeakMap();
+    };
+  }
+
+  /**
+   * From now on, scrapes show `data` (a snapshot that was saved) rather than
+   * the live values, until the next publish. With saved state, that is what
+   * keeps a counter from going backwards after a crash: nothing is shown
+   * before it is on disk.
+   */
+  publish(data: readonly LabelSetSnapshot[]): void {
+    this.#published = this.#build(data);
+  }
+
+  #build(data: unknown): Map<string, LabelSetData> {
     if (!Array.isArray(data)) throw new Error('task metrics state is not an array');
     const byKey = new Map<string, LabelSetData>();
     for (const item of data as LabelSetSnapshot[]) {
@@ -264,15 +284,14 @@ export class TaskMetricStore implements TaskFactSink {
       }
       byKey.set(key, d);
     }
-    return () => {
-      this.#byKey = byKey;
-      this.#byLabels = new WeakMap();
-    };
+    return byKey;
   }
 
   /** Label sets in a stable order, so the exposition does not depend on arrival order. */
   #sorted(): LabelSetData[] {
-    return [...this.#byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return [...(this.#published ?? this.#byKey).values()].sort((a, b) =>
+      a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+    );
   }
 
   /** Registers the five task metrics on `registry`. */

@@ -7,13 +7,14 @@
  */
 import type { Core } from '../core.js';
 import { EVICTION_CAUSES, RECORD_RESULTS } from '../metrics/create-metrics.js';
+import type { LabelSetSnapshot } from '../metrics/task-metric-store.js';
 
 export const STATE_VERSION = 1;
 
 export interface ExporterState {
   readonly version: typeof STATE_VERSION;
   readonly tracker: unknown;
-  readonly tasks: unknown;
+  readonly tasks: LabelSetSnapshot[];
   readonly records: Record<string, number>;
   readonly evictions: Record<string, number>;
 }
@@ -60,4 +61,15 @@ export function restoreState(core: Core, data: unknown): void {
   applyTasks();
   Object.assign(core.metrics.recordCounts, records);
   Object.assign(core.metrics.evictionCounts, evictions);
+}
+
+/**
+ * Makes a saved state what scrapes show. Called once a state is on disk (and
+ * after a restore), so a served counter never exceeds what a restart would
+ * resume from.
+ */
+export function publishState(core: Core, state: ExporterState): void {
+  core.metrics.tasks.publish(state.tasks);
+  core.metrics.published.records = counts(state.records, RECORD_RESULTS, 'records');
+  core.metrics.published.evictions = counts(state.evictions, EVICTION_CAUSES, 'evictions');
 }

@@ -1,9 +1,18 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FileCheckpointStore } from '../../src/checkpoints/file-checkpoint-store.js';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { captureState, restoreState } from '../../src/state/exporter-state.js';
-import { expositionOf, freshCore } from '../helpers/exposition.js';
+import {
+  captureState,
+  type ExporterState,
+  publishState,
+  restoreState,
+} from '../../src/state/exporter-state.js';
+import { expositionOf, freshCore, sample, silentLogger, sumOf } from '../helpers/exposition.js';
 
 const ARGS = ['--stopped-task-retention', '365d'];
 const exposition = async (core: ReturnType<typeof freshCore>) =>
@@ -31,6 +40,42 @@ describe('exporter state', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('with saved state, scrapes show only what is on disk, so a crash cannot take a counter back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'state-publish-'));
+    const lines = generateCorpus({ tasks: 10, seed: 12 }).map((e) => JSON.stringify(e));
+    const storeFor = (core: ReturnType<typeof freshCore>) =>
+      new FileCheckpointStore({
+        directory: dir,
+        stream: 's',
+        logger: silentLogger,
+        state: {
+          capture: () => captureState(core),
+          restore: (s) => restoreState(core, s),
+          saved: (s) => publishState(core, s as ExporterState),
+        },
+      });
+    const core = freshCore();
+    const store = storeFor(core);
+    await store.load();
+    for (const line of lines) core.pipeline.handle(line);
+    let text = await core.registry.metrics();
+    expect(sumOf(text, 'ecs_events_exporter_records_total')).toBe(0);
+    expect(sumOf(text, 'ecs_task_stopped_total')).toBe(0);
+    await store.save(new Map([['shardId-000000000000', '42']]));
+    text = await core.registry.metrics();
+    expect(sumOf(text, 'ecs_events_exporter_records_total')).toBe(lines.length);
+    expect(sumOf(text, 'ecs_task_stopped_total')).toBe(10);
+    // A restart shows the saved values from its first scrape on.
+    const again = freshCore();
+    expect(await storeFor(again).load()).toEqual(new Map([['shardId-000000000000', '42']]));
+    expect(
+      sample(
+        await again.registry.metrics(),
+        'ecs_events_exporter_records_total{result="processed"}',
+      ),
+    ).toBe(sample(text, 'ecs_events_exporter_records_total{result="processed"}'));
   });
 
   it('keeps the tracker bounds and the eviction order across a restore', async () => {

@@ -1,0 +1,131 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
+import { createRandom } from '../../src/simulator/random.js';
+import { generateCorpus } from '../../src/simulator/simulator.js';
+import { exited, startCli } from '../helpers/cli.js';
+import { expositionOf, sumOf } from '../helpers/exposition.js';
+import {
+  createStream,
+  type KinesisTestServer,
+  putRecords,
+  startKinesisServer,
+  TEST_CREDENTIALS,
+  waitFor,
+} from '../helpers/kinesis-server.js';
+
+const STREAM = 'chaos';
+let server: KinesisTestServer;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startKinesisServer();
+  await createStream(server.admin, STREAM, 4);
+  env = {
+    AWS_ENDPOINT_URL_KINESIS: server.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+  };
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+/** Every counter-like sample: counters, histogram buckets and counts. */
+function counterSamples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line === '') continue;
+    const name = line.slice(0, line.search(/[{ ]/));
+    const counterLike =
+      name.endsWith('_total') || name.endsWith('_bucket') || name.endsWith('_count');
+    if (!counterLike || name.startsWith('ecs_events_exporter_kinesis_')) continue;
+    if (name.startsWith('ecs_events_exporter_event_delivery_lag')) continue;
+    out.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+const taskLines = (text: string) =>
+  canonicalExposition(text)
+    .split('\n')
+    .filter((line) => line.startsWith('ecs_task_'))
+    .join('\n');
+
+describe('kill -9 during consumption', () => {
+  it('several hard kills and restarts: exact totals at the end, counters never go backwards', async () => {
+    const random = createRandom(20261125);
+    const stateDir = mkdtempSync(join(tmpdir(), 'chaos-state-'));
+    const events = generateCorpus({ tasks: 400, seed: 77, startMs: Date.now() - 7_200_000 }).map(
+      (e) => JSON.stringify(e),
+    );
+    const chunks = 5;
+    const size = Math.ceil(events.length / chunks);
+    const seen = new Map<string, number>();
+    const scrapes: string[] = [];
+    const observe = (text: string) => {
+      scrapes.push(text);
+      for (const [series, value] of counterSamples(text)) {
+        const before = seen.get(series) ?? 0;
+        expect(value, `${series} went from ${before} to ${value}`).toBeGreaterThanOrEqual(before);
+        seen.set(series, value);
+      }
+    };
+    const args = [
+      'run',
+      '--stream',
+      STREAM,
+      '--state-dir',
+      stateDir,
+      '--start-position',
+      'TRIM_HORIZON',
+      '--listen-address',
+      '127.0.0.1:0',
+      '--idle-delay',
+      '50ms',
+      '--checkpoint-interval',
+      '100ms',
+      '--log-level',
+      'info',
+    ];
+    for (let round = 0; round < chunks; round++) {
+      const { child, match } = await startCli(args, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/, env);
+      const url = match[1] as string;
+      await putRecords(server.admin, STREAM, events.slice(round * size, (round + 1) * size));
+      const deadline = Date.now() + 200 + random.next() * 800;
+      while (Date.now() < deadline) {
+        observe(await (await fetch(`${url}/metrics`)).text());
+        await new Promise((r) => setTimeout(r, 20 + random.next() * 60));
+      }
+      child.kill('SIGKILL');
+      expect(await exited(child)).toBeNull();
+    }
+    const { child, match } = await startCli(args, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/, env);
+    try {
+      const url = match[1] as string;
+      let text = '';
+      await waitFor(
+        async () => {
+          text = await (await fetch(`${url}/metrics`)).text();
+          observe(text);
+          return sumOf(text, 'ecs_events_exporter_records_total') >= events.length;
+        },
+        30_000,
+        'every record counted',
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      text = await (await fetch(`${url}/metrics`)).text();
+      observe(text);
+      expect(sumOf(text, 'ecs_events_exporter_records_total')).toBe(events.length);
+      expect(taskLines(text)).toBe(taskLines(await expositionOf(events)));
+      expect(scrapes.length).toBeGreaterThan(chunks * 3);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
+  }, 90_000);
+});

@@ -16,6 +16,7 @@ export interface Config {
   logFormat: LogFormat;
   maxTrackedTasks: number;
   stoppedTaskRetentionMs: number;
+  maxSeriesPerMetric: number;
   stream: string | undefined;
   stateDir: string | undefined;
   startPosition: StartPosition;
@@ -145,6 +146,17 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ALL,
     default: '24h',
     parse: parseDuration,
+  },
+  {
+    key: 'maxSeriesPerMetric',
+    flag: '--max-series-per-metric',
+    env: 'ECS_EXPORTER_MAX_SERIES_PER_METRIC',
+    value: 'N',
+    description:
+      'Most series of each task metric. Past it, new label sets are counted under ecs_cluster, ecs_service, family and launch_type `_other_` (and `_other_` last_status or stop_code), so totals stay exact; counted in ecs_events_exporter_series_folded_total.',
+    commands: ALL,
+    default: '5000',
+    parse: positiveInteger,
   },
   {
     key: 'stream',

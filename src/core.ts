@@ -37,7 +37,10 @@ export function createCore(config: Config, logger: Logger, live: boolean): Core 
       trackedTasks: () => tracker.size,
       trackedTasksLimit: () => config.maxTrackedTasks,
     },
-    live ? { version: packageVersion(), nodejsVersion: process.version } : undefined,
+    {
+      maxSeriesPerMetric: config.maxSeriesPerMetric,
+      ...(live ? { build: { version: packageVersion(), nodejsVersion: process.version } } : {}),
+    },
   );
   let invalidLogged = 0;
   const pipeline = new RecordPipeline(tracker, metrics, {

@@ -37,6 +37,8 @@ export const LABEL_DOCS: Readonly<Record<string, string>> = {
   cause:
     'Why tracked task state was dropped: `capacity` (the cap on tracked tasks forced it) or `retention` (the task had been STOPPED for longer than the retention, in event time).',
   version: 'Version of the exporter.',
+  metric:
+    'Task metric whose new series were folded: `transitions`, `stopped`, `imagePull`, `startup`, `run`.',
   shard_id: 'Kinesis shard id (`shardId-000000000003`); shards come and go with splits and merges.',
   operation:
     'Kinesis API call, or exporter step, that failed: `ListShards`, `GetShardIterator`, `GetRecords`, `SaveCheckpoint`, `onRecords`.',
@@ -58,6 +60,7 @@ export const EXPORTER_TRACKED_TASKS = 'ecs_events_exporter_tracked_tasks';
 export const EXPORTER_TRACKED_TASKS_LIMIT = 'ecs_events_exporter_tracked_tasks_limit';
 export const EXPORTER_TASK_STATE_EVICTIONS = 'ecs_events_exporter_task_state_evictions_total';
 export const EXPORTER_BUILD_INFO = 'ecs_events_exporter_build_info';
+export const EXPORTER_SERIES_FOLDED = 'ecs_events_exporter_series_folded_total';
 
 const CORE_METRICS: readonly MetricSpec[] = [
   {
@@ -142,6 +145,13 @@ const CORE_METRICS: readonly MetricSpec[] = [
     group: 'exporter',
     help: 'Tracked tasks dropped, by cause; a capacity eviction can let a late duplicate count again.',
     labelNames: ['cause'],
+  },
+  {
+    name: EXPORTER_SERIES_FOLDED,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Task metric facts recorded under the folded `_other_` labels because the metric had reached --max-series-per-metric series.',
+    labelNames: ['metric'],
   },
   {
     name: EXPORTER_BUILD_INFO,

@@ -9,12 +9,13 @@ import {
   EXPORTER_EVENT_DELIVERY_LAG,
   EXPORTER_LAST_EVENT_TIMESTAMP,
   EXPORTER_RECORDS,
+  EXPORTER_SERIES_FOLDED,
   EXPORTER_TASK_STATE_EVICTIONS,
   EXPORTER_TRACKED_TASKS,
   EXPORTER_TRACKED_TASKS_LIMIT,
   metricSpec,
 } from './catalog.js';
-import { TaskMetricStore } from './task-metric-store.js';
+import { SERIES_METRICS, type SeriesMetric, TaskMetricStore } from './task-metric-store.js';
 
 function specOf(name: string, type: 'counter' | 'gauge' | 'histogram') {
   const spec = metricSpec(name);
@@ -85,6 +86,7 @@ export type EvictionCause = (typeof EVICTION_CAUSES)[number];
 export interface PublishedCounts {
   records?: Record<RecordResult, number>;
   evictions?: Record<EvictionCause, number>;
+  folded?: Record<SeriesMetric, number>;
 }
 
 /** Values read at scrape time rather than pushed on every record. */
@@ -95,6 +97,13 @@ export interface MetricsProbes {
   trackedTasksLimit(): number;
 }
 
+export interface MetricsOptions {
+  /** Most series per task metric before new ones are folded. */
+  readonly maxSeriesPerMetric: number;
+  /** Adds build info when given. */
+  readonly build?: { version: string; nodejsVersion: string };
+}
+
 export interface ExporterMetrics {
   readonly registry: Registry;
   /** The task metrics; also the sink the task tracker reports to. */
@@ -103,6 +112,8 @@ export interface ExporterMetrics {
   readonly recordCounts: Record<RecordResult, number>;
   /** Tracked tasks dropped, by cause; read at scrape time. */
   readonly evictionCounts: Record<EvictionCause, number>;
+  /** Task metric facts folded past the series cap, by metric; read at scrape time. */
+  readonly foldedCounts: Record<SeriesMetric, number>;
   /** When set, scrapes show these saved counts instead of the live ones. */
   readonly published: PublishedCounts;
   readonly deliveryLag: Histogram;
@@ -111,8 +122,9 @@ export interface ExporterMetrics {
 export function createMetrics(
   registry: Registry,
   probes: MetricsProbes,
-  build: { version: string; nodejsVersion: string } | undefined,
+  options: MetricsOptions,
 ): ExporterMetrics {
+  const build = options.build;
   const evictionCounts: Record<EvictionCause, number> = { capacity: 0, retention: 0 };
   const published: PublishedCounts = {};
   counter(registry, EXPORTER_TASK_STATE_EVICTIONS, (c) => {
@@ -120,8 +132,26 @@ export function createMetrics(
     const counts = published.evictions ?? evictionCounts;
     for (const cause of EVICTION_CAUSES) c.inc({ cause }, counts[cause]);
   });
-  const tasks = new TaskMetricStore((cause) => {
-    evictionCounts[cause]++;
+  const foldedCounts: Record<SeriesMetric, number> = {
+    transitions: 0,
+    stopped: 0,
+    imagePull: 0,
+    startup: 0,
+    run: 0,
+  };
+  counter(registry, EXPORTER_SERIES_FOLDED, (c) => {
+    c.reset();
+    const counts = published.folded ?? foldedCounts;
+    for (const metric of SERIES_METRICS) c.inc({ metric }, counts[metric]);
+  });
+  const tasks = new TaskMetricStore({
+    maxSeriesPerMetric: options.maxSeriesPerMetric,
+    forgotten: (cause) => {
+      evictionCounts[cause]++;
+    },
+    folded: (metric) => {
+      foldedCounts[metric]++;
+    },
   });
   tasks.register(registry);
   const recordCounts: Record<RecordResult, number> = {
@@ -148,5 +178,5 @@ export function createMetrics(
       1,
     );
   }
-  return { registry, tasks, recordCounts, evictionCounts, published, deliveryLag };
+  return { registry, tasks, recordCounts, evictionCounts, foldedCounts, published, deliveryLag };
 }

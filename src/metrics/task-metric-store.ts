@@ -127,6 +127,27 @@ function isStringArray(value: unknown, length: number): value is string[] {
   );
 }
 
+/** The task metrics whose series the cardinality guard counts. */
+export const SERIES_METRICS = ['transitions', 'stopped', 'imagePull', 'startup', 'run'] as const;
+export type SeriesMetric = (typeof SERIES_METRICS)[number];
+
+/** The value every folded label takes, past the cap on series. */
+export const FOLDED = '_other_';
+
+const FOLDED_LABELS: TaskLabels = Object.freeze({
+  ecs_cluster: FOLDED,
+  ecs_service: FOLDED,
+  family: FOLDED,
+  launch_type: FOLDED,
+});
+
+export interface TaskMetricStoreOptions {
+  /** Most series per task metric; past it, new series are folded into `_other_` labels. */
+  readonly maxSeriesPerMetric: number;
+  readonly forgotten: (cause: 'capacity' | 'retention') => void;
+  readonly folded: (metric: SeriesMetric) => void;
+}
+
 export class TaskMetricStore implements TaskFactSink {
   #byLabels = new WeakMap<TaskLabels, LabelSetData>();
   #byKey = new Map<string, LabelSetData>();
@@ -135,24 +156,49 @@ export class TaskMetricStore implements TaskFactSink {
   readonly #pullBounds = boundsMs(TASK_IMAGE_PULL_DURATION);
   readonly #startupBounds = boundsMs(TASK_STARTUP_DURATION);
   readonly #runBounds = boundsMs(TASK_RUN_DURATION);
-  readonly #forgotten: (cause: 'capacity' | 'retention') => void;
+  readonly #options: TaskMetricStoreOptions;
+  /** Series per metric, folded ones not included. */
+  #series: Record<SeriesMetric, number> = countSeries(new Map());
 
-  constructor(forgotten: (cause: 'capacity' | 'retention') => void) {
-    this.#forgotten = forgotten;
+  constructor(options: TaskMetricStoreOptions) {
+    if (!(options.maxSeriesPerMetric >= 1)) throw new RangeError('maxSeriesPerMetric must be >= 1');
+    this.#options = options;
   }
 
-  #data(labels: TaskLabels): LabelSetData {
+  #find(labels: TaskLabels): LabelSetData | undefined {
     let data = this.#byLabels.get(labels);
     if (data === undefined) {
-      const key = labelKey(labels);
-      data = this.#byKey.get(key);
-      if (data === undefined) {
-        data = new LabelSetData(key, labels);
-        this.#byKey.set(key, data);
-      }
-      this.#byLabels.set(labels, data);
+      data = this.#byKey.get(labelKey(labels));
+      if (data !== undefined) this.#byLabels.set(labels, data);
     }
     return data;
+  }
+
+  #create(labels: TaskLabels): LabelSetData {
+    const data = new LabelSetData(labelKey(labels), labels);
+    this.#byKey.set(data.key, data);
+    this.#byLabels.set(labels, data);
+    return data;
+  }
+
+  /**
+   * Where a fact of `metric` goes: its own label set when the series exists or
+   * the cap allows one more, else the folded label set (and `folded` is true:
+   * the caller folds its free-text labels too). Totals stay exact either way.
+   */
+  #target(
+    metric: SeriesMetric,
+    labels: TaskLabels,
+    has: (data: LabelSetData) => boolean,
+  ): { data: LabelSetData; folded: boolean } {
+    const existing = this.#find(labels);
+    if (existing !== undefined && has(existing)) return { data: existing, folded: false };
+    if (this.#series[metric] < this.#options.maxSeriesPerMetric) {
+      this.#series[metric]++;
+      return { data: existing ?? this.#create(labels), folded: false };
+    }
+    this.#options.folded(metric);
+    return { data: this.#find(FOLDED_LABELS) ?? this.#create(FOLDED_LABELS), folded: true };
   }
 
   /** Number of distinct task label sets seen. */
@@ -161,32 +207,40 @@ export class TaskMetricStore implements TaskFactSink {
   }
 
   transition(labels: TaskLabels, lastStatus: string): void {
-    const map = this.#data(labels).transitions;
-    map.set(lastStatus, (map.get(lastStatus) ?? 0) + 1);
+    const { data, folded } = this.#target('transitions', labels, (d) =>
+      d.transitions.has(lastStatus),
+    );
+    const status = folded ? FOLDED : lastStatus;
+    data.transitions.set(status, (data.transitions.get(status) ?? 0) + 1);
   }
 
   stopped(labels: TaskLabels, stopCode: string, reason: string): void {
-    const map = this.#data(labels).stopped;
-    const key = `${stopCode}\u0000${reason}`;
-    const entry = map.get(key);
-    if (entry === undefined) map.set(key, { stopCode, reason, count: 1 });
+    const { data, folded } = this.#target('stopped', labels, (d) =>
+      d.stopped.has(`${stopCode}\u0000${reason}`),
+    );
+    const code = folded ? FOLDED : stopCode;
+    const key = `${code}\u0000${reason}`;
+    const entry = data.stopped.get(key);
+    if (entry === undefined) data.stopped.set(key, { stopCode: code, reason, count: 1 });
     else entry.count++;
   }
 
   imagePull(labels: TaskLabels, ms: number): void {
-    const data = this.#data(labels);
+    const { data } = this.#target('imagePull', labels, (d) => d.pull !== undefined);
     data.pull ??= new HistogramData(this.#pullBounds.length);
     data.pull.observe(this.#pullBounds, ms);
   }
 
   startup(labels: TaskLabels, ms: number): void {
-    const data = this.#data(labels);
+    const { data } = this.#target('startup', labels, (d) => d.startup !== undefined);
     data.startup ??= new HistogramData(this.#startupBounds.length);
     data.startup.observe(this.#startupBounds, ms);
   }
 
   run(labels: TaskLabels, stopCode: string, ms: number): void {
-    const map = this.#data(labels).run;
+    const target = this.#target('run', labels, (d) => d.run.has(stopCode));
+    const map = target.data.run;
+    if (target.folded) stopCode = FOLDED;
     let histogram = map.get(stopCode);
     if (histogram === undefined) {
       histogram = new HistogramData(this.#runBounds.length);
@@ -196,7 +250,7 @@ export class TaskMetricStore implements TaskFactSink {
   }
 
   forgotten(cause: 'capacity' | 'retention'): void {
-    this.#forgotten(cause);
+    this.#options.forgotten(cause);
   }
 
   /** Every value as plain data (JSON-safe). */
@@ -220,6 +274,7 @@ export class TaskMetricStore implements TaskFactSink {
     return () => {
       this.#byKey = byKey;
       this.#byLabels = new WeakMap();
+      this.#series = countSeries(byKey);
     };
   }
 
@@ -372,6 +427,20 @@ export class TaskMetricStore implements TaskFactSink {
       reset: () => {},
     };
   }
+}
+
+function countSeries(byKey: ReadonlyMap<string, LabelSetData>): Record<SeriesMetric, number> {
+  const series = { transitions: 0, stopped: 0, imagePull: 0, startup: 0, run: 0 };
+  const folded = labelKey(FOLDED_LABELS);
+  for (const d of byKey.values()) {
+    if (d.key === folded) continue;
+    series.transitions += d.transitions.size;
+    series.stopped += d.stopped.size;
+    series.imagePull += d.pull === undefined ? 0 : 1;
+    series.startup += d.startup === undefined ? 0 : 1;
+    series.run += d.run.size;
+  }
+  return series;
 }
 
 function compareLabels(a: Record<string, string>, b: Record<string, string>): number {

@@ -7,7 +7,7 @@
  */
 import type { Core } from '../core.js';
 import { EVICTION_CAUSES, RECORD_RESULTS } from '../metrics/create-metrics.js';
-import type { LabelSetSnapshot } from '../metrics/task-metric-store.js';
+import { type LabelSetSnapshot, SERIES_METRICS } from '../metrics/task-metric-store.js';
 
 export const STATE_VERSION = 1;
 
@@ -17,6 +17,7 @@ export interface ExporterState {
   readonly tasks: LabelSetSnapshot[];
   readonly records: Record<string, number>;
   readonly evictions: Record<string, number>;
+  readonly folded: Record<string, number>;
 }
 
 export function captureState(core: Core): ExporterState {
@@ -26,6 +27,7 @@ export function captureState(core: Core): ExporterState {
     tasks: core.metrics.tasks.snapshot(),
     records: { ...core.metrics.recordCounts },
     evictions: { ...core.metrics.evictionCounts },
+    folded: { ...core.metrics.foldedCounts },
   };
 }
 
@@ -55,12 +57,14 @@ export function restoreState(core: Core, data: unknown): void {
   }
   const records = counts(state.records, RECORD_RESULTS, 'records');
   const evictions = counts(state.evictions, EVICTION_CAUSES, 'evictions');
+  const folded = counts(state.folded, SERIES_METRICS, 'folded');
   const applyTracker = core.tracker.prepareRestore(state.tracker);
   const applyTasks = core.metrics.tasks.prepareRestore(state.tasks);
   applyTracker();
   applyTasks();
   Object.assign(core.metrics.recordCounts, records);
   Object.assign(core.metrics.evictionCounts, evictions);
+  Object.assign(core.metrics.foldedCounts, folded);
 }
 
 /**
@@ -72,4 +76,5 @@ export function publishState(core: Core, state: ExporterState): void {
   core.metrics.tasks.publish(state.tasks);
   core.metrics.published.records = counts(state.records, RECORD_RESULTS, 'records');
   core.metrics.published.evictions = counts(state.evictions, EVICTION_CAUSES, 'evictions');
+  core.metrics.published.folded = counts(state.folded, SERIES_METRICS, 'folded');
 }

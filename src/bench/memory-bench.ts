@@ -1,0 +1,167 @@
+/**
+ * `npm run bench` (memory part): peak RSS of `replay -` over 1,000,000
+ * distinct tasks at the default cap on tracked tasks; bytes per tracked task
+ * with the cap raised to 1,000,000; and the cost and size of saving and
+ * restoring the state with 100,000 tracked tasks.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { FileCheckpointStore } from '../checkpoints/file-checkpoint-store.js';
+import { loadConfig } from '../config.js';
+import { createCore } from '../core.js';
+import { decodeEvent } from '../events/decode-record.js';
+import { captureState, restoreState } from '../state/exporter-state.js';
+import { DEFAULT_MAX_TRACKED_TASKS, TaskTracker } from '../tasks/task-tracker.js';
+
+const logger = pino({ level: 'silent' });
+const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+
+/** One STOPPED event of task `i`, shaped like the real ones but without the bulky fields. */
+function stoppedEvent(i: number): string {
+  const id = i.toString(16).padStart(32, '0');
+  const start = Date.UTC(2026, 0, 1) + i * 10;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return JSON.stringify({
+    version: '0',
+    id: `evt-${id}`,
+    'detail-type': 'ECS Task State Change',
+    source: 'aws.ecs',
+    time: iso(start + 60_000),
+    detail: {
+      clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/prod',
+      group: `service:svc-${i % 50}`,
+      taskDefinitionArn: `arn:aws:ecs:eu-west-1:123456789012:task-definition/svc-${i % 50}:3`,
+      launchType: 'FARGATE',
+      taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/prod/${id}`,
+      lastStatus: 'STOPPED',
+      version: 6,
+      createdAt: iso(start),
+      pullStartedAt: iso(start + 2000),
+      pullStoppedAt: iso(start + 5000),
+      startedAt: iso(start + 8000),
+      stoppedAt: iso(start + 60_000),
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+    },
+  });
+}
+
+/** Runs `replay -` on `tasks` generated events; returns the child's peak RSS and its output. */
+async function replayPeak(tasks: number): Promise<{ peakMiB: number; output: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'memory-bench-'));
+  const probe = join(dir, 'peak.cjs');
+  writeFileSync(
+    probe,
+    "process.on('exit', () => process.stderr.write(`PEAK_RSS_KB=${process.resourceUsage().maxRSS}\\n`));\n",
+  );
+  const child = spawn(process.execPath, ['--require', probe, CLI, 'replay', '-'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let errors = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  child.stderr.on('data', (d) => {
+    errors += d;
+  });
+  const batch = 1000;
+  for (let i = 0; i < tasks; i += batch) {
+    let text = '';
+    for (let j = i; j < Math.min(tasks, i + batch); j++) text += `${stoppedEvent(j)}\n`;
+    if (!child.stdin.write(text))
+      await new Promise<void>((r) => child.stdin.once('drain', () => r()));
+  }
+  child.stdin.end();
+  await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+  const kb = Number(/PEAK_RSS_KB=(\d+)/.exec(errors)?.[1]);
+  return { peakMiB: kb / 1024, output };
+}
+
+function bytesPerTrackedTask(tasks: number): { rss: number; heap: number } {
+  const tracker = new TaskTracker({ maxTrackedTasks: tasks });
+  const sink = {
+    transition() {},
+    stopped() {},
+    imagePull() {},
+    startup() {},
+    run() {},
+    forgotten() {},
+  };
+  const decoded = (i: number) => {
+    const result = decodeEvent(JSON.parse(stoppedEvent(i)));
+    if (result.kind !== 'task') throw new Error('bench event did not decode');
+    return result.event;
+  };
+  global.gc?.();
+  const before = process.memoryUsage();
+  for (let i = 0; i < tasks; i++) tracker.apply(decoded(i), sink);
+  global.gc?.();
+  const after = process.memoryUsage();
+  if (tracker.size !== tasks) throw new Error(`tracked ${tracker.size} of ${tasks}`);
+  return {
+    rss: (after.rss - before.rss) / tasks,
+    heap: (after.heapUsed - before.heapUsed) / tasks,
+  };
+}
+
+async function saveCost(tasks: number): Promise<void> {
+  const loaded = loadConfig('run', ['--stream', 'bench'], {});
+  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+  const core = createCore(loaded.config, logger, false);
+  for (let i = 0; i < tasks; i++) core.pipeline.handle(stoppedEvent(i));
+  const dir = mkdtempSync(join(tmpdir(), 'save-bench-'));
+  const store = new FileCheckpointStore({
+    directory: dir,
+    stream: 'bench',
+    state: { capture: () => captureState(core), restore: (s) => restoreState(core, s) },
+  });
+  const positions = new Map([['shardId-000000000000', '1'.repeat(56)]]);
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    await store.save(positions);
+    runs.push(performance.now() - start);
+  }
+  const captureStart = performance.now();
+  captureState(core);
+  const captureMs = performance.now() - captureStart;
+  const size = statSync(store.path).size;
+  const fresh = createCore(loaded.config, logger, false);
+  const restoreStart = performance.now();
+  await new FileCheckpointStore({
+    directory: dir,
+    stream: 'bench',
+    state: { capture: () => captureState(fresh), restore: (s) => restoreState(fresh, s) },
+  }).load();
+  const restoreMs = performance.now() - restoreStart;
+  if (fresh.tracker.size !== core.tracker.size) throw new Error('restore lost tasks');
+  rmSync(dir, { recursive: true, force: true });
+  runs.sort((a, b) => a - b);
+  console.log(
+    `state save with ${core.tracker.size} tracked tasks: ${(size / 1e6).toFixed(1)} MB, median ${runs[2]?.toFixed(0)} ms per save (capture alone ${captureMs.toFixed(0)} ms, blocking), load + restore ${restoreMs.toFixed(0)} ms`,
+  );
+}
+
+async function main(): Promise<void> {
+  const tasks = Number(process.env.BENCH_MEMORY_TASKS ?? 1_000_000);
+  const { peakMiB, output } = await replayPeak(tasks);
+  const stopped = /^ecs_task_stopped_total\{[^}]*\} (\d+)$/gm;
+  let counted = 0;
+  for (const m of output.matchAll(stopped)) counted += Number(m[1]);
+  console.log(
+    `replay - of ${tasks} distinct tasks (cap ${DEFAULT_MAX_TRACKED_TASKS}): peak RSS ${peakMiB.toFixed(0)} MiB (target < 256), ${counted} stops counted`,
+  );
+  const per = bytesPerTrackedTask(tasks);
+  console.log(
+    `per tracked task with the cap at ${tasks}: ${per.rss.toFixed(0)} bytes of RSS growth, ${per.heap.toFixed(0)} bytes of heap (target <= 200)`,
+  );
+  await saveCost(100_000);
+}
+
+await main();

@@ -56,7 +56,7 @@ async function replayPeak(tasks: number): Promise<{ peakMiB: number; output: str
   const probe = join(dir, 'peak.cjs');
   writeFileSync(
     probe,
-    "process.on('exit', () => process.stderr.write(`PEAK_RSS_KB=${process.resourceUsage().maxRSS}\\n`));\n",
+    "process.on('exit', () => process.stderr.write('PEAK_RSS_KB=' + process.resourceUsage().maxRSS + '\\n'));\n",
   );
   const child = spawn(process.execPath, ['--require', probe, CLI, 'replay', '-'], {
     stdio: ['pipe', 'pipe', 'pipe'],

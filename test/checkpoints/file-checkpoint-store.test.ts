@@ -131,7 +131,12 @@ describe('FileCheckpointStore', () => {
   it('saves the state captured at the time of the save, and restores it on load', async () => {
     let live = 1;
     let restored: unknown;
-    const state = { capture: () => ({ live }), restore: (s: unknown) => void (restored = s) };
+    const state = {
+      capture: () => ({ live }),
+      restore: (s: unknown) => {
+        restored = s;
+      },
+    };
     const store = new FileCheckpointStore({ directory: dir, stream: 's', logger, state });
     const saving = store.save(new Map([['shardId-000000000000', '1']]));
     live = 2; // changes after the save was asked for are not in it

@@ -94,14 +94,17 @@ describe('kill -9 during consumption', () => {
     ];
     for (let round = 0; round < chunks; round++) {
       const { child, match } = await startCli(args, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/, env);
-      const url = match[1] as string;
-      await putRecords(server.admin, STREAM, events.slice(round * size, (round + 1) * size));
-      const deadline = Date.now() + 200 + random.next() * 800;
-      while (Date.now() < deadline) {
-        observe(await (await fetch(`${url}/metrics`)).text());
-        await new Promise((r) => setTimeout(r, 20 + random.next() * 60));
+      try {
+        const url = match[1] as string;
+        await putRecords(server.admin, STREAM, events.slice(round * size, (round + 1) * size));
+        const deadline = Date.now() + 200 + random.next() * 800;
+        while (Date.now() < deadline) {
+          observe(await (await fetch(`${url}/metrics`)).text());
+          await new Promise((r) => setTimeout(r, 20 + random.next() * 60));
+        }
+      } finally {
+        child.kill('SIGKILL');
       }
-      child.kill('SIGKILL');
       expect(await exited(child)).toBeNull();
     }
     const { child, match } = await startCli(args, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/, env);

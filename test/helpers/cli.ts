@@ -25,10 +25,10 @@ export function startCli(
   let out = '';
   let err = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`CLI did not become ready:\n${out}\n${err}`)),
-      20_000,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`CLI did not become ready:\n${out}\n${err}`));
+    }, 20_000);
     let resolved = false;
     const check = () => {
       const match = out.match(ready) ?? err.match(ready);

@@ -93,11 +93,23 @@ describe('exporter state', () => {
   });
 
   const corruptions: [string, (state: Record<string, unknown>) => void][] = [
-    ['another version', (s) => void (s.version = 2)],
-    ['a negative record count', (s) => void ((s.records as Record<string, number>).processed = -1)],
+    [
+      'another version',
+      (s) => {
+        s.version = 2;
+      },
+    ],
+    [
+      'a negative record count',
+      (s) => {
+        (s.records as Record<string, number>).processed = -1;
+      },
+    ],
     [
       'a task with a string mask',
-      (s) => void (((s.tracker as { tasks: unknown[][] }).tasks[0] as unknown[])[1] = 'x'),
+      (s) => {
+        ((s.tracker as { tasks: unknown[][] }).tasks[0] as unknown[])[1] = 'x';
+      },
     ],
     [
       'a task appearing twice',
@@ -114,7 +126,12 @@ describe('exporter state', () => {
         withPull?.pull?.[0].push(0);
       },
     ],
-    ['not an object', (s) => void (s.tracker = 'tracker')],
+    [
+      'not an object',
+      (s) => {
+        s.tracker = 'tracker';
+      },
+    ],
   ];
   for (const [what, corrupt] of corruptions) {
     it(`refuses ${what}, changing nothing`, async () => {

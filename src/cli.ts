@@ -10,6 +10,7 @@ import { renderConfigurationReference } from './docs/configuration-reference.js'
 import { renderMetricsReference } from './docs/metrics-reference.js';
 import { createLogger } from './logger.js';
 import { demo, type Io, replay, run } from './main.js';
+import { runCheckPattern } from './pattern/check-pattern.js';
 
 const COMMANDS: Record<Command, { usage: string; summary: string }> = {
   run: {
@@ -37,6 +38,10 @@ Commands:
   run      ${COMMANDS.run.usage}
   replay   ${COMMANDS.replay.usage}
   demo     ${COMMANDS.demo.usage}
+  check-pattern FILE
+           check an EventBridge event pattern (JSON, or the rules of a CloudFormation
+           template): what EventBridge would reject, and whether it matches ECS task
+           state changes (exit 0 valid and matching, 1 valid but not matching, 2 errors)
   docs     regenerate docs/metrics.md and docs/configuration.md
   version  print the version
 
@@ -58,6 +63,13 @@ async function main(argv: string[], io: Io): Promise<number> {
     writeFileSync('docs/configuration.md', renderConfigurationReference());
     io.stdout.write('wrote docs/metrics.md and docs/configuration.md\n');
     return 0;
+  }
+  if (word === 'check-pattern') {
+    if (rest.length !== 1) {
+      io.stderr.write('usage: ecs-events-exporter check-pattern FILE\n');
+      return 2;
+    }
+    return runCheckPattern(rest[0] as string, io);
   }
   if (!(word in COMMANDS)) {
     io.stderr.write(`ecs-events-exporter: unknown command "${word}"\n\n${USAGE}`);

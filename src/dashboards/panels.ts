@@ -1,0 +1,185 @@
+/**
+ * Building blocks of the generated dashboards: the datasource variable every
+ * panel and query goes through (never a fixed uid, so a dashboard works on
+ * first import and with provisioning), label variables, and panel builders
+ * that always set a description, a unit, ids and a grid position.
+ */
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import {
+  AnnotationQueryBuilder,
+  type Dashboard,
+  type DashboardBuilder,
+  DatasourceVariableBuilder,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  PanelBuilder as HeatmapPanelBuilder,
+  YAxisConfigBuilder,
+} from '@grafana/grafana-foundation-sdk/heatmap';
+import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+
+/** The one datasource reference of every panel and query. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template.
+export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
+
+export function datasourceVariable() {
+  return new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus');
+}
+
+/** A multi-value label variable with All (`.*`, which also matches an empty value). */
+export function labelVariable(name: string, label: string, metric: string, selector: string) {
+  const series = selector === '' ? metric : `${metric}{${selector}}`;
+  const definition = `label_values(${series}, ${name})`;
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(DATASOURCE)
+    .query({ qryType: 1, query: definition, refId: 'PrometheusVariableQueryEditor-VariableQuery' })
+    .definition(definition)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*')
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc);
+}
+
+/** Firing alerts whose name matches `alertnames` (a regex), as annotations on every panel. */
+export function alertsAnnotation(alertnames: string) {
+  return new AnnotationQueryBuilder()
+    .name('Firing alerts')
+    .datasource(DATASOURCE)
+    .enable(true)
+    .iconColor('red')
+    .expr(`ALERTS{alertstate="firing", alertname=~"${alertnames}"}`)
+    .step('1m')
+    .titleFormat('{{alertname}}')
+    .textFormat(
+      '{{severity}} {{ecs_cluster}} {{ecs_service}} {{family}} {{instance}} {{shard_id}}',
+    );
+}
+
+export interface Query {
+  readonly expr: string;
+  readonly legend: string;
+}
+
+export interface PanelSpec {
+  readonly title: string;
+  /** What the panel shows and when to worry. */
+  readonly description: string;
+  readonly unit: string;
+  readonly queries: readonly Query[];
+  /** Grid width out of 24. */
+  readonly width?: number;
+  readonly stacked?: boolean;
+  readonly bars?: boolean;
+}
+
+const REF_IDS = 'ABCDEFGHIJ';
+
+function targets(queries: readonly Query[], format?: PromQueryFormat) {
+  return queries.map((q, i) => {
+    const target = new DataqueryBuilder()
+      .datasource(DATASOURCE)
+      .expr(q.expr)
+      .legendFormat(q.legend)
+      .range()
+      .refId(REF_IDS[i] as string);
+    return format === undefined ? target : target.format(format);
+  });
+}
+
+const legend = () =>
+  new common.VizLegendOptionsBuilder()
+    .showLegend(true)
+    .displayMode(common.LegendDisplayMode.Table)
+    .placement(common.LegendPlacement.Bottom)
+    .calcs(['mean', 'max', 'lastNotNull']);
+
+const tooltip = () =>
+  new common.VizTooltipOptionsBuilder()
+    .mode(common.TooltipDisplayMode.Multi)
+    .sort(common.SortOrder.Descending);
+
+/**
+ * Lays panels out left to right in rows of 24 columns, numbering them, so the
+ * JSON is the same on every run.
+ */
+export class Layout {
+  #id = 0;
+  #x = 0;
+  #y = 0;
+  #rowHeight = 0;
+  constructor(private readonly dashboard: DashboardBuilder) {}
+
+  #newLine() {
+    this.#x = 0;
+    this.#y += this.#rowHeight;
+    this.#rowHeight = 0;
+  }
+
+  #place(width: number, height: number) {
+    if (this.#x + width > 24) this.#newLine();
+    const gridPos = { x: this.#x, y: this.#y, w: width, h: height };
+    this.#x += width;
+    this.#rowHeight = Math.max(this.#rowHeight, height);
+    this.#id += 1;
+    return { gridPos, id: this.#id };
+  }
+
+  row(title: string): this {
+    if (this.#x > 0) this.#newLine();
+    const { gridPos, id } = this.#place(24, 1);
+    this.dashboard.withRow(new RowBuilder(title).id(id).gridPos(gridPos));
+    return this;
+  }
+
+  timeseries(spec: PanelSpec): this {
+    const { gridPos, id } = this.#place(spec.width ?? 12, 8);
+    const panel = new TimeseriesPanelBuilder()
+      .id(id)
+      .gridPos(gridPos)
+      .title(spec.title)
+      .description(spec.description)
+      .datasource(DATASOURCE)
+      .unit(spec.unit)
+      .targets(targets(spec.queries))
+      .legend(legend())
+      .tooltip(tooltip())
+      .fillOpacity(spec.stacked ? 30 : 10)
+      .drawStyle(spec.bars ? common.GraphDrawStyle.Bars : common.GraphDrawStyle.Line)
+      .stacking(
+        new common.StackingConfigBuilder().mode(
+          spec.stacked ? common.StackingMode.Normal : common.StackingMode.None,
+        ),
+      );
+    this.dashboard.withPanel(panel);
+    return this;
+  }
+
+  /** A heatmap of a histogram's buckets; `unit` is that of the bucket bounds. */
+  heatmap(spec: PanelSpec): this {
+    const { gridPos, id } = this.#place(spec.width ?? 12, 8);
+    const panel = new HeatmapPanelBuilder()
+      .id(id)
+      .gridPos(gridPos)
+      .title(spec.title)
+      .description(spec.description)
+      .datasource(DATASOURCE)
+      .unit(spec.unit)
+      .targets(targets(spec.queries, PromQueryFormat.Heatmap))
+      .calculate(false)
+      .yAxis(new YAxisConfigBuilder().unit(spec.unit))
+      .showLegend();
+    this.dashboard.withPanel(panel);
+    return this;
+  }
+}
+
+/** The dashboard as it is written to grafana/dashboards: stable JSON with a final newline. */
+export function dashboardJson(dashboard: Dashboard): string {
+  return `${JSON.stringify(dashboard, null, 2)}\n`;
+}

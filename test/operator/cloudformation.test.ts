@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { OPTIONS } from '../../src/config.js';
+import { checkPatternFile, parseTemplate } from '../../src/pattern/check-pattern.js';
+
+const PATH = new URL('../../deploy/cloudformation/ecs-events-exporter.yaml', import.meta.url);
+const SEED_PATTERN = JSON.parse(
+  readFileSync(new URL('../fixtures/patterns/seed.json', import.meta.url), 'utf8'),
+) as unknown;
+
+type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
+const template = parseTemplate(readFileSync(PATH, 'utf8')) as {
+  AWSTemplateFormatVersion: string;
+  Parameters: Record<string, unknown>;
+  Conditions: Record<string, unknown>;
+  Resources: Record<string, Resource>;
+};
+const resources = template.Resources;
+const ofType = (type: string) =>
+  Object.entries(resources).filter(([, r]) => r.Type === type) as [string, Resource][];
+const only = (type: string) => {
+  const found = ofType(type);
+  expect(found, type).toHaveLength(1);
+  return found[0] as [string, Resource];
+};
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: { Service?: string };
+  Condition?: Record<string, Record<string, unknown>>;
+}
+const policyStatements = (role: Resource): Statement[] =>
+  ((role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** Every {Ref: X} and {"Fn::GetAtt": [X, …]} under a value. */
+function references(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) for (const v of value) references(v, out);
+  else if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    if (typeof obj.Ref === 'string') out.push(obj.Ref);
+    const getAtt = obj['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) out.push(String(getAtt[0]));
+    for (const v of Object.values(obj)) references(v, out);
+  }
+  return out;
+}
+
+describe('CloudFormation template', () => {
+  const [streamId] = only('AWS::Kinesis::Stream');
+  const [queueId] = only('AWS::SQS::Queue');
+  const [ruleId, rule] = only('AWS::Events::Rule');
+  const target = (rule.Properties.Targets as Record<string, unknown>[])[0] as Record<
+    string,
+    unknown
+  >;
+
+  it('parses, with CloudFormation intrinsic tags, and every reference resolves', () => {
+    expect(template.AWSTemplateFormatVersion).toBe('2010-09-09');
+    const known = new Set([
+      ...Object.keys(resources),
+      ...Object.keys(template.Parameters),
+      'AWS::AccountId',
+      'AWS::Region',
+      'AWS::Partition',
+    ]);
+    const refs = references(template);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) expect(known, ref).toContain(ref);
+    for (const r of Object.values(resources)) {
+      if (r.Condition !== undefined)
+        expect(Object.keys(template.Conditions)).toContain(r.Condition);
+    }
+  });
+
+  it("has the seed note's pattern, which check-pattern accepts and which matches the seed events", async () => {
+    expect(rule.Properties.EventPattern).toEqual(SEED_PATTERN);
+    expect(rule.Properties.State).toBe('ENABLED');
+    const report = await checkPatternFile(fileURLToPath(PATH));
+    expect(report).toMatchObject({ kind: 'cloudformation', valid: true, matching: true });
+    expect(report.patterns.map((p) => [p.name, p.matches.length])).toEqual([[ruleId, 2]]);
+  });
+
+  it('targets the stream, partitioned by task, with retries and a dead-letter queue', () => {
+    expect(rule.Properties.Targets).toHaveLength(1);
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
+    expect(target.KinesisParameters).toEqual({ PartitionKeyPath: '$.detail.taskArn' });
+    expect(target.RetryPolicy).toEqual({
+      MaximumRetryAttempts: expect.any(Number),
+      MaximumEventAgeInSeconds: expect.any(Number),
+    });
+    expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+  });
+
+  it('lets EventBridge put records into the stream, and dead letters into the queue', () => {
+    const roleId = (target.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] as string;
+    const role = resources[roleId] as Resource;
+    const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: Statement[] })
+      .Statement;
+    expect(trust.map((s) => s.Principal?.Service)).toEqual(['events.amazonaws.com']);
+    const statements = policyStatements(role);
+    expect(statements.flatMap(actions).sort()).toEqual(['kinesis:PutRecord', 'kinesis:PutRecords']);
+    for (const s of statements) expect(s.Resource).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
+
+    const [, queuePolicy] = only('AWS::SQS::QueuePolicy');
+    expect(queuePolicy.Properties.Queues).toEqual([{ Ref: queueId }]);
+    const [statement] = (queuePolicy.Properties.PolicyDocument as { Statement: Statement[] })
+      .Statement;
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+    });
+  });
+
+  it('gives the exporter task only the Kinesis reads it needs, on that stream only', () => {
+    const [, taskDefinition] = only('AWS::ECS::TaskDefinition');
+    const taskRoleId = (taskDefinition.Properties.TaskRoleArn as { 'Fn::GetAtt': string[] })[
+      'Fn::GetAtt'
+    ][0] as string;
+    const statements = policyStatements(resources[taskRoleId] as Resource);
+    expect(statements.flatMap(actions).sort()).toEqual([
+      'kinesis:DescribeStream',
+      'kinesis:DescribeStreamSummary',
+      'kinesis:GetRecords',
+      'kinesis:GetShardIterator',
+      'kinesis:ListShards',
+    ]);
+    for (const s of statements) {
+      expect(s.Effect).toBe('Allow');
+      expect(s.Resource).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
+    }
+    // No IAM statement anywhere grants a wildcard resource or action.
+    for (const [, role] of ofType('AWS::IAM::Role')) {
+      for (const s of policyStatements(role)) {
+        expect(JSON.stringify(s.Resource)).not.toContain('*');
+        for (const a of actions(s)) expect(a).not.toContain('*');
+      }
+    }
+  });
+
+  it('runs the exporter read-only, on port 9847, with settings the exporter reads', () => {
+    const [, taskDefinition] = only('AWS::ECS::TaskDefinition');
+    const [container] = taskDefinition.Properties.ContainerDefinitions as {
+      Command: string[];
+      ReadonlyRootFilesystem: boolean;
+      PortMappings: { ContainerPort: number }[];
+      Environment: { Name: string; Value: unknown }[];
+      MountPoints: { ContainerPath: string }[];
+    }[];
+    expect(container?.Command).toEqual(['run']);
+    expect(container?.ReadonlyRootFilesystem).toBe(true);
+    expect(container?.PortMappings.map((p) => p.ContainerPort)).toEqual([9847]);
+    const env = new Map(container?.Environment.map((e) => [e.Name, e.Value]));
+    expect(env.get('ECS_EXPORTER_STREAM')).toEqual({ Ref: streamId });
+    const known = new Set([...OPTIONS.map((o) => o.env), 'AWS_REGION']);
+    for (const name of env.keys()) expect(known, name).toContain(name);
+    expect(container?.MountPoints.map((m) => m.ContainerPath)).toEqual([
+      env.get('ECS_EXPORTER_STATE_DIR'),
+    ]);
+    const [, service] = only('AWS::ECS::Service');
+    expect(service.Properties.DesiredCount).toBe(1);
+  });
+});

@@ -1,0 +1,229 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { generateDashboards, renderDashboards } from '../../src/dashboards/dashboards.js';
+import { DATASOURCE } from '../../src/dashboards/panels.js';
+import { parseLabelValues, selectorProblems } from './promql.js';
+import { loadRuleGroups, REPO, recordingRuleNames } from './rules.js';
+
+const DASHBOARDS_DIR = new URL('grafana/dashboards/', REPO);
+const recorded = recordingRuleNames(loadRuleGroups());
+const allowedExtra = new Set([...recorded, 'up']);
+
+interface Target {
+  expr: string;
+  refId?: string;
+  datasource?: { type?: string; uid?: string };
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  description?: string;
+  datasource?: { type?: string; uid?: string };
+  targets?: Target[];
+  gridPos: { x: number; y: number; w: number; h: number };
+  fieldConfig?: { defaults?: { unit?: string } };
+  options?: { yAxis?: { unit?: string } };
+}
+interface Variable {
+  type: string;
+  name: string;
+  query?: string | { query: string };
+  multi?: boolean;
+  includeAll?: boolean;
+  allValue?: string;
+  datasource?: { type?: string; uid?: string };
+}
+interface DashboardJson {
+  annotations: { list?: { name: string; expr?: string; datasource?: unknown }[] };
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: { list: Variable[] };
+}
+
+const committed = readdirSync(DASHBOARDS_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+const dashboards = committed.map((file) => ({
+  file,
+  text: readFileSync(new URL(file, DASHBOARDS_DIR), 'utf8'),
+  json: JSON.parse(readFileSync(new URL(file, DASHBOARDS_DIR), 'utf8')) as DashboardJson,
+}));
+const queryPanels = (d: DashboardJson) => d.panels.filter((p) => p.type !== 'row');
+const allTargets = dashboards.flatMap((d) =>
+  queryPanels(d.json).flatMap((p) => (p.targets ?? []).map((t) => ({ d, p, t }))),
+);
+
+/** Every object under `value` that has a `uid` next to a `type` of a data source. */
+function datasourceRefs(value: unknown, out: { type?: string; uid?: string }[] = []) {
+  if (Array.isArray(value)) for (const v of value) datasourceRefs(v, out);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'datasource' && v !== null && typeof v === 'object') out.push(v);
+      datasourceRefs(v, out);
+    }
+  }
+  return out;
+}
+
+describe('generated dashboards', () => {
+  it('are committed exactly as the generator writes them (run npm run dashboards)', () => {
+    const rendered = renderDashboards();
+    expect(committed).toEqual([...rendered.keys()].sort());
+    for (const { file, text } of dashboards) expect(text, file).toBe(rendered.get(file));
+  });
+
+  it('have unique uids and titles, and nothing that needs an import step', () => {
+    const uids = dashboards.map((d) => d.json.uid);
+    expect(new Set(uids).size).toBe(uids.length);
+    expect(new Set(dashboards.map((d) => d.json.title)).size).toBe(uids.length);
+    for (const { file, text, json } of dashboards) {
+      expect(json.uid, file).toMatch(/^[a-z0-9-]{1,40}$/);
+      expect(text, file).not.toContain('__inputs');
+      expect(text, file).not.toContain('${DS_');
+    }
+  });
+
+  it('read every query through the datasource variable, never a fixed uid', () => {
+    for (const { file, json } of dashboards) {
+      const ds = json.templating.list.find((v) => v.name === 'datasource');
+      expect(ds, file).toMatchObject({ type: 'datasource', query: 'prometheus' });
+      const refs = datasourceRefs(json);
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) expect(ref, file).toEqual(DATASOURCE);
+    }
+    for (const { d, p, t } of allTargets) {
+      expect(t.datasource, `${d.file}: ${p.title}`).toEqual(DATASOURCE);
+    }
+  });
+
+  it('give every panel a description, a unit, a query and its own place', () => {
+    for (const { file, json } of dashboards) {
+      const ids = json.panels.map((p) => p.id);
+      expect(new Set(ids).size, file).toBe(ids.length);
+      for (const p of queryPanels(json)) {
+        const where = `${file}: ${p.title}`;
+        expect(p.description, where).toMatch(/\S{3,}.*\S{3,}/);
+        expect(p.fieldConfig?.defaults?.unit, where).toMatch(/\S/);
+        if (p.type === 'heatmap') expect(p.options?.yAxis?.unit, where).toMatch(/\S/);
+        expect(p.datasource, where).toEqual(DATASOURCE);
+        expect((p.targets ?? []).length, where).toBeGreaterThan(0);
+        const refIds = (p.targets ?? []).map((t) => t.refId);
+        expect(new Set(refIds).size, where).toBe(refIds.length);
+      }
+      // No two panels overlap on the grid.
+      const boxes = json.panels.map((p) => p.gridPos);
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i] as Panel['gridPos'];
+          const b = boxes[j] as Panel['gridPos'];
+          const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+          expect(overlap, `${file}: panels ${i} and ${j} overlap`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('use $__rate_interval in every rate() and increase()', () => {
+    for (const { d, p, t } of allTargets) {
+      const where = `${d.file}: ${p.title}: ${t.expr}`;
+      const calls = t.expr.match(/\b(rate|irate|increase)\(/g) ?? [];
+      const ranges = t.expr.match(/\[[^\]]*\]/g) ?? [];
+      expect(
+        ranges.every((r) => r === '[$__rate_interval]'),
+        where,
+      ).toBe(true);
+      expect(ranges.length, where).toBe(calls.length);
+    }
+    expect(allTargets.some(({ t }) => t.expr.includes('[$__rate_interval]'))).toBe(true);
+  });
+
+  it('query only metrics of the catalogs, recording rules and up', () => {
+    for (const { d, p, t } of allTargets) {
+      expect(selectorProblems(t.expr, allowedExtra), `${d.file}: ${p.title}`).toEqual([]);
+    }
+  });
+
+  it('use only variables they define', () => {
+    for (const { file, json } of dashboards) {
+      const names = new Set(json.templating.list.map((v) => v.name));
+      const texts = [
+        ...queryPanels(json).flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+        ...json.templating.list.map((v) => (typeof v.query === 'object' ? v.query.query : '')),
+      ];
+      for (const text of texts) {
+        for (const m of text.matchAll(/\$\{?(\w+)/g)) {
+          if (m[1] === '__rate_interval') continue;
+          expect(names, `${file}: $${m[1]} in ${text}`).toContain(m[1]);
+        }
+      }
+    }
+  });
+
+  it('filter the task dashboard by cluster, service and family, each multi-value with All', () => {
+    const tasks = generateDashboards().find((d) => d.file === 'ecs-tasks.json');
+    const list = (tasks?.dashboard.templating?.list ?? []) as Variable[];
+    for (const name of ['ecs_cluster', 'ecs_service', 'family']) {
+      const v = list.find((x) => x.name === name);
+      expect(v, name).toMatchObject({
+        type: 'query',
+        multi: true,
+        includeAll: true,
+        allValue: '.*',
+        datasource: DATASOURCE,
+      });
+      const query = (v?.query as { query: string } | undefined)?.query ?? '';
+      const parsed = parseLabelValues(query);
+      expect(parsed?.label, query).toBe(name);
+      expect(selectorProblems(parsed?.series ?? '', new Set()), query).toEqual([]);
+    }
+    const taskTargets = allTargets.filter(({ d }) => d.file === 'ecs-tasks.json');
+    for (const { p, t } of taskTargets) {
+      for (const label of ['ecs_cluster', 'ecs_service', 'family']) {
+        expect(t.expr, p.title).toContain(`${label}=~"$${label}"`);
+      }
+    }
+  });
+
+  it('annotate the firing alerts of this project, each dashboard some of them', () => {
+    const alertNames = loadRuleGroups()
+      .flatMap((g) => g.rules)
+      .flatMap((r) => (r.alert === undefined ? [] : [r.alert]));
+    const shown = new Set<string>();
+    for (const { file, json } of dashboards) {
+      const list = json.annotations.list ?? [];
+      expect(list.length, file).toBeGreaterThan(0);
+      for (const a of list) {
+        const m = /^ALERTS\{alertstate="firing", alertname=~"([^"]+)"\}$/.exec(a.expr ?? '');
+        expect(m, `${file}: ${a.expr}`).not.toBeNull();
+        const re = new RegExp(`^(?:${m?.[1]})$`);
+        const matched = alertNames.filter((n) => re.test(n));
+        expect(matched.length, `${file}: ${a.expr}`).toBeGreaterThan(0);
+        for (const n of matched) shown.add(n);
+      }
+    }
+    // Together the dashboards show every alert.
+    expect([...shown].sort()).toEqual([...alertNames].sort());
+  });
+
+  it('are provisioned with a Prometheus data source and a file provider', () => {
+    const ds = parse(
+      readFileSync(new URL('grafana/provisioning/datasources/prometheus.yaml', REPO), 'utf8'),
+    ) as { apiVersion: number; datasources: { type: string; url: string; isDefault: boolean }[] };
+    expect(ds.apiVersion).toBe(1);
+    expect(ds.datasources).toEqual([
+      expect.objectContaining({ type: 'prometheus', isDefault: true }),
+    ]);
+    const providers = parse(
+      readFileSync(
+        new URL('grafana/provisioning/dashboards/ecs-events-exporter.yaml', REPO),
+        'utf8',
+      ),
+    ) as { apiVersion: number; providers: { type: string; options: { path: string } }[] };
+    expect(providers.apiVersion).toBe(1);
+    expect(providers.providers[0]?.type).toBe('file');
+    expect(providers.providers[0]?.options.path).toMatch(/^\/var\/lib\/grafana\/dashboards\//);
+  });
+});

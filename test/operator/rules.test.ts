@@ -1,0 +1,212 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { STOP_REASON_NAMES } from '../../src/events/stop-reason.js';
+import { RECORD_RESULTS } from '../../src/metrics/create-metrics.js';
+import { selectorProblems, selectorsOf } from './promql.js';
+import {
+  allRules,
+  loadRuleGroups,
+  REPO,
+  RULE_TESTS_DIR,
+  RULES_PATH,
+  RUNBOOK_PATH,
+  recordingRuleNames,
+} from './rules.js';
+
+const groups = loadRuleGroups();
+const rules = allRules(groups);
+const alerts = rules.filter((r) => r.alert !== undefined);
+const recorded = recordingRuleNames(groups);
+const testFiles = readdirSync(RULE_TESTS_DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => fileURLToPath(new URL(f, RULE_TESTS_DIR)));
+
+const promtoolPresent = spawnSync('promtool', ['--version']).status === 0;
+
+function promtool(...args: string[]) {
+  expect(promtoolPresent, 'promtool is needed: apt-get install prometheus (.ci/run does)').toBe(
+    true,
+  );
+  const run = spawnSync('promtool', args, { encoding: 'utf8', timeout: 60_000 });
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+interface AlertCase {
+  eval_time: string;
+  alertname: string;
+  exp_alerts?: { exp_labels?: Record<string, string> }[];
+}
+interface PromtoolTest {
+  input_series?: { series: string; values: string }[];
+  alert_rule_test?: AlertCase[];
+}
+interface PromtoolTestFile {
+  rule_files: string[];
+  group_eval_order?: string[];
+  tests: PromtoolTest[];
+}
+const testDocs = testFiles.map((f) => parse(readFileSync(f, 'utf8')) as PromtoolTestFile);
+
+/** Label values of a series literal like name{a="b",c="d"}. */
+function seriesLabels(series: string): Record<string, string> {
+  const [selector] = selectorsOf(series);
+  const labels: Record<string, string> = {};
+  for (const m of selector?.matchers ?? []) labels[m.label] = m.value;
+  return labels;
+}
+
+/** GitHub's anchor of a Markdown heading. */
+const slug = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\w\- ]/g, '')
+    .replace(/ /g, '-');
+
+describe('Prometheus rules', () => {
+  it('pass promtool check rules', () => {
+    const { status, output } = promtool('check', 'rules', fileURLToPath(RULES_PATH));
+    expect(output).toMatch(/SUCCESS: \d+ rules found/);
+    expect(status).toBe(0);
+  });
+
+  it('pass their promtool unit tests', () => {
+    expect(testFiles.length).toBeGreaterThan(0);
+    const { status, output } = promtool('test', 'rules', ...testFiles);
+    expect(output).not.toMatch(/FAILED/);
+    expect(status).toBe(0);
+  }, 60_000);
+
+  it('the unit tests load this rule file and evaluate recording rules before alerts', () => {
+    for (const doc of testDocs) {
+      expect(doc.rule_files).toEqual(['../rules/ecs-events-exporter.rules.yaml']);
+      expect(doc.group_eval_order).toEqual(groups.map((g) => g.name));
+    }
+  });
+
+  it('use only metrics of the catalogs, recording rules of the file and up', () => {
+    const allowed = new Set([...recorded, 'up']);
+    for (const rule of rules) {
+      expect(selectorProblems(rule.expr, allowed), rule.alert ?? rule.record).toEqual([]);
+      expect(selectorsOf(rule.expr).length, rule.alert ?? rule.record).toBeGreaterThan(0);
+    }
+  });
+
+  it('match only label values the exporter produces', () => {
+    for (const rule of rules) {
+      for (const { matchers } of selectorsOf(rule.expr)) {
+        for (const m of matchers) {
+          if (m.op !== '=') continue;
+          if (m.label === 'reason') expect(STOP_REASON_NAMES).toContain(m.value);
+          if (m.label === 'result') expect(RECORD_RESULTS).toContain(m.value);
+        }
+      }
+    }
+  });
+
+  it('name recording rules level:metric:operations', () => {
+    expect(recorded.size).toBeGreaterThan(0);
+    for (const name of recorded) expect(name).toMatch(/^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$/);
+  });
+
+  it('give every alert a severity, a summary, a templated description and a runbook section', () => {
+    const runbook = readFileSync(RUNBOOK_PATH, 'utf8');
+    const anchors = [...runbook.matchAll(/^## (.+)$/gm)].map((m) => slug(m[1] as string));
+    expect(alerts.length).toBeGreaterThanOrEqual(9);
+    for (const alert of alerts) {
+      const name = alert.alert as string;
+      expect(['critical', 'warning', 'info'], name).toContain(alert.labels?.severity);
+      const { summary, description, runbook_url } = alert.annotations ?? {};
+      expect(summary, name).toMatch(/\S/);
+      expect(description, name).toMatch(/\{\{ \$(labels\.\w+|value)/);
+      expect(runbook_url, name).toMatch(/^https:\/\/.+\/docs\/runbook\.md#[a-z0-9-]+$/);
+      const anchor = (runbook_url as string).split('#')[1];
+      expect(anchors, `${name}: docs/runbook.md has no section #${anchor}`).toContain(anchor);
+      expect(anchor).toBe(slug(name));
+    }
+    // One section per alert, and none for an alert that no longer exists.
+    expect(anchors.sort()).toEqual(alerts.map((a) => slug(a.alert as string)).sort());
+  });
+
+  it('are the same in the Kubernetes PrometheusRule', () => {
+    const doc = parse(
+      readFileSync(new URL('deploy/kubernetes/prometheusrule.yaml', REPO), 'utf8'),
+    ) as { apiVersion: string; kind: string; spec: { groups: unknown } };
+    expect(doc.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(doc.kind).toBe('PrometheusRule');
+    expect(doc.spec.groups).toEqual(groups);
+  });
+
+  it('have a unit test that fires each alert and a series that must not', () => {
+    const cases = testDocs.flatMap((doc) =>
+      doc.tests.flatMap((t) =>
+        (t.alert_rule_test ?? []).map((c) => ({
+          ...c,
+          inputs: (t.input_series ?? []).map((s) => seriesLabels(s.series)),
+        })),
+      ),
+    );
+    for (const alert of alerts) {
+      const name = alert.alert as string;
+      const mine = cases.filter((c) => c.alertname === name);
+      const firing = mine.filter((c) => (c.exp_alerts ?? []).length > 0);
+      expect(firing.length, `${name} never fires in a test`).toBeGreaterThan(0);
+      // Silent: a case expecting no alert over some input, or a firing case
+      // with an input series that matches none of the alerts it expects.
+      const silent = mine.some((c) => {
+        const expected = (c.exp_alerts ?? []).map((a) => {
+          const { severity: _, ...identity } = a.exp_labels ?? {};
+          return identity;
+        });
+        if (expected.length === 0) return c.inputs.length > 0;
+        return c.inputs.some((input) =>
+          expected.every((e) => Object.entries(e).some(([k, v]) => input[k] !== v)),
+        );
+      });
+      expect(silent, `${name} has no series that must leave it silent`).toBe(true);
+    }
+  });
+
+  it('unit tests feed only series the exporter exposes', () => {
+    for (const doc of testDocs) {
+      for (const t of doc.tests) {
+        for (const s of t.input_series ?? []) {
+          expect(selectorProblems(s.series, new Set(['up'])), s.series).toEqual([]);
+        }
+      }
+    }
+  });
+});
+
+describe('selector check', () => {
+  it('finds metric names and matchers, and skips functions, grouping labels and variables', () => {
+    const expr =
+      'histogram_quantile(0.9, sum by (le, ecs_service) (rate(foo_bucket{a="x",b=~"$b"}[$__rate_interval]))) / on (job) group_left bar_total > 2 and time() - baz offset 5m';
+    expect(selectorsOf(expr)).toEqual([
+      {
+        name: 'foo_bucket',
+        matchers: [
+          { label: 'a', op: '=', value: 'x' },
+          { label: 'b', op: '=~', value: '$b' },
+        ],
+      },
+      { name: 'bar_total', matchers: [] },
+      { name: 'baz', matchers: [] },
+    ]);
+  });
+
+  it('reports a misspelled metric and a label the metric does not carry', () => {
+    expect(
+      selectorProblems(
+        'rate(ecs_task_stoped_total[5m]) + on() ecs_task_stopped_total{stopcode="x"}',
+        new Set(),
+      ),
+    ).toEqual([
+      'unknown metric ecs_task_stoped_total',
+      'ecs_task_stopped_total has no label stopcode',
+    ]);
+  });
+});

@@ -159,6 +159,12 @@ async function main(): Promise<void> {
   console.log(
     `scrapes every 1 s: ${scrapes.length}, p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${slowest.toFixed(1)} ms (bound ${SCRAPE_BOUND_MS} ms), largest exposition ${(sizes / 1024).toFixed(0)} KiB`,
   );
+  const first = timeline[0]?.[0] ?? 0;
+  const slow = timeline.filter(([, ms]) => ms > SCRAPE_BOUND_MS / 2);
+  if (slow.length > 0) {
+    const at = slow.map(([t, ms]) => `${((t - first) / 1000).toFixed(0)} s: ${ms} ms`);
+    console.log(`scrapes over half the bound (time since the first scrape): ${at.join(', ')}`);
+  }
   console.log(
     `exporter peak RSS ${(peakKb / 1024).toFixed(0)} MiB; totals exact against replay: ${exact}`,
   );

@@ -7,7 +7,12 @@ import type { TaskLabels } from './task-event.js';
 export const MAX_LABEL_VALUE_LENGTH = 128;
 
 export function boundLabelValue(value: string): string {
-  return value.length > MAX_LABEL_VALUE_LENGTH ? value.slice(0, MAX_LABEL_VALUE_LENGTH) : value;
+  if (value.length <= MAX_LABEL_VALUE_LENGTH) return value;
+  // Never cut between the two halves of a surrogate pair.
+  const last = value.charCodeAt(MAX_LABEL_VALUE_LENGTH - 1);
+  const end =
+    last >= 0xd800 && last <= 0xdbff ? MAX_LABEL_VALUE_LENGTH - 1 : MAX_LABEL_VALUE_LENGTH;
+  return value.slice(0, end);
 }
 
 /** `arn:aws:ecs:region:account:cluster/NAME` → `NAME`; anything else → its last path segment. */

@@ -10,7 +10,7 @@ function seriesKey(line: string): string {
   const close = line.lastIndexOf('}');
   return line
     .slice(open + 1, close)
-    .replace(/(^|,)le="[^"]*"/, '')
+    .replace(/(^|,)le="[^"]*"$/, '')
     .replace(/^,/, '');
 }
 

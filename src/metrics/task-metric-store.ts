@@ -73,7 +73,7 @@ interface CollectorMetric {
 }
 
 const labelKey = (l: TaskLabels) =>
-  `${l.ecs_cluster}\u0000${l.ecs_service}\u0000${l.family}\u0000${l.launch_type}`;
+  JSON.stringify([l.ecs_cluster, l.ecs_service, l.family, l.launch_type]);
 
 function boundsMs(name: string): readonly number[] {
   const buckets = metricSpec(name).buckets;
@@ -108,7 +108,10 @@ function histogramFrom(data: unknown, buckets: number): HistogramData {
     tuple[0].length !== buckets + 1 ||
     !tuple[0].every(isCount) ||
     !isCount(tuple[1]) ||
-    !isCount(tuple[2])
+    typeof tuple[2] !== 'number' ||
+    !Number.isFinite(tuple[2]) ||
+    tuple[2] < 0 ||
+    tuple[0].reduce((sum, n) => sum + n, 0) !== tuple[1]
   ) {
     throw new Error('histogram state is malformed (or its buckets changed)');
   }

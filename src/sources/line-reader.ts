@@ -39,10 +39,15 @@ export async function readLines(
     let start = 0;
     let newline = text.indexOf('\n', start);
     while (newline !== -1) {
+      const length = pending.length + newline - start;
       if (skipping) {
-        handlers.onOversized?.(skippedChars + newline);
+        handlers.onOversized?.(skippedChars + newline - start);
         skipping = false;
         skippedChars = 0;
+      } else if (length > maxLineLength) {
+        // The same limit whether the line came in one chunk or in many.
+        handlers.onOversized?.(length);
+        pending = '';
       } else if (pending === '') {
         emit(text.slice(start, newline));
       } else {
@@ -65,5 +70,6 @@ export async function readLines(
   }
   const rest = pending + decoder.end();
   if (skipping) handlers.onOversized?.(skippedChars + rest.length);
+  else if (rest.length > maxLineLength) handlers.onOversized?.(rest.length);
   else emit(rest);
 }

@@ -56,23 +56,49 @@ const DONE_STOPPED = 8;
 /** Versions 0..31 live in a 32-bit mask; anything else in a small side list. */
 const MASK_VERSIONS = 32;
 
+/** Most unusual versions or statuses remembered per task; past it the oldest is dropped. */
+const MAX_EXTRAS = 64;
+
+/** Longest ARN kept as it is in a key; longer ones (never real) are cut and hashed. */
+const MAX_PLAIN_ARN = 256;
+
+/** A 53-bit string hash (cyrb53), in base 36: short, cheap, and good enough to tell ARNs apart. */
+function hash36(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
 /**
- * The key a task is tracked under. An ECS task id (the ARN's last segment: 32
- * hex digits, or a dashed UUID in the old ARN format) is unique, so the id
- * alone is the key; any other ARN is kept whole, behind a `/` that an id
- * never contains. Cheap on purpose: it runs for every record.
+ * The key a task is tracked under. An ECS task ARN ends in the task id (32
+ * hex digits, or a dashed UUID in the old format); the key is that id plus a
+ * hash of the rest of the ARN, so two ARNs that differ anywhere are two tasks
+ * while a key stays about half the size of the ARN. Any other ARN is kept
+ * whole behind a `/` (an id never contains one), cut and hashed when it is
+ * longer than an ARN ever is. Cheap on purpose: it runs for every record.
  */
 export function taskKey(taskArn: string): string {
   const slash = taskArn.lastIndexOf('/');
   const length = taskArn.length - slash - 1;
-  return slash !== -1 && (length === 32 || length === 36)
-    ? taskArn.slice(slash + 1)
-    : `/${taskArn}`;
+  if (slash !== -1 && (length === 32 || length === 36)) {
+    return `${taskArn.slice(slash + 1)}${hash36(taskArn.slice(0, slash))}`;
+  }
+  return taskArn.length <= MAX_PLAIN_ARN
+    ? `/${taskArn}`
+    : `/${taskArn.slice(0, MAX_PLAIN_ARN)}#${hash36(taskArn)}`;
 }
 
 /** A copy of `key` that holds no reference to the longer string it was sliced from. */
 function ownedCopy(key: string): string {
-  return Buffer.from(key, 'utf8').toString('utf8');
+  // UTF-16 round trip: exact for any string, lone surrogates included.
+  return Buffer.from(key, 'utf16le').toString('utf16le');
 }
 
 /** One task in a snapshot: key, version mask, status mask, done flags, stop time, extras. */
@@ -260,6 +286,7 @@ class TaskTable {
       return true;
     }
     if (extra.includes(version)) return false;
+    if (extra.length >= MAX_EXTRAS) extra.shift();
     extra.push(version);
     return true;
   }
@@ -279,6 +306,7 @@ class TaskTable {
       return true;
     }
     if (extra.includes(status)) return false;
+    if (extra.length >= MAX_EXTRAS) extra.shift();
     extra.push(status);
     return true;
   }
@@ -305,8 +333,15 @@ function millis(fromIso: string | undefined, toIso: string | undefined): number 
   return Date.parse(toIso) - Date.parse(fromIso);
 }
 
+/**
+ * Longest duration observed: ten years. Longer ones only come from broken or
+ * forged timestamps, and keeping them out keeps every histogram sum an exact
+ * integer (a sum stays exact below 2^53 ms, about 285,000 years in all).
+ */
+export const MAX_DURATION_MS = 10 * 366 * 24 * 3_600_000;
+
 function observable(value: number): boolean {
-  return Number.isFinite(value) && value >= 0;
+  return value >= 0 && value <= MAX_DURATION_MS;
 }
 
 export class TaskTracker {
@@ -387,9 +422,8 @@ export class TaskTracker {
       return 'duplicate';
     }
     const labels = event.labels;
-    if (tasks.addStatus(slot, event.lastStatus)) {
-      sink.transition(labels, boundLabelValue(event.lastStatus));
-    }
+    const status = boundLabelValue(event.lastStatus);
+    if (tasks.addStatus(slot, status)) sink.transition(labels, status);
     if (!tasks.isDone(slot, DONE_PULL)) {
       const pull = millis(event.pullStartedAt, event.pullStoppedAt);
       if (observable(pull)) {
@@ -413,10 +447,14 @@ export class TaskTracker {
           stopCode,
           classifyStopReason(event.stoppedReason, event.containerReasons),
         );
-        const atMs = Number.isNaN(event.timeMs) ? this.#newestEventMs : event.timeMs;
-        tasks.setStoppedAt(slot, atMs);
-        this.#stoppedKeys.push(key);
-        this.#stoppedTimes.push(atMs);
+        // Without a usable time of its own or of any event before, the stop
+        // has no place on the retention clock: only the cap can drop the task.
+        const atMs = Number.isFinite(event.timeMs) ? event.timeMs : this.#newestEventMs;
+        if (Number.isFinite(atMs)) {
+          tasks.setStoppedAt(slot, atMs);
+          this.#stoppedKeys.push(key);
+          this.#stoppedTimes.push(atMs);
+        }
       }
       if (!tasks.isDone(slot, DONE_RUN)) {
         const run = millis(event.startedAt, event.executionStoppedAt ?? event.stoppedAt);

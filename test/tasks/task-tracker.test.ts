@@ -150,18 +150,26 @@ describe('TaskTracker', () => {
     expect(tracker.size).toBe(3);
   });
 
-  it('keys a task by its id, and keeps any other ARN whole', () => {
+  it('keys a task by its id and a hash of the rest of its ARN, and keeps any other ARN whole', () => {
     const id = 'ff259f15925142589b40c1756e6a0b62';
-    expect(taskKey(`arn:aws:ecs:ap-northeast-1:832665068462:task/apline-hello-cluster/${id}`)).toBe(
-      id,
-    );
+    const arn = `arn:aws:ecs:ap-northeast-1:832665068462:task/apline-hello-cluster/${id}`;
+    expect(taskKey(arn).startsWith(id)).toBe(true);
+    expect(taskKey(arn).length).toBeLessThan(48);
+    expect(taskKey(arn)).toBe(taskKey(arn));
+    // Another ARN ending in the same id is another task.
+    expect(taskKey(`forged/${id}`)).not.toBe(taskKey(arn));
+    expect(taskKey(arn.replace('apline-hello-cluster', 'other'))).not.toBe(taskKey(arn));
     // The old ARN format: a dashed UUID without the cluster.
     const uuid = '1dc5c17a-422b-4dc4-b493-371970c6c4d6';
-    expect(taskKey(`arn:aws:ecs:us-east-1:1:task/${uuid}`)).toBe(uuid);
+    expect(taskKey(`arn:aws:ecs:us-east-1:1:task/${uuid}`).startsWith(uuid)).toBe(true);
     expect(taskKey('not-an-arn')).toBe('/not-an-arn');
     expect(taskKey('arn:aws:ecs:us-east-1:1:task/c/ABCDEF')).not.toBe(
       taskKey('arn:aws:ecs:us-east-1:1:task/d/ABCDEF'),
     );
+    // Longer than any ARN: cut, with a hash of the whole.
+    const long = `x${'y'.repeat(10_000)}`;
+    expect(taskKey(long).length).toBeLessThan(300);
+    expect(taskKey(long)).not.toBe(taskKey(`${long}z`));
   });
 
   it('tracks tasks of odd ARNs apart from each other', () => {

@@ -51,15 +51,22 @@ function buildTaskLabels(
 /** Most raw field combinations remembered; past it the cache starts over. */
 const INTERN_LIMIT = 20_000;
 
-type Level<T> = Map<string, T>;
+interface Interned {
+  readonly clusterArn: string;
+  readonly group: string;
+  readonly launchType: string;
+  readonly labels: TaskLabels;
+}
 
 /**
  * Returns the same frozen label object for the same four raw fields, so the
- * hot path allocates nothing for tasks of a known workload. Bounded: the
- * cache is dropped whole when it grows past its limit.
+ * hot path allocates nothing for tasks of a known workload: one Map lookup by
+ * task definition, then a short scan (a task definition rarely runs in more
+ * than a cluster or two). Bounded: the cache is dropped whole when it grows
+ * past its limit.
  */
 export class TaskLabelInterner {
-  #root: Level<Level<Level<Level<TaskLabels>>>> = new Map();
+  #byDefinition = new Map<string, Interned[]>();
   #size = 0;
 
   intern(
@@ -68,31 +75,25 @@ export class TaskLabelInterner {
     taskDefinitionArn: string,
     launchType: string,
   ): TaskLabels {
-    let byGroup = this.#root.get(clusterArn);
-    if (byGroup === undefined) {
-      byGroup = new Map();
-      this.#root.set(clusterArn, byGroup);
-    }
-    let byDefinition = byGroup.get(group);
-    if (byDefinition === undefined) {
-      byDefinition = new Map();
-      byGroup.set(group, byDefinition);
-    }
-    let byLaunchType = byDefinition.get(taskDefinitionArn);
-    if (byLaunchType === undefined) {
-      byLaunchType = new Map();
-      byDefinition.set(taskDefinitionArn, byLaunchType);
-    }
-    let labels = byLaunchType.get(launchType);
-    if (labels === undefined) {
-      labels = buildTaskLabels(clusterArn, group, taskDefinitionArn, launchType);
-      if (++this.#size > INTERN_LIMIT) {
-        this.#root = new Map();
-        this.#size = 0;
-      } else {
-        byLaunchType.set(launchType, labels);
+    let entries = this.#byDefinition.get(taskDefinitionArn);
+    if (entries !== undefined) {
+      for (const e of entries) {
+        if (e.group === group && e.launchType === launchType && e.clusterArn === clusterArn) {
+          return e.labels;
+        }
       }
     }
+    const labels = buildTaskLabels(clusterArn, group, taskDefinitionArn, launchType);
+    if (++this.#size > INTERN_LIMIT) {
+      this.#byDefinition = new Map();
+      this.#size = 0;
+      return labels;
+    }
+    if (entries === undefined) {
+      entries = [];
+      this.#byDefinition.set(taskDefinitionArn, entries);
+    }
+    entries.push({ clusterArn, group, launchType, labels });
     return labels;
   }
 }

@@ -62,37 +62,23 @@ const MAX_EXTRAS = 64;
 /** Longest ARN kept as it is in a key; longer ones (never real) are cut and hashed. */
 const MAX_PLAIN_ARN = 256;
 
-/** A 53-bit string hash (cyrb53), in base 36: short, cheap, and good enough to tell ARNs apart. */
-function hash36(text: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+/** A 32-bit hash of `text[0, end)` (one lane of cyrb53): cheap enough for every record. */
+function hash32(text: string, end: number): number {
+  let h = 0xdeadbeef;
+  for (let i = 0; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 2654435761);
+  h = Math.imul(h ^ (h >>> 16), 2246822507);
+  return (h ^ Math.imul(h ^ (h >>> 13), 3266489909)) >>> 0;
 }
 
 /**
- * The key a task is tracked under. An ECS task ARN ends in the task id (32
- * hex digits, or a dashed UUID in the old format); the key is that id plus a
- * hash of the rest of the ARN, so two ARNs that differ anywhere are two tasks
- * while a key stays about half the size of the ARN. Any other ARN is kept
- * whole behind a `/` (an id never contains one), cut and hashed when it is
- * longer than an ARN ever is. Cheap on purpose: it runs for every record.
+ * The key of a task whose ARN does not end in a task id, or that shares its
+ * id with another ARN: the whole ARN behind a `/` (an id never contains one),
+ * cut and hashed when it is longer than an ARN ever is.
  */
-export function taskKey(taskArn: string): string {
-  const slash = taskArn.lastIndexOf('/');
-  const length = taskArn.length - slash - 1;
-  if (slash !== -1 && (length === 32 || length === 36)) {
-    return `${taskArn.slice(slash + 1)}${hash36(taskArn.slice(0, slash))}`;
-  }
+function wholeKey(taskArn: string): string {
   return taskArn.length <= MAX_PLAIN_ARN
     ? `/${taskArn}`
-    : `/${taskArn.slice(0, MAX_PLAIN_ARN)}#${hash36(taskArn)}`;
+    : `/${taskArn.slice(0, MAX_PLAIN_ARN)}#${hash32(taskArn, taskArn.length).toString(36)}`;
 }
 
 /** A copy of `key` that holds no reference to the longer string it was sliced from. */
@@ -110,6 +96,8 @@ export type TaskTuple = [
   stoppedAtMs: number | null,
   extraVersions: number[] | null,
   extraStatuses: string[] | null,
+  /** Hash of the ARN before the id, for a key that is a task id; 0 otherwise. */
+  check: number,
 ];
 
 /** The tracker's whole state as plain data, for saving and restoring. */
@@ -143,7 +131,7 @@ function checkSnapshot(data: unknown): TrackerSnapshot {
   for (const task of snapshot.tasks) {
     const ok =
       Array.isArray(task) &&
-      task.length === 7 &&
+      task.length === 8 &&
       typeof task[0] === 'string' &&
       !keys.has(task[0]) &&
       isCount(task[1], 0xffffffff) &&
@@ -152,7 +140,9 @@ function checkSnapshot(data: unknown): TrackerSnapshot {
       (task[4] === null || isTime(task[4])) &&
       (task[5] === null ||
         (Array.isArray(task[5]) && task[5].every((v) => Number.isSafeInteger(v)))) &&
-      (task[6] === null || (Array.isArray(task[6]) && task[6].every((v) => typeof v === 'string')));
+      (task[6] === null ||
+        (Array.isArray(task[6]) && task[6].every((v) => typeof v === 'string'))) &&
+      isCount(task[7], 0xffffffff);
     if (!ok) throw new Error(`tracker task ${JSON.stringify(task).slice(0, 80)} is malformed`);
     keys.add(task[0]);
   }
@@ -175,6 +165,7 @@ class TaskTable {
   #statuses = new Uint16Array(1024);
   #done = new Uint8Array(1024);
   #stoppedAt = new Float64Array(1024).fill(Number.NaN);
+  #check = new Uint32Array(1024);
   readonly #extraVersions = new Map<number, number[]>();
   readonly #extraStatuses = new Map<number, string[]>();
   readonly #free: number[] = [];
@@ -189,7 +180,7 @@ class TaskTable {
   }
 
   /** Adds `key` and returns the key as stored (an owned copy). */
-  add(key: string): { key: string; slot: number } {
+  add(key: string, check: number): { key: string; slot: number } {
     let slot = this.#free.pop();
     if (slot === undefined) {
       slot = this.#next++;
@@ -197,6 +188,7 @@ class TaskTable {
     }
     const owned = ownedCopy(key);
     this.#slots.set(owned, slot);
+    this.#check[slot] = check;
     return { key: owned, slot };
   }
 
@@ -208,6 +200,7 @@ class TaskTable {
     this.#statuses[slot] = 0;
     this.#done[slot] = 0;
     this.#stoppedAt[slot] = Number.NaN;
+    this.#check[slot] = 0;
     this.#extraVersions.delete(slot);
     this.#extraStatuses.delete(slot);
     this.#free.push(slot);
@@ -225,6 +218,7 @@ class TaskTable {
         Number.isNaN(stoppedAt) ? null : stoppedAt,
         this.#extraVersions.get(slot) ?? null,
         this.#extraStatuses.get(slot) ?? null,
+        this.#check[slot] as number,
       ];
     }
   }
@@ -238,8 +232,9 @@ class TaskTable {
     stoppedAt,
     extraVersions,
     extraStatuses,
+    check,
   ]: TaskTuple): string {
-    const { key: owned, slot } = this.add(key);
+    const { key: owned, slot } = this.add(key, check);
     this.#versions[slot] = versions;
     this.#statuses[slot] = statuses;
     this.#done[slot] = done;
@@ -269,6 +264,9 @@ class TaskTable {
     const stoppedAt = new Float64Array(size).fill(Number.NaN);
     stoppedAt.set(this.#stoppedAt);
     this.#stoppedAt = stoppedAt;
+    const check = new Uint32Array(size);
+    check.set(this.#check);
+    this.#check = check;
   }
 
   /** Marks `version` seen; false when it already was. */
@@ -309,6 +307,10 @@ class TaskTable {
     if (extra.length >= MAX_EXTRAS) extra.shift();
     extra.push(status);
     return true;
+  }
+
+  check(slot: number): number {
+    return this.#check[slot] as number;
   }
 
   isDone(slot: number, flag: number): boolean {
@@ -411,10 +413,29 @@ export class TaskTracker {
   apply(event: EcsTaskEvent, sink: TaskFactSink): TrackResult {
     if (event.timeMs > this.#newestEventMs) this.#newestEventMs = event.timeMs;
     const tasks = this.#tasks;
-    let key = taskKey(event.taskArn);
+    // A task is keyed by the id its ARN ends in (32 hex digits, or a dashed
+    // UUID in the old format), checked against a hash of the rest of the ARN:
+    // half the memory of the whole ARN, and another ARN with the same id is
+    // still another task (it is then keyed by its whole ARN).
+    const arn = event.taskArn;
+    const slash = arn.lastIndexOf('/');
+    const idLength = arn.length - slash - 1;
+    let key: string;
+    let check = 0;
+    if (slash !== -1 && (idLength === 32 || idLength === 36)) {
+      key = arn.slice(slash + 1);
+      check = hash32(arn, slash);
+    } else {
+      key = wholeKey(arn);
+    }
     let slot = tasks.slot(key);
+    if (slot !== undefined && tasks.check(slot) !== check) {
+      key = wholeKey(arn);
+      check = 0;
+      slot = tasks.slot(key);
+    }
     if (slot === undefined) {
-      ({ key, slot } = tasks.add(key));
+      ({ key, slot } = tasks.add(key, check));
       if (tasks.size > this.#options.maxTrackedTasks) this.#evictOne(key, sink);
     }
     if (!tasks.addVersion(slot, event.version)) {

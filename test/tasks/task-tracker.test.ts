@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EcsTaskEvent, TaskLabels } from '../../src/events/task-event.js';
-import { type TaskFactSink, TaskTracker, taskKey } from '../../src/tasks/task-tracker.js';
+import { type TaskFactSink, TaskTracker } from '../../src/tasks/task-tracker.js';
 
 const labels: TaskLabels = {
   ecs_cluster: 'c',
@@ -150,26 +150,28 @@ describe('TaskTracker', () => {
     expect(tracker.size).toBe(3);
   });
 
-  it('keys a task by its id and a hash of the rest of its ARN, and keeps any other ARN whole', () => {
+  it('tells tasks apart by their whole ARN, whatever id they end in', () => {
+    const tracker = new TaskTracker();
+    const { sink } = recordingSink();
     const id = 'ff259f15925142589b40c1756e6a0b62';
     const arn = `arn:aws:ecs:ap-northeast-1:832665068462:task/apline-hello-cluster/${id}`;
-    expect(taskKey(arn).startsWith(id)).toBe(true);
-    expect(taskKey(arn).length).toBeLessThan(48);
-    expect(taskKey(arn)).toBe(taskKey(arn));
-    // Another ARN ending in the same id is another task.
-    expect(taskKey(`forged/${id}`)).not.toBe(taskKey(arn));
-    expect(taskKey(arn.replace('apline-hello-cluster', 'other'))).not.toBe(taskKey(arn));
-    // The old ARN format: a dashed UUID without the cluster.
-    const uuid = '1dc5c17a-422b-4dc4-b493-371970c6c4d6';
-    expect(taskKey(`arn:aws:ecs:us-east-1:1:task/${uuid}`).startsWith(uuid)).toBe(true);
-    expect(taskKey('not-an-arn')).toBe('/not-an-arn');
-    expect(taskKey('arn:aws:ecs:us-east-1:1:task/c/ABCDEF')).not.toBe(
-      taskKey('arn:aws:ecs:us-east-1:1:task/d/ABCDEF'),
-    );
-    // Longer than any ARN: cut, with a hash of the whole.
+    const uuid = 'arn:aws:ecs:us-east-1:1:task/1dc5c17a-422b-4dc4-b493-371970c6c4d6';
     const long = `x${'y'.repeat(10_000)}`;
-    expect(taskKey(long).length).toBeLessThan(300);
-    expect(taskKey(long)).not.toBe(taskKey(`${long}z`));
+    const arns = [
+      arn,
+      `forged/${id}`,
+      arn.replace('apline-hello-cluster', 'other'),
+      uuid,
+      long,
+      `${long}z`,
+    ];
+    const apply = (taskArn: string) =>
+      tracker.apply({ ...event('x', 1, 'RUNNING', 0), taskArn }, sink);
+    for (const taskArn of arns) expect(apply(taskArn), taskArn.slice(0, 60)).toBe('processed');
+    for (const taskArn of arns) expect(apply(taskArn), taskArn.slice(0, 60)).toBe('duplicate');
+    expect(tracker.size).toBe(arns.length);
+    // Keys stay small even for a 10,000-character ARN.
+    expect(JSON.stringify(tracker.snapshot()).length).toBeLessThan(3000);
   });
 
   it('tracks tasks of odd ARNs apart from each other', () => {

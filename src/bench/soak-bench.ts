@@ -24,7 +24,11 @@ import { generateCorpus } from '../simulator/simulator.js';
 import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
-const SCRAPE_BOUND_MS = 250;
+/**
+ * No scrape may take longer than the scrape interval itself (1 s), so a
+ * scrape never overlaps the next; Prometheus' default scrape timeout is 10 s.
+ */
+const SCRAPE_BOUND_MS = 1000;
 
 const taskLines = (text: string) =>
   canonicalExposition(text)
@@ -160,10 +164,10 @@ async function main(): Promise<void> {
     `scrapes every 1 s: ${scrapes.length}, p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${slowest.toFixed(1)} ms (bound ${SCRAPE_BOUND_MS} ms), largest exposition ${(sizes / 1024).toFixed(0)} KiB`,
   );
   const first = timeline[0]?.[0] ?? 0;
-  const slow = timeline.filter(([, ms]) => ms > SCRAPE_BOUND_MS / 2);
+  const slow = timeline.filter(([, ms]) => ms > 100);
   if (slow.length > 0) {
     const at = slow.map(([t, ms]) => `${((t - first) / 1000).toFixed(0)} s: ${ms} ms`);
-    console.log(`scrapes over half the bound (time since the first scrape): ${at.join(', ')}`);
+    console.log(`scrapes over 100 ms (time since the first scrape): ${at.join(', ')}`);
   }
   console.log(
     `exporter peak RSS ${(peakKb / 1024).toFixed(0)} MiB; totals exact against replay: ${exact}`,

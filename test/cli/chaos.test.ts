@@ -2,17 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 import { createRandom } from '../../src/simulator/random.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { exited, startCli } from '../helpers/cli.js';
-import { expositionOf, sumOf } from '../helpers/exposition.js';
+import { expositionOf, sumOf, taskLines } from '../helpers/exposition.js';
 import {
   createStream,
+  exporterEnv,
   type KinesisTestServer,
   putRecords,
   startKinesisServer,
-  TEST_CREDENTIALS,
   waitFor,
 } from '../helpers/kinesis-server.js';
 
@@ -23,12 +22,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   server = await startKinesisServer();
   await createStream(server.admin, STREAM, 4);
-  env = {
-    AWS_ENDPOINT_URL_KINESIS: server.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-  };
+  env = exporterEnv(server);
 });
 
 afterAll(async () => {
@@ -49,12 +43,6 @@ function counterSamples(text: string): Map<string, number> {
   }
   return out;
 }
-
-const taskLines = (text: string) =>
-  canonicalExposition(text)
-    .split('\n')
-    .filter((line) => line.startsWith('ecs_task_'))
-    .join('\n');
 
 describe('kill -9 during consumption', () => {
   it('several hard kills and restarts: exact totals at the end, counters never go backwards', async () => {

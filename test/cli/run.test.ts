@@ -2,16 +2,15 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { exited, runCli, startCli } from '../helpers/cli.js';
-import { expositionOf, sample, sumOf } from '../helpers/exposition.js';
+import { expositionOf, sample, sumOf, taskLines } from '../helpers/exposition.js';
 import {
   createStream,
+  exporterEnv,
   type KinesisTestServer,
   putRecords,
   startKinesisServer,
-  TEST_CREDENTIALS,
   waitFor,
 } from '../helpers/kinesis-server.js';
 
@@ -24,12 +23,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   server = await startKinesisServer();
   await createStream(server.admin, STREAM, 4);
-  env = {
-    AWS_ENDPOINT_URL_KINESIS: server.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-  };
+  env = exporterEnv(server);
 });
 
 afterAll(async () => {
@@ -67,11 +61,6 @@ async function metrics(url: string): Promise<string> {
 }
 
 const recordsRead = (text: string) => sumOf(text, 'ecs_events_exporter_records_total');
-const taskLines = (text: string) =>
-  canonicalExposition(text)
-    .split('\n')
-    .filter((line) => line.startsWith('ecs_task_'))
-    .join('\n');
 
 function lines(seed: number, tasks: number): string[] {
   return generateCorpus({ tasks, seed, startMs: Date.now() - 3_600_000 }).map((e) =>

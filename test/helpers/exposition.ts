@@ -54,3 +54,11 @@ export function sumOf(text: string, name: string, ...matchers: string[]): number
   }
   return total;
 }
+
+/** The task metric lines of an exposition, in canonical order: what two runs must agree on. */
+export function taskLines(text: string): string {
+  return canonicalExposition(text)
+    .split('\n')
+    .filter((line) => line.startsWith('ecs_task_'))
+    .join('\n');
+}

@@ -212,3 +212,13 @@ export async function adjacentOpenShards(
   }
   throw new Error('no adjacent open shards');
 }
+
+/** The environment that points `ecs-events-exporter run` at `server`, as the SDK reads it. */
+export function exporterEnv(server: KinesisTestServer): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_KINESIS: server.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+  };
+}

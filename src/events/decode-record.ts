@@ -96,7 +96,8 @@ export function decodeEvent(parsed: unknown): DecodeResult {
       ),
       stopCode: optionalString(d.stopCode),
       stoppedReason: optionalString(d.stoppedReason),
-      containerReasons: containerReasons(d.containers),
+      // Only a stop is classified by reason: other events skip the walk over containers.
+      containerReasons: lastStatus === 'STOPPED' ? containerReasons(d.containers) : NO_REASONS,
       createdAt: optionalString(d.createdAt),
       pullStartedAt: optionalString(d.pullStartedAt),
       pullStoppedAt: optionalString(d.pullStoppedAt),

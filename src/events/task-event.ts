@@ -19,7 +19,7 @@ export interface EcsTaskEvent {
   readonly labels: TaskLabels;
   readonly stopCode: string | undefined;
   readonly stoppedReason: string | undefined;
-  /** The `reason` texts of the task's containers, in order; empty when none. */
+  /** The `reason` texts of the task's containers, in order; read for STOPPED events only. */
   readonly containerReasons: readonly string[];
   readonly createdAt: string | undefined;
   readonly pullStartedAt: string | undefined;

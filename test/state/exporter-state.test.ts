@@ -106,16 +106,28 @@ describe('exporter state', () => {
       },
     ],
     [
-      'a task with a string mask',
+      'a column of the wrong length',
       (s) => {
-        ((s.tracker as { tasks: unknown[][] }).tasks[0] as unknown[])[1] = 'x';
+        (s.tracker as { versions: string }).versions = Buffer.from([1, 2, 3]).toString('base64');
+      },
+    ],
+    [
+      'a column that is not a string',
+      (s) => {
+        (s.tracker as { done: unknown }).done = [1, 2, 3];
       },
     ],
     [
       'a task appearing twice',
       (s) => {
-        const tasks = (s.tracker as { tasks: unknown[] }).tasks;
-        tasks.push(tasks[0]);
+        const keys = (s.tracker as { keys: unknown[] }).keys;
+        keys[1] = keys[0];
+      },
+    ],
+    [
+      'a stop queue entry out of range',
+      (s) => {
+        (s.tracker as { stoppedQueue: number[] }).stoppedQueue.push(1e9);
       },
     ],
     [

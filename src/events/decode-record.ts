@@ -4,6 +4,7 @@
  * reads only the fields the exporter needs and allocates little.
  */
 import { TaskLabelInterner } from './labels.js';
+import { parseTime } from './parse-time.js';
 import { type EcsTaskEvent, TASK_EVENT_DETAIL_TYPE, TASK_EVENT_SOURCE } from './task-event.js';
 
 export type DecodeResult =
@@ -87,7 +88,7 @@ export function decodeEvent(parsed: unknown): DecodeResult {
       taskArn,
       version,
       lastStatus,
-      timeMs: typeof time === 'string' ? Date.parse(time) : Number.NaN,
+      timeMs: typeof time === 'string' ? parseTime(time) : Number.NaN,
       labels: interner.intern(
         stringOrEmpty(d.clusterArn),
         stringOrEmpty(d.group),

@@ -6,6 +6,7 @@
  * STOPPED. It never touches metrics itself; it tells a sink what to record.
  */
 import { boundLabelValue } from '../events/labels.js';
+import { parseTime } from '../events/parse-time.js';
 import { classifyStopReason } from '../events/stop-reason.js';
 import type { EcsTaskEvent, TaskLabels } from '../events/task-event.js';
 
@@ -439,7 +440,7 @@ class TaskTable {
 
 function millis(fromIso: string | undefined, toIso: string | undefined): number {
   if (fromIso === undefined || toIso === undefined) return Number.NaN;
-  return Date.parse(toIso) - Date.parse(fromIso);
+  return parseTime(toIso) - parseTime(fromIso);
 }
 
 /**

@@ -204,11 +204,6 @@ export class TaskMetricStore implements TaskFactSink {
     return { data: this.#find(FOLDED_LABELS) ?? this.#create(FOLDED_LABELS), folded: true };
   }
 
-  /** Number of distinct task label sets seen. */
-  get labelSets(): number {
-    return this.#byKey.size;
-  }
-
   transition(labels: TaskLabels, lastStatus: string): void {
     const { data, folded } = this.#target('transitions', labels, (d) =>
       d.transitions.has(lastStatus),

@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../config.js';
 import { createCore } from '../core.js';
 import { generateCorpus } from '../simulator/simulator.js';
+import { REPLAY_CHUNK_BYTES } from '../sources/file-replay.js';
 import { readLines } from '../sources/line-reader.js';
 
 interface Sample {
@@ -26,7 +27,7 @@ async function child(mode: string, file: string): Promise<void> {
   const start = process.hrtime.bigint();
   if (mode === 'parse') {
     let sink = 0;
-    await readLines(createReadStream(file, { highWaterMark: 1024 * 1024 }), {
+    await readLines(createReadStream(file, { highWaterMark: REPLAY_CHUNK_BYTES }), {
       onLine: (line) => {
         records++;
         const parsed = JSON.parse(line) as { detail?: unknown };
@@ -38,7 +39,7 @@ async function child(mode: string, file: string): Promise<void> {
     const loaded = loadConfig('replay', [], {});
     if (!loaded.ok) throw new Error(loaded.problems.join('; '));
     const core = createCore(loaded.config, pino({ level: 'silent' }), false);
-    await readLines(createReadStream(file, { highWaterMark: 1024 * 1024 }), {
+    await readLines(createReadStream(file, { highWaterMark: REPLAY_CHUNK_BYTES }), {
       onLine: (line) => {
         records++;
         core.pipeline.handle(line);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/simulator/random.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { exited, startCli } from '../helpers/cli.js';
+import { exited, startCli, URL_IN_LOG } from '../helpers/cli.js';
 import { expositionOf, sumOf, taskLines } from '../helpers/exposition.js';
 import {
   createStream,
@@ -81,7 +81,7 @@ describe('kill -9 during consumption', () => {
       'info',
     ];
     for (let round = 0; round < chunks; round++) {
-      const { child, match } = await startCli(args, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/, env);
+      const { child, match } = await startCli(args, URL_IN_LOG, env);
       try {
         const url = match[1] as string;
         await putRecords(server.admin, STREAM, events.slice(round * size, (round + 1) * size));
@@ -95,7 +95,7 @@ describe('kill -9 during consumption', () => {
       }
       expect(await exited(child)).toBeNull();
     }
-    const { child, match } = await startCli(args, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/, env);
+    const { child, match } = await startCli(args, URL_IN_LOG, env);
     try {
       const url = match[1] as string;
       let text = '';

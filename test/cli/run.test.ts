@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { exited, runCli, startCli } from '../helpers/cli.js';
+import { exited, runCli, startCli, URL_IN_LOG } from '../helpers/cli.js';
 import { expositionOf, sample, sumOf, taskLines } from '../helpers/exposition.js';
 import {
   createStream,
@@ -15,7 +15,6 @@ import {
 } from '../helpers/kinesis-server.js';
 
 const STREAM = 'ecs-task-events';
-const URL_IN_LOG = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/;
 
 let server: KinesisTestServer;
 let env: Record<string, string>;

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 
+/** The exporter's URL in its 'exporter started' log line, as `run` logs it on 127.0.0.1. */
+export const URL_IN_LOG = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/;
+
 export const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 
 export function runCli(args: string[], input?: string, env: Record<string, string> = {}) {

@@ -29,7 +29,7 @@ import {
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import type { Scenario } from '../../src/simulator/task-lifecycle.js';
 import { createKinesisClient } from '../../src/sources/kinesis/kinesis-client.js';
-import { exited, startCli } from '../helpers/cli.js';
+import { exited, startCli, URL_IN_LOG } from '../helpers/cli.js';
 import { sumOf } from '../helpers/exposition.js';
 import { waitFor } from '../helpers/kinesis-server.js';
 import { type RunningPrometheus, startPrometheus } from './prometheus.js';
@@ -138,7 +138,7 @@ describe('Prometheus end to end', () => {
         '--log-level',
         'info',
       ],
-      /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+      URL_IN_LOG,
       {
         AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
         AWS_REGION: LOCAL_REGION,

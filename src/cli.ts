@@ -1,16 +1,11 @@
 #!/usr/bin/env node
 /**
- * Command line: picks the command, reads configuration, runs it, and turns
- * configuration problems into one message and exit status 2.
+ * Command line: picks the command, reads configuration, loads only the
+ * chosen command's module and runs it, and turns configuration problems into
+ * one message and exit status 2.
  */
-import { writeFileSync } from 'node:fs';
+import type { Io } from './commands/io.js';
 import { type Command, helpText, loadConfig } from './config.js';
-import { packageVersion } from './core.js';
-import { renderConfigurationReference } from './docs/configuration-reference.js';
-import { renderMetricsReference } from './docs/metrics-reference.js';
-import { createLogger } from './logger.js';
-import { demo, type Io, replay, run } from './main.js';
-import { runCheckPattern } from './pattern/check-pattern.js';
 
 const COMMANDS: Record<Command, { usage: string; summary: string }> = {
   run: {
@@ -42,7 +37,6 @@ Commands:
            check an EventBridge event pattern (JSON, or the rules of a CloudFormation
            template): what EventBridge would reject, and whether it matches ECS task
            state changes (exit 0 valid and matching, 1 valid but not matching, 2 errors)
-  docs     regenerate docs/metrics.md and docs/configuration.md
   version  print the version
 
 Run "ecs-events-exporter <command> --help" for the options of a command.
@@ -55,21 +49,13 @@ async function main(argv: string[], io: Io): Promise<number> {
     return word === undefined ? 2 : 0;
   }
   if (word === 'version' || word === '--version') {
+    const { packageVersion } = await import('./version.js');
     io.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  if (word === 'docs') {
-    writeFileSync('docs/metrics.md', renderMetricsReference());
-    writeFileSync('docs/configuration.md', renderConfigurationReference());
-    io.stdout.write('wrote docs/metrics.md and docs/configuration.md\n');
-    return 0;
-  }
   if (word === 'check-pattern') {
-    if (rest.length !== 1) {
-      io.stderr.write('usage: ecs-events-exporter check-pattern FILE\n');
-      return 2;
-    }
-    return runCheckPattern(rest[0] as string, io);
+    const { checkPattern } = await import('./commands/check-pattern.js');
+    return checkPattern(rest, io);
   }
   if (!(word in COMMANDS)) {
     io.stderr.write(`ecs-events-exporter: unknown command "${word}"\n\n${USAGE}`);
@@ -92,6 +78,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`ecs-events-exporter ${command}: unexpected argument "${positionals[0]}"\n`);
     return 2;
   }
+  const { createLogger } = await import('./logger.js');
   const logger = createLogger(config.logLevel, config.logFormat);
   switch (command) {
     case 'replay': {
@@ -101,12 +88,17 @@ async function main(argv: string[], io: Io): Promise<number> {
         );
         return 2;
       }
+      const { replay } = await import('./commands/replay.js');
       return replay(config, positionals[0] as string, logger, io);
     }
-    case 'demo':
+    case 'demo': {
+      const { demo } = await import('./commands/demo.js');
       return demo(config, logger, io);
-    case 'run':
+    }
+    case 'run': {
+      const { run } = await import('./commands/run.js');
       return run(config, logger, io);
+    }
   }
 }
 

@@ -3,10 +3,13 @@
  * configuration, `--help`, and docs/configuration.md. Every problem is
  * collected and reported at once. Flags win over environment variables.
  */
-import { LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { parseStartPosition, type StartPosition } from './sources/kinesis/start-position.js';
 
 export const DEFAULT_PORT = 9847;
+
+export type LogFormat = 'json' | 'pretty';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type Command = 'run' | 'replay' | 'demo';
 
@@ -15,7 +18,8 @@ export interface Config {
   logLevel: LogLevel;
   logFormat: LogFormat;
   maxTrackedTasks: number;
-  stoppedTaskRetentionMs: number;
+  /** Undefined: the stream's retention, at least 24 h (`run`), or 24 h. */
+  stoppedTaskRetentionMs: number | undefined;
   maxSeriesPerMetric: number;
   stream: string | undefined;
   stateDir: string | undefined;
@@ -142,9 +146,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'ECS_EXPORTER_STOPPED_TASK_RETENTION',
     value: 'DURATION',
     description:
-      'How long a STOPPED task is remembered, in event time, to recognise late duplicates. Keep it at least the stream retention.',
+      "How long a STOPPED task is remembered, in event time, to recognise late duplicates. Default: the stream's retention (RetentionPeriodHours), never less than 24h; `replay` and `demo` keep 24h.",
     commands: ALL,
-    default: '24h',
+    default: undefined,
     parse: parseDuration,
   },
   {
@@ -153,7 +157,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'ECS_EXPORTER_MAX_SERIES_PER_METRIC',
     value: 'N',
     description:
-      'Most series of each task metric. Past it, new label sets are counted under ecs_cluster, ecs_service, family and launch_type `_other_` (and `_other_` last_status or stop_code), so totals stay exact; counted in ecs_events_exporter_series_folded_total.',
+      'Most series of each metric. Past it, new label sets are counted with their unbounded labels (ecs_cluster, ecs_service, family) as `_other_`; bounded labels (launch_type, last_status, stop_code, reason) keep their values, so totals and sums by them stay exact; counted in ecs_events_exporter_series_folded_total.',
     commands: ALL,
     default: '5000',
     parse: positiveInteger,
@@ -178,7 +182,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'ECS_EXPORTER_STATE_DIR',
     value: 'DIR',
     description:
-      'Directory where the position in each shard is kept, so a restart resumes right after it. Without it, positions are not kept.',
+      'Directory where the position in each shard and the counting state (metric values, tracked tasks) are saved together, so a restart continues the counters and resumes right after the positions. Without it, nothing is kept.',
     commands: ['run'],
     default: undefined,
     parse: (text) => text,
@@ -221,7 +225,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: '--checkpoint-interval',
     env: 'ECS_EXPORTER_CHECKPOINT_INTERVAL',
     value: 'DURATION',
-    description: 'How often positions are saved under --state-dir (and always at shutdown).',
+    description:
+      'How often the positions and the counting state are saved under --state-dir (and always at shutdown); scrapes show the values of the last save.',
     commands: READING,
     default: '5s',
     parse: positiveDuration,

@@ -1,12 +1,13 @@
 /**
- * One record in, every count it implies out: decode, classify, deduplicate,
- * record. Shared by every source (Kinesis, file replay, the demo) so they
- * count identically. A record that cannot be used is counted and reported,
- * never thrown.
+ * One record in, every count it implies out: envelope, kind, apply, count.
+ * Shared by every source so they count identically; the registry of kinds
+ * is the only place it learns which events are read. A record that cannot
+ * be used is counted and reported, never thrown.
  */
-import { decodeRecord } from './events/decode-record.js';
-import type { ExporterMetrics, RecordResult } from './metrics/create-metrics.js';
-import type { TaskTracker } from './tasks/task-tracker.js';
+import { decodeRecord } from './kinds/envelope.js';
+import type { KindState } from './kinds/kind.js';
+import { parseTime } from './kinds/parse-time.js';
+import type { RecordResult, SelfMetrics } from './metrics/self-metrics.js';
 
 export type { RecordResult };
 
@@ -18,39 +19,60 @@ export interface PipelineOptions {
 }
 
 export class RecordPipeline {
-  readonly #tracker: TaskTracker;
-  readonly #metrics: ExporterMetrics;
+  /** source → detail-type → the kind's state. */
+  readonly #kinds: ReadonlyMap<string, ReadonlyMap<string, KindState>>;
+  readonly #self: SelfMetrics;
   readonly #options: PipelineOptions;
 
-  constructor(tracker: TaskTracker, metrics: ExporterMetrics, options: PipelineOptions = {}) {
-    this.#tracker = tracker;
-    this.#metrics = metrics;
+  constructor(
+    kinds: ReadonlyMap<string, ReadonlyMap<string, KindState>>,
+    self: SelfMetrics,
+    options: PipelineOptions = {},
+  ) {
+    this.#kinds = kinds;
+    this.#self = self;
     this.#options = options;
   }
 
   handle(data: string | Uint8Array): RecordResult {
-    const decoded = decodeRecord(data);
+    const envelope = decodeRecord(data);
     let result: RecordResult;
-    if (decoded.kind === 'task') {
-      result = this.#tracker.apply(decoded.event, this.#metrics.tasks);
-      const now = this.#options.now;
-      if (result === 'processed' && now !== undefined && Number.isFinite(decoded.event.timeMs)) {
-        this.#metrics.deliveryLag.observe(Math.max(0, (now() - decoded.event.timeMs) / 1000));
-      }
-    } else if (decoded.kind === 'ignored') {
-      result = 'ignored';
+    if (!envelope.ok) {
+      result = this.#invalid(envelope.reason, data);
     } else {
-      result = 'invalid';
-      this.#options.onInvalid?.(decoded.reason, data);
+      const kind = this.#kinds.get(envelope.source)?.get(envelope.detailType);
+      if (kind === undefined) {
+        result = 'ignored';
+      } else {
+        const applied = kind.apply(envelope.event);
+        if (typeof applied === 'object') {
+          result = this.#invalid(applied.invalid, data);
+        } else {
+          result = applied;
+          const now = this.#options.now;
+          const time = envelope.event.time;
+          if (result === 'processed' && now !== undefined && typeof time === 'string') {
+            const ms = parseTime(time);
+            if (Number.isFinite(ms)) {
+              this.#self.deliveryLag.observe(Math.max(0, (now() - ms) / 1000));
+            }
+          }
+        }
+      }
     }
-    this.#metrics.recordCounts[result]++;
+    this.#self.counts.records[result]++;
     return result;
   }
 
   /** A record too large to be held was skipped by its source: counted as invalid. */
   handleOversized(): RecordResult {
     this.#options.onInvalid?.('record too large', '');
-    this.#metrics.recordCounts.invalid++;
+    this.#self.counts.records.invalid++;
+    return 'invalid';
+  }
+
+  #invalid(reason: string, data: string | Uint8Array): RecordResult {
+    this.#options.onInvalid?.(reason, data);
     return 'invalid';
   }
 }

@@ -4,55 +4,16 @@
  * reference (docs/metrics.md) and for the checks of dashboards and rules.
  * Pure data: nothing here touches a registry.
  */
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+import { TASK_METRICS } from '../kinds/task-state-change/task-metrics.js';
+import { LABELS, type MetricSpec } from './metric-spec.js';
 
-export interface MetricSpec {
-  readonly name: string;
-  readonly type: MetricType;
-  readonly help: string;
-  readonly labelNames: readonly string[];
-  readonly buckets?: readonly number[];
-  /** `task` for what ECS did, `exporter` for the exporter itself. */
-  readonly group: 'task' | 'exporter';
-}
+export type { MetricSpec };
 
-/** Labels on every task metric, in this order. */
-export const TASK_LABEL_NAMES = ['ecs_cluster', 'ecs_service', 'family', 'launch_type'] as const;
+/** What each label means (docs/metrics.md); defined with its bound in metric-spec.ts. */
+export const LABEL_DOCS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(LABELS).map(([name, spec]) => [name, spec.doc]),
+);
 
-export const LABEL_DOCS: Readonly<Record<string, string>> = {
-  ecs_cluster: 'Cluster name: the last path segment of `detail.clusterArn`.',
-  ecs_service:
-    'Service name from `detail.group` = `service:NAME`; empty for tasks not started by a service.',
-  family:
-    'Task definition family, from `detail.taskDefinitionArn` (`…:task-definition/FAMILY:REV`).',
-  launch_type:
-    '`detail.launchType` as ECS sends it (`FARGATE`, `EC2`, `EXTERNAL`, `MANAGED_INSTANCES`, …); empty if absent.',
-  last_status:
-    '`detail.lastStatus` the task reached (`PROVISIONING`, `PENDING`, `ACTIVATING`, `RUNNING`, `DEACTIVATING`, `STOPPING`, `DEPROVISIONING`, `STOPPED`, …).',
-  stop_code:
-    '`detail.stopCode` (`EssentialContainerExited`, `TaskFailedToStart`, `UserInitiated`, `ServiceSchedulerInitiated`, `SpotInterruption`, `TerminationNotice`, …) or `none` when the event has none.',
-  reason: 'Bounded class of the stop reason; see the table of reason classes below.',
-  result:
-    'What became of a record: `processed`, `duplicate`, `invalid` or `ignored` (see the metrics contract).',
-  cause:
-    'Why tracked task state was dropped: `capacity` (the cap on tracked tasks forced it) or `retention` (the task had been STOPPED for longer than the retention, in event time).',
-  version: 'Version of the exporter.',
-  metric:
-    'Task metric whose new series were folded: `transitions`, `stopped`, `imagePull`, `startup`, `run`.',
-  shard_id: 'Kinesis shard id (`shardId-000000000003`); shards come and go with splits and merges.',
-  operation:
-    'Kinesis API call, or exporter step, that failed: `ListShards`, `GetShardIterator`, `GetRecords`, `SaveCheckpoint`, `onRecords`.',
-  code: 'Error code: the AWS error name (`ProvisionedThroughputExceededException`, `ExpiredIteratorException`, `ResourceNotFoundException`, `AccessDeniedException`, …), a network code (`ECONNREFUSED`, …) or `Unknown`.',
-  nodejs_version: 'Version of Node.js running the exporter.',
-};
-
-const withTaskLabels = (...extra: string[]): readonly string[] => [...TASK_LABEL_NAMES, ...extra];
-
-export const TASK_STATE_TRANSITIONS = 'ecs_task_state_transitions_total';
-export const TASK_STOPPED = 'ecs_task_stopped_total';
-export const TASK_IMAGE_PULL_DURATION = 'ecs_task_image_pull_duration_seconds';
-export const TASK_STARTUP_DURATION = 'ecs_task_startup_duration_seconds';
-export const TASK_RUN_DURATION = 'ecs_task_run_duration_seconds';
 export const EXPORTER_RECORDS = 'ecs_events_exporter_records_total';
 export const EXPORTER_LAST_EVENT_TIMESTAMP = 'ecs_events_exporter_last_event_timestamp_seconds';
 export const EXPORTER_EVENT_DELIVERY_LAG = 'ecs_events_exporter_event_delivery_lag_seconds';
@@ -62,47 +23,7 @@ export const EXPORTER_TASK_STATE_EVICTIONS = 'ecs_events_exporter_task_state_evi
 export const EXPORTER_BUILD_INFO = 'ecs_events_exporter_build_info';
 export const EXPORTER_SERIES_FOLDED = 'ecs_events_exporter_series_folded_total';
 
-const CORE_METRICS: readonly MetricSpec[] = [
-  {
-    name: TASK_STATE_TRANSITIONS,
-    type: 'counter',
-    group: 'task',
-    help: 'Tasks that reached a status, counted once per task and status.',
-    labelNames: withTaskLabels('last_status'),
-  },
-  {
-    name: TASK_STOPPED,
-    type: 'counter',
-    group: 'task',
-    help: 'Tasks that stopped, counted once per task, by stop code and reason class.',
-    labelNames: withTaskLabels('stop_code', 'reason'),
-  },
-  {
-    name: TASK_IMAGE_PULL_DURATION,
-    type: 'histogram',
-    group: 'task',
-    help: 'Time from pullStartedAt to pullStoppedAt, once per task.',
-    labelNames: withTaskLabels(),
-    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
-  },
-  {
-    name: TASK_STARTUP_DURATION,
-    type: 'histogram',
-    group: 'task',
-    help: 'Time from createdAt to startedAt, once per task.',
-    labelNames: withTaskLabels(),
-    buckets: [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1800],
-  },
-  {
-    name: TASK_RUN_DURATION,
-    type: 'histogram',
-    group: 'task',
-    help: 'Time from startedAt to executionStoppedAt (else stoppedAt), once per task, when it stopped.',
-    labelNames: withTaskLabels('stop_code'),
-    buckets: [
-      1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 604800,
-    ],
-  },
+const SELF_METRICS: readonly MetricSpec[] = [
   {
     name: EXPORTER_RECORDS,
     type: 'counter',
@@ -150,7 +71,7 @@ const CORE_METRICS: readonly MetricSpec[] = [
     name: EXPORTER_SERIES_FOLDED,
     type: 'counter',
     group: 'exporter',
-    help: 'Task metric facts recorded under the folded `_other_` labels because the metric had reached --max-series-per-metric series.',
+    help: 'Facts recorded under folded `_other_` labels (unbounded labels only) because the metric had reached --max-series-per-metric series, by metric.',
     labelNames: ['metric'],
   },
   {
@@ -231,7 +152,11 @@ export const KINESIS_METRIC_CATALOG: readonly MetricSpec[] = [
 ];
 
 /** Every metric the exporter exposes. */
-export const METRIC_CATALOG: readonly MetricSpec[] = [...CORE_METRICS, ...KINESIS_METRIC_CATALOG];
+export const METRIC_CATALOG: readonly MetricSpec[] = [
+  ...TASK_METRICS,
+  ...SELF_METRICS,
+  ...KINESIS_METRIC_CATALOG,
+];
 
 export function metricSpec(name: string): MetricSpec {
   const spec = METRIC_CATALOG.find((m) => m.name === name);

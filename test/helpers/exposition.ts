@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
-import { type Core, createCore } from '../../src/core.js';
+import { type Counting, createCounting } from '../../src/counting.js';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 
 export function replayConfig(argv: string[] = []): Config {
@@ -12,8 +12,13 @@ export function replayConfig(argv: string[] = []): Config {
 
 export const silentLogger = pino({ level: 'silent' });
 
-export function freshCore(argv: string[] = []): Core {
-  return createCore(replayConfig(argv), silentLogger, false);
+export function freshCore(argv: string[] = []): Counting {
+  const config = replayConfig(argv);
+  return createCounting(
+    { ...config, stoppedTaskRetentionMs: config.stoppedTaskRetentionMs ?? 24 * 3_600_000 },
+    silentLogger,
+    false,
+  );
 }
 
 /** Feeds records through a fresh pipeline and returns the exposition text. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_LABEL_VALUE_LENGTH } from '../../src/events/labels.js';
+import { MAX_LABEL_VALUE_LENGTH } from '../../src/kinds/label-values.js';
 import { freshCore, sumOf } from '../helpers/exposition.js';
 import { anyRecord, jsonRecord, withRedeliveries } from './arbitraries.js';
 import {
@@ -49,9 +49,9 @@ describe('fuzz: any record', () => {
         const core = freshCore(NO_RETENTION);
         const oracle = new ContractOracle();
         for (const record of records) {
-          const counted = total(core.metrics.recordCounts);
+          const counted = total(core.self.counts.records);
           const result = core.pipeline.handle(record);
-          expect(total(core.metrics.recordCounts)).toBe(counted + 1);
+          expect(total(core.self.counts.records)).toBe(counted + 1);
           expect(result).toBe(oracle.handle(record));
         }
         const text = await expositionOfCore(core);

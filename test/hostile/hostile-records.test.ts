@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { MAX_LABEL_VALUE_LENGTH } from '../../src/events/labels.js';
+import { MAX_LABEL_VALUE_LENGTH } from '../../src/kinds/label-values.js';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
-import { readLines } from '../../src/sources/line-reader.js';
-import { captureState, restoreState } from '../../src/state/exporter-state.js';
+import { readLines } from '../../src/sources/file/line-reader.js';
+import { captureState, restoreState } from '../../src/state/durable-state.js';
 import { runCli } from '../helpers/cli.js';
 import { freshCore, sample, sumOf } from '../helpers/exposition.js';
 import {
@@ -342,7 +342,7 @@ describe('lone surrogates', () => {
     expect(line).toContain('\\ud800');
     const { results, core } = await feedAndCheck([line, line, other, Buffer.from(line)]);
     expect(results).toEqual(['processed', 'duplicate', 'processed', 'duplicate']);
-    expect(core.tracker.size).toBe(2);
+    expect(core.tracked()).toBe(2);
   });
 
   it('a long label value is cut without leaving half a surrogate pair', async () => {
@@ -481,7 +481,7 @@ describe('unbounded input does not make unbounded state', () => {
       );
     }
     // 80 records of 64 KiB each: the tracker (which dedupes) should not keep 5 MB of them.
-    const tracker = JSON.stringify(captureState(core).tracker);
+    const tracker = JSON.stringify(captureState(core).kinds['task-state-change']);
     expect(tracker.length).toBeLessThan(1024 * 1024);
   });
 });

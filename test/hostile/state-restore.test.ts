@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { captureState, restoreState } from '../../src/state/exporter-state.js';
+import { captureState, restoreState } from '../../src/state/durable-state.js';
 import { freshCore } from '../helpers/exposition.js';
 import { anyRecord, fieldValue, jsonRecord } from './arbitraries.js';
 import {
@@ -33,7 +33,7 @@ const SAVED: unknown = JSON.parse(JSON.stringify(captureState(coreWith(corpus(7,
 async function observe(core: Core) {
   return {
     exposition: await expositionOfCore(core),
-    size: core.tracker.size,
+    size: core.tracked(),
     state: JSON.stringify(captureState(core)),
   };
 }
@@ -147,7 +147,7 @@ describe('restoring corrupted states', () => {
   it('the real state restores (the mutations below start from a valid state)', async () => {
     const core = freshCore(ARGS);
     restoreState(core, structuredClone(SAVED));
-    expect(core.tracker.size).toBeGreaterThan(0);
+    expect(core.tracked()).toBeGreaterThan(0);
     expect(JSON.stringify(captureState(core))).toBe(JSON.stringify(SAVED));
   });
 
@@ -273,7 +273,7 @@ describe('a state captured after hostile records', () => {
           const again = freshCore(ARGS);
           restoreState(again, saved);
           expect(await expositionOfCore(again)).toBe(await expositionOfCore(core));
-          expect(again.tracker.size).toBe(core.tracker.size);
+          expect(again.tracked()).toBe(core.tracked());
         },
       ),
       { numRuns: 100 },

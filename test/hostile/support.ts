@@ -5,7 +5,7 @@
  * order), promtool, and checks that no built-in prototype was touched.
  */
 import { spawnSync } from 'node:child_process';
-import type { Core } from '../../src/core.js';
+import type { Counting as Core } from '../../src/counting.js';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 import { fixtureLine } from '../helpers/exposition.js';
 

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { STOP_REASON_NAMES } from '../../src/events/stop-reason.js';
-import { RECORD_RESULTS } from '../../src/metrics/create-metrics.js';
+import { STOP_REASON_NAMES } from '../../src/kinds/task-state-change/stop-reason.js';
+import { RECORD_RESULTS } from '../../src/metrics/self-metrics.js';
 import { selectorProblems, selectorsOf } from './promql.js';
 import {
   allRules,

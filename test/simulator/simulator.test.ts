@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STOP_REASON_NAMES } from '../../src/events/stop-reason.js';
+import { STOP_REASON_NAMES } from '../../src/kinds/task-state-change/stop-reason.js';
 import { generateCorpus, TaskSimulator } from '../../src/simulator/simulator.js';
 import { expositionOf, sample, sumOf } from '../helpers/exposition.js';
 

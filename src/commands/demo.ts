@@ -1,0 +1,75 @@
+/**
+ * `demo`: an in-process Kinesis-API server on 127.0.0.1, a stream of
+ * `--shards` shards, the simulator putting events into it under random
+ * partition keys, and the same consumer and server as `run`.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { createCounting } from '../counting.js';
+import {
+  createStream,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  putEvents,
+  startLocalKinesis,
+} from '../simulator/local-kinesis.js';
+import { TaskSimulator } from '../simulator/simulator.js';
+import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
+import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
+import { KinesisSource } from '../sources/kinesis/kinesis-source.js';
+import type { Io } from './io.js';
+import { shutdown, signalled, startExporter } from './serve.js';
+
+export const DEMO_STREAM = 'ecs-task-events';
+
+/** The demo replays its own events: a day of event time is plenty. */
+const DEMO_STOPPED_RETENTION_MS = 24 * 3_600_000;
+
+export async function demo(config: Config, logger: Logger, io: Io): Promise<number> {
+  const kinesis = await startLocalKinesis();
+  const options = {
+    endpoint: kinesis.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  };
+  const producer = createKinesisClient({ ...options, maxAttempts: 3 });
+  await createStream(producer, DEMO_STREAM, config.demoShards);
+  const simulator = new TaskSimulator({
+    tasksPerSecond: config.demoTasksPerSecond,
+    emit: (events) =>
+      putEvents(producer, DEMO_STREAM, events).catch((err: unknown) => {
+        logger.warn({ err }, 'simulator could not put events');
+      }),
+  });
+  simulator.start();
+  const counting = createCounting(
+    {
+      ...config,
+      stoppedTaskRetentionMs: config.stoppedTaskRetentionMs ?? DEMO_STOPPED_RETENTION_MS,
+    },
+    logger,
+    true,
+  );
+  const source = new KinesisSource({
+    client: createKinesisClient(options),
+    stream: DEMO_STREAM,
+    startPosition: { type: 'TRIM_HORIZON' },
+    logger: logger.child({ component: 'kinesis' }),
+    metrics: createKinesisMetrics(counting.registry),
+    shardListIntervalMs: config.shardListIntervalMs,
+    idleDelayMs: config.idleDelayMs,
+    stallTimeoutMs: config.stallTimeoutMs,
+    maxRecordsPerCall: config.maxRecordsPerCall,
+  });
+  const exporter = await startExporter(config, logger, counting, source, undefined);
+  io.stdout.write(
+    `Serving simulated ECS task metrics at ${exporter.server.url}/metrics (local Kinesis stream ${DEMO_STREAM} at ${kinesis.endpoint}; Ctrl-C to stop)\n`,
+  );
+  await signalled(logger);
+  return shutdown(logger, async () => {
+    await simulator.stop();
+    await exporter.stop();
+    producer.destroy();
+    await kinesis.close();
+  });
+}

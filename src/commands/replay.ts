@@ -1,0 +1,46 @@
+/** `replay FILE|-`: the final exposition on stdout. */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { createCounting } from '../counting.js';
+import { canonicalExposition } from '../metrics/canonical-exposition.js';
+import { FileSource, openReplayInput } from '../sources/file/file-source.js';
+import type { Io } from './io.js';
+
+/** Stopped tasks are remembered for 24 h of event time in a replay, the stream default. */
+export const REPLAY_STOPPED_RETENTION_MS = 24 * 3_600_000;
+
+export async function replay(
+  config: Config,
+  path: string,
+  logger: Logger,
+  io: Io,
+): Promise<number> {
+  let source: FileSource;
+  try {
+    source = new FileSource(await openReplayInput(path, io.stdin), path === '-' ? 'standard input' : path);
+  } catch (err) {
+    io.stderr.write(`ecs-events-exporter: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const counting = createCounting(
+    {
+      ...config,
+      stoppedTaskRetentionMs: config.stoppedTaskRetentionMs ?? REPLAY_STOPPED_RETENTION_MS,
+    },
+    logger,
+    false,
+  );
+  const { pipeline } = counting;
+  await source.start(
+    {
+      records: (batch) => {
+        for (const record of batch) pipeline.handle(record);
+      },
+      oversized: () => pipeline.handleOversized(),
+    },
+    undefined,
+  );
+  await source.finished;
+  io.stdout.write(canonicalExposition(await counting.registry.metrics()));
+  return 0;
+}

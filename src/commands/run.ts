@@ -1,0 +1,96 @@
+/** `run`: consume the Kinesis stream, serve /metrics until a signal. */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { createCounting } from '../counting.js';
+import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
+import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
+import { KinesisSource } from '../sources/kinesis/kinesis-source.js';
+import { streamNameOf } from '../sources/kinesis/checkpointer.js';
+import { formatStartPosition } from '../sources/kinesis/start-position.js';
+import { errorCode } from '../sources/kinesis/errors.js';
+import { DurableState } from '../state/durable-state.js';
+import { FileStateStore } from '../state/file-state-store.js';
+import type { Io } from './io.js';
+import { shutdown, signalled, startExporter } from './serve.js';
+import { gauge } from '../metrics/collectors.js';
+import { KINESIS_CHECKPOINT_AGE } from '../metrics/catalog.js';
+
+/** Stopped tasks are remembered at least this long, whatever the stream keeps. */
+export const MIN_STOPPED_RETENTION_MS = 24 * 3_600_000;
+
+/** The state file of a stream: named after the stream name, also when given as an ARN. */
+export function stateFileName(stream: string): string {
+  return `kinesis-checkpoint-${streamNameOf(stream).replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
+}
+
+export async function run(config: Config, logger: Logger, io: Io): Promise<number> {
+  const stream = config.stream as string;
+  const client = createKinesisClient();
+  try {
+    await client.config.region();
+  } catch {
+    io.stderr.write(
+      'ecs-events-exporter run: no AWS region: set AWS_REGION (or a region in the shared AWS config)\n',
+    );
+    return 2;
+  }
+  let retentionMs = config.stoppedTaskRetentionMs;
+  if (retentionMs === undefined) {
+    const streamMs = await KinesisSource.streamRetentionMs(client, stream);
+    retentionMs = Math.max(MIN_STOPPED_RETENTION_MS, streamMs ?? 0);
+    logger.info(
+      { stoppedTaskRetentionHours: retentionMs / 3_600_000, streamRetentionHours: streamMs === undefined ? null : streamMs / 3_600_000 },
+      streamMs === undefined
+        ? 'stopped tasks kept 24 h: the stream retention could not be read'
+        : 'stopped tasks kept for the stream retention (at least 24 h)',
+    );
+  }
+  const counting = createCounting({ ...config, stoppedTaskRetentionMs: retentionMs }, logger, true);
+  const metrics = createKinesisMetrics(counting.registry);
+  const source = new KinesisSource({
+    client,
+    stream,
+    startPosition: config.startPosition,
+    logger: logger.child({ component: 'kinesis' }),
+    metrics,
+    shardListIntervalMs: config.shardListIntervalMs,
+    idleDelayMs: config.idleDelayMs,
+    stallTimeoutMs: config.stallTimeoutMs,
+    maxRecordsPerCall: config.maxRecordsPerCall,
+  });
+  let durable: DurableState | undefined;
+  if (config.stateDir === undefined) {
+    logger.warn(
+      'no --state-dir: positions and counts are not kept, a restart starts from zero at --start-position',
+    );
+  } else {
+    let currentMs: number | undefined;
+    gauge(counting.registry, KINESIS_CHECKPOINT_AGE, (g) => {
+      if (currentMs === undefined) g.reset();
+      else g.set(Math.max(0, (Date.now() - currentMs) / 1000));
+    });
+    currentMs = Date.now();
+    durable = new DurableState({
+      store: new FileStateStore({ directory: config.stateDir, fileName: stateFileName(stream) }),
+      counting,
+      source,
+      intervalMs: config.checkpointIntervalMs,
+      logger,
+      onCurrent: (ms) => {
+        currentMs = ms;
+      },
+      onSaveError: (err) =>
+        metrics.errors.inc({ operation: 'SaveCheckpoint', shard_id: '', code: errorCode(err) }),
+    });
+  }
+  logger.info({ stream, startPosition: formatStartPosition(config.startPosition) }, 'reading stream');
+  let exporter: Awaited<ReturnType<typeof startExporter>>;
+  try {
+    exporter = await startExporter(config, logger, counting, source, durable);
+  } catch (err) {
+    io.stderr.write(`ecs-events-exporter run: ${(err as Error).message}\n`);
+    return 1;
+  }
+  await signalled(logger);
+  return shutdown(logger, exporter.stop);
+}

@@ -1,0 +1,91 @@
+/**
+ * The exporter's counting, without any source or server: the event kinds of
+ * the registry, the series store they record into, the self metrics on a
+ * fresh registry, and the record pipeline. Cheap to import, so replay does
+ * not pay for the HTTP stack or the AWS SDK.
+ */
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { KindState } from './kinds/kind.js';
+import { EVENT_KINDS } from './kinds/registry.js';
+import { createSelfMetrics, type SelfMetrics } from './metrics/self-metrics.js';
+import { SeriesStore } from './metrics/series-store.js';
+import { RecordPipeline } from './pipeline.js';
+import { packageVersion } from './version.js';
+
+export interface CountingOptions {
+  readonly maxTrackedTasks: number;
+  readonly stoppedTaskRetentionMs: number;
+  readonly maxSeriesPerMetric: number;
+}
+
+export interface Counting {
+  readonly registry: Registry;
+  readonly store: SeriesStore;
+  /** Each kind's state, by kind name. */
+  readonly kinds: ReadonlyMap<string, KindState>;
+  readonly self: SelfMetrics;
+  readonly pipeline: RecordPipeline;
+  /** Entities tracked now, over every kind. */
+  tracked(): number;
+}
+
+/** Kinds, store, metrics and pipeline on a fresh registry. `live` adds build info and delivery lag. */
+export function createCounting(options: CountingOptions, logger: Logger, live: boolean): Counting {
+  const registry = new Registry();
+  let self: SelfMetrics | undefined;
+  const store = new SeriesStore(
+    EVENT_KINDS.flatMap((k) => k.metrics),
+    {
+      maxSeriesPerMetric: options.maxSeriesPerMetric,
+      folded: (metric) => {
+        const folded = (self as SelfMetrics).counts.folded;
+        folded[metric] = (folded[metric] ?? 0) + 1;
+      },
+    },
+  );
+  const kinds = new Map<string, KindState>();
+  const bySource = new Map<string, Map<string, KindState>>();
+  for (const kind of EVENT_KINDS) {
+    const state = kind.create({
+      store,
+      maxTrackedTasks: options.maxTrackedTasks,
+      stoppedRetentionMs: options.stoppedTaskRetentionMs,
+      forgotten: (cause) => {
+        (self as SelfMetrics).counts.evictions[cause]++;
+      },
+    });
+    kinds.set(kind.name, state);
+    let byType = bySource.get(kind.source);
+    if (byType === undefined) {
+      byType = new Map();
+      bySource.set(kind.source, byType);
+    }
+    for (const detailType of kind.detailTypes) byType.set(detailType, state);
+  }
+  const states = [...kinds.values()];
+  const tracked = () => states.reduce((n, s) => n + s.tracked, 0);
+  self = createSelfMetrics(
+    registry,
+    store,
+    {
+      newestEventMs: () => Math.max(...states.map((s) => s.newestEventMs)),
+      trackedTasks: tracked,
+      trackedTasksLimit: () => options.maxTrackedTasks,
+    },
+    live ? { version: packageVersion(), nodejsVersion: process.version } : undefined,
+  );
+  let invalidLogged = 0;
+  const pipeline = new RecordPipeline(bySource, self, {
+    ...(live ? { now: Date.now } : {}),
+    onInvalid: (reason, data) => {
+      // Every invalid record is counted; the log keeps a sample so a flood cannot drown it.
+      invalidLogged++;
+      if (invalidLogged <= 100 || invalidLogged % 1000 === 0) {
+        const sample = typeof data === 'string' ? data.slice(0, 200) : `${data.byteLength} bytes`;
+        logger.warn({ reason, sample, invalidSeen: invalidLogged }, 'invalid record skipped');
+      }
+    },
+  });
+  return { registry, store, kinds, self, pipeline, tracked };
+}

@@ -1,0 +1,87 @@
+/**
+ * A task state change event (its envelope already checked) → the typed
+ * event, or the reason it cannot be used. Never throws. Runs on most
+ * records, so it reads only the fields the exporter needs and allocates
+ * little.
+ */
+import { parseTime } from '../parse-time.js';
+import type { EcsTaskEvent } from './task-event.js';
+import { TaskLabelInterner } from './task-labels.js';
+
+export type DecodeResult =
+  | { readonly ok: true; readonly event: EcsTaskEvent }
+  | { readonly ok: false; readonly reason: string };
+
+function invalid(reason: string): DecodeResult {
+  return { ok: false, reason };
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function stringOrEmpty(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+const NO_REASONS: readonly string[] = Object.freeze([]);
+
+function containerReasons(containers: unknown): readonly string[] {
+  if (!Array.isArray(containers)) return NO_REASONS;
+  let reasons: string[] | undefined;
+  for (const container of containers) {
+    if (container !== null && typeof container === 'object') {
+      const reason = (container as Record<string, unknown>).reason;
+      if (typeof reason === 'string' && reason !== '') {
+        if (reasons === undefined) reasons = [reason];
+        else reasons.push(reason);
+      }
+    }
+  }
+  return reasons ?? NO_REASONS;
+}
+
+export function decodeTaskEvent(
+  event: Record<string, unknown>,
+  interner: TaskLabelInterner,
+): DecodeResult {
+  const detail = event.detail;
+  if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
+    return invalid('detail is not an object');
+  }
+  const d = detail as Record<string, unknown>;
+  const taskArn = d.taskArn;
+  const lastStatus = d.lastStatus;
+  const version = d.version;
+  if (typeof taskArn !== 'string') return invalid('detail.taskArn is not a string');
+  if (typeof lastStatus !== 'string') return invalid('detail.lastStatus is not a string');
+  if (typeof version !== 'number' || !Number.isSafeInteger(version)) {
+    return invalid('detail.version is not an integer');
+  }
+  const time = event.time;
+  return {
+    ok: true,
+    event: {
+      taskArn,
+      version,
+      lastStatus,
+      timeMs: typeof time === 'string' ? parseTime(time) : Number.NaN,
+      labels: interner.intern(
+        stringOrEmpty(d.clusterArn),
+        stringOrEmpty(d.group),
+        stringOrEmpty(d.taskDefinitionArn),
+        stringOrEmpty(d.launchType),
+      ),
+      stopCode: optionalString(d.stopCode),
+      stoppedReason: optionalString(d.stoppedReason),
+      // Only a stop is classified by reason: other events skip the walk over containers.
+      containerReasons: lastStatus === 'STOPPED' ? containerReasons(d.containers) : NO_REASONS,
+      createdAt: optionalString(d.createdAt),
+      pullStartedAt: optionalString(d.pullStartedAt),
+      pullStoppedAt: optionalString(d.pullStoppedAt),
+      startedAt: optionalString(d.startedAt),
+      executionStoppedAt: optionalString(d.executionStoppedAt),
+      stoppedAt: optionalString(d.stoppedAt),
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The metric families of task state changes, and the sink that records the
+ * tracker's facts into them. Names and labels are fixed by the metrics
+ * contract.
+ */
+import type { MetricSpec } from '../../metrics/metric-spec.js';
+import type { Family, LabelValues, SeriesStore } from '../../metrics/series-store.js';
+
+/** Labels on every task metric, in this order: interned together per task workload. */
+export const TASK_LABEL_NAMES = ['ecs_cluster', 'ecs_service', 'family', 'launch_type'] as const;
+
+const withTaskLabels = (...extra: string[]): readonly string[] => [...TASK_LABEL_NAMES, ...extra];
+
+export const TASK_STATE_TRANSITIONS = 'ecs_task_state_transitions_total';
+export const TASK_STOPPED = 'ecs_task_stopped_total';
+export const TASK_IMAGE_PULL_DURATION = 'ecs_task_image_pull_duration_seconds';
+export const TASK_STARTUP_DURATION = 'ecs_task_startup_duration_seconds';
+export const TASK_RUN_DURATION = 'ecs_task_run_duration_seconds';
+
+export const TASK_METRICS: readonly MetricSpec[] = [
+  {
+    name: TASK_STATE_TRANSITIONS,
+    type: 'counter',
+    group: 'task',
+    help: 'Tasks that reached a status, counted once per task and status.',
+    labelNames: withTaskLabels('last_status'),
+  },
+  {
+    name: TASK_STOPPED,
+    type: 'counter',
+    group: 'task',
+    help: 'Tasks that stopped, counted once per task, by stop code and reason class.',
+    labelNames: withTaskLabels('stop_code', 'reason'),
+  },
+  {
+    name: TASK_IMAGE_PULL_DURATION,
+    type: 'histogram',
+    group: 'task',
+    help: 'Time from pullStartedAt to pullStoppedAt, once per task.',
+    labelNames: withTaskLabels(),
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+  },
+  {
+    name: TASK_STARTUP_DURATION,
+    type: 'histogram',
+    group: 'task',
+    help: 'Time from createdAt to startedAt, once per task.',
+    labelNames: withTaskLabels(),
+    buckets: [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1800],
+  },
+  {
+    name: TASK_RUN_DURATION,
+    type: 'histogram',
+    group: 'task',
+    help: 'Time from startedAt to executionStoppedAt (else stoppedAt), once per task, when it stopped.',
+    labelNames: withTaskLabels('stop_code'),
+    buckets: [
+      1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 604800,
+    ],
+  },
+];
+
+/** What a processed event adds to the task metrics. Called at most once per task and fact. */
+export interface TaskFactSink {
+  transition(labels: LabelValues, lastStatus: string): void;
+  stopped(labels: LabelValues, stopCode: string, reason: string): void;
+  /** Durations are whole milliseconds: ECS timestamps have millisecond precision. */
+  imagePull(labels: LabelValues, ms: number): void;
+  startup(labels: LabelValues, ms: number): void;
+  run(labels: LabelValues, stopCode: string, ms: number): void;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/** The sink that records task facts into the series store. */
+export function taskMetricsSink(store: SeriesStore): TaskFactSink {
+  const transitions: Family = store.family(TASK_STATE_TRANSITIONS);
+  const stopped = store.family(TASK_STOPPED);
+  const pull = store.family(TASK_IMAGE_PULL_DURATION);
+  const startup = store.family(TASK_STARTUP_DURATION);
+  const run = store.family(TASK_RUN_DURATION);
+  return {
+    transition: (labels, lastStatus) => store.inc(transitions, labels, [lastStatus]),
+    stopped: (labels, stopCode, reason) => store.inc(stopped, labels, [stopCode, reason]),
+    imagePull: (labels, ms) => store.observe(pull, labels, NONE, ms),
+    startup: (labels, ms) => store.observe(startup, labels, NONE, ms),
+    run: (labels, stopCode, ms) => store.observe(run, labels, [stopCode], ms),
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * Per-task state that makes the counts exact whatever the delivery order:
+ * which (task, version) pairs were processed, which statuses were counted,
+ * which durations were observed. Pure and bounded: no I/O, no clock (time is
+ * the newest event `time` seen), a cap on tracked tasks and a retention after
+ * STOPPED. It never touches metrics itself; it tells a sink what to record.
+ */
+import type { ForgetCause } from '../kind.js';
+import { parseTime } from '../parse-time.js';
+import { boundLabelValue } from '../label-values.js';
+import { classifyStopReason } from './stop-reason.js';
+import { TaskTable } from './slot-table.js';
+import { StoppedQueue } from './stopped-retention.js';
+import type { EcsTaskEvent } from './task-event.js';
+import { idKey, wholeKey } from './task-key.js';
+import type { TaskFactSink } from './task-metrics.js';
+import { readSnapshot, type TrackerSnapshot, toBase64 } from './tracker-snapshot.js';
+
+export type TrackResult = 'processed' | 'duplicate';
+
+
+export interface TaskTrackerOptions {
+  /** Most tasks tracked at once; past it the oldest (stopped ones first) are evicted. */
+  readonly maxTrackedTasks: number;
+  /** How long, in event time, a STOPPED task is kept to catch late duplicates. */
+  readonly stoppedRetentionMs: number;
+  /** A tracked task was forgotten. */
+  readonly forgotten?: (cause: ForgetCause) => void;
+}
+
+export const DEFAULT_MAX_TRACKED_TASKS = 200_000;
+export const DEFAULT_STOPPED_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+const DONE_PULL = 1;
+const DONE_STARTUP = 2;
+const DONE_RUN = 4;
+const DONE_STOPPED = 8;
+
+/**
+ * Longest duration observed: ten years. Longer ones only come from broken or
+ * forged timestamps, and keeping them out keeps every histogram sum an exact
+ * integer (a sum stays exact below 2^53 ms, about 285,000 years in all).
+ */
+export const MAX_DURATION_MS = 10 * 366 * 24 * 3_600_000;
+
+/**
+ * How negative a duration may come out and still be observed, as 0: ECS
+ * stamps some ends a few milliseconds before the start.
+ */
+export const NEGATIVE_DURATION_TOLERANCE_MS = 60_000;
+
+function millis(fromIso: string | undefined, toIso: string | undefined): number {
+  if (fromIso === undefined || toIso === undefined) return Number.NaN;
+  return parseTime(toIso) - parseTime(fromIso);
+}
+
+/** The duration to observe, or NaN when it must not be observed. */
+function observable(value: number): number {
+  if (value >= 0) return value <= MAX_DURATION_MS ? value : Number.NaN;
+  return value >= -NEGATIVE_DURATION_TOLERANCE_MS ? 0 : Number.NaN;
+}
+
+export class TaskTracker {
+  #tasks = new TaskTable();
+  readonly #options: Required<TaskTrackerOptions>;
+  readonly #stopped = new StoppedQueue();
+  #newestEventMs = Number.NEGATIVE_INFINITY;
+  readonly #isLive = (key: string, atMs: number): boolean => {
+    const slot = this.#tasks.slot(key);
+    return slot !== undefined && this.#tasks.stoppedAt(slot) === atMs;
+  };
+
+  constructor(options: Partial<TaskTrackerOptions> = {}) {
+    this.#options = {
+      maxTrackedTasks: options.maxTrackedTasks ?? DEFAULT_MAX_TRACKED_TASKS,
+      stoppedRetentionMs: options.stoppedRetentionMs ?? DEFAULT_STOPPED_RETENTION_MS,
+      forgotten: options.forgotten ?? (() => {}),
+    };
+    if (!(this.#options.maxTrackedTasks >= 1)) throw new RangeError('maxTrackedTasks must be >= 1');
+    if (!(this.#options.stoppedRetentionMs >= 0)) {
+      throw new RangeError('stoppedRetentionMs must be >= 0');
+    }
+  }
+
+  /** Number of tasks tracked now. */
+  get size(): number {
+    return this.#tasks.size;
+  }
+
+  /** Slots ever handed out (tests: forgotten tasks' slots are reused). */
+  get slotsUsed(): number {
+    return this.#tasks.slotsUsed;
+  }
+
+  /** Newest event time seen, in ms since the epoch; -Infinity before any. */
+  get newestEventMs(): number {
+    return this.#newestEventMs;
+  }
+
+  /** The whole state as plain data (JSON-safe). */
+  snapshot(): TrackerSnapshot {
+    const c = this.#tasks.columns();
+    const queue: number[] = [];
+    const times: number[] = [];
+    for (const [key, at] of this.#stopped.entries(this.#isLive)) {
+      queue.push(c.index[this.#tasks.slot(key) as number] as number);
+      times.push(at);
+    }
+    return {
+      newestEventMs: Number.isFinite(this.#newestEventMs) ? this.#newestEventMs : null,
+      keys: c.keys,
+      versions: toBase64(c.versions),
+      statuses: toBase64(c.statuses),
+      done: toBase64(c.done),
+      stoppedAt: toBase64(c.stoppedAt),
+      check: toBase64(c.check),
+      extraVersions: c.extraVersions,
+      extraStatuses: c.extraStatuses,
+      stoppedQueue: queue,
+      stoppedQueueTimes: toBase64(Float64Array.from(times)),
+    };
+  }
+
+  /**
+   * Checks a snapshot and returns a function that replaces this tracker's state
+   * with it. Throws, changing nothing, when the snapshot is malformed.
+   */
+  prepareRestore(data: unknown): () => void {
+    const snapshot = readSnapshot(data);
+    const table = new TaskTable();
+    const stored = new Map<string, string>();
+    for (const task of snapshot.tasks) stored.set(task[0], table.restore(task));
+    const stopped = snapshot.stopped.map(([key, at]): [string, number] => [
+      stored.get(key) ?? key,
+      at,
+    ]);
+    return () => {
+      this.#tasks = table;
+      this.#stopped.reset(stopped);
+      this.#newestEventMs = snapshot.newestEventMs ?? Number.NEGATIVE_INFINITY;
+    };
+  }
+
+  apply(event: EcsTaskEvent, sink: TaskFactSink): TrackResult {
+    if (event.timeMs > this.#newestEventMs) this.#newestEventMs = event.timeMs;
+    const tasks = this.#tasks;
+    const arn = event.taskArn;
+    const id = idKey(arn);
+    let key = id?.key ?? wholeKey(arn);
+    let check = id?.check ?? 0;
+    let slot = tasks.slot(key);
+    if (slot !== undefined && tasks.check(slot) !== check) {
+      key = wholeKey(arn);
+      check = 0;
+      slot = tasks.slot(key);
+    }
+    if (slot === undefined) {
+      ({ key, slot } = tasks.add(key, check));
+      if (tasks.size > this.#options.maxTrackedTasks) this.#evictOne(key);
+    }
+    if (!tasks.addVersion(slot, event.version)) {
+      this.#expire();
+      return 'duplicate';
+    }
+    const labels = event.labels;
+    const status = boundLabelValue(event.lastStatus);
+    if (tasks.addStatus(slot, status)) sink.transition(labels, status);
+    if (!tasks.isDone(slot, DONE_PULL)) {
+      const pull = observable(millis(event.pullStartedAt, event.pullStoppedAt));
+      if (!Number.isNaN(pull)) {
+        tasks.markDone(slot, DONE_PULL);
+        sink.imagePull(labels, pull);
+      }
+    }
+    if (!tasks.isDone(slot, DONE_STARTUP)) {
+      const startup = observable(millis(event.createdAt, event.startedAt));
+      if (!Number.isNaN(startup)) {
+        tasks.markDone(slot, DONE_STARTUP);
+        sink.startup(labels, startup);
+      }
+    }
+    if (event.lastStatus === 'STOPPED') {
+      const stopCode = event.stopCode === undefined ? 'none' : boundLabelValue(event.stopCode);
+      if (!tasks.isDone(slot, DONE_STOPPED)) {
+        tasks.markDone(slot, DONE_STOPPED);
+        sink.stopped(
+          labels,
+          stopCode,
+          classifyStopReason(event.stoppedReason, event.containerReasons),
+        );
+        // Without a usable time of its own or of any event before, the stop
+        // has no place on the retention clock: only the cap can drop the task.
+        const atMs = Number.isFinite(event.timeMs) ? event.timeMs : this.#newestEventMs;
+        if (Number.isFinite(atMs)) {
+          tasks.setStoppedAt(slot, atMs);
+          this.#stopped.push(key, atMs);
+        }
+      }
+      if (!tasks.isDone(slot, DONE_RUN)) {
+        const run = observable(millis(event.startedAt, event.executionStoppedAt ?? event.stoppedAt));
+        if (!Number.isNaN(run)) {
+          tasks.markDone(slot, DONE_RUN);
+          sink.run(labels, stopCode, run);
+        }
+      }
+    }
+    this.#expire();
+    return 'processed';
+  }
+
+  /** Forgets STOPPED tasks whose retention, in event time, has passed. */
+  #expire(): void {
+    const horizon = this.#newestEventMs - this.#options.stoppedRetentionMs;
+    for (;;) {
+      const key = this.#stopped.shift(this.#isLive, (at) => at < horizon);
+      if (key === undefined) return;
+      this.#tasks.delete(key);
+      this.#options.forgotten('retention');
+    }
+  }
+
+  /** Evicts one task other than `keep`: the oldest stopped one, else the oldest tracked. */
+  #evictOne(keep: string): void {
+    const key =
+      this.#stopped.shift(
+        (k, at) => k !== keep && this.#isLive(k, at),
+        () => true,
+      ) ?? this.#tasks.oldest(keep);
+    if (key !== undefined) {
+      this.#tasks.delete(key);
+      this.#options.forgotten('capacity');
+    }
+  }
+}

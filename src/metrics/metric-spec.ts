@@ -1,0 +1,125 @@
+/**
+ * What a metric family is, as data: name, type, help, labels and buckets;
+ * and the vocabulary of labels: what each means, and whether its values are
+ * unbounded (folded past the series cap) or come from a small set (kept,
+ * and bounded by their own means). Pure: nothing here touches a registry.
+ */
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricSpec {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly labelNames: readonly string[];
+  readonly buckets?: readonly number[];
+  /** `task` for what ECS did, `exporter` for the exporter itself. */
+  readonly group: 'task' | 'exporter';
+}
+
+/** The value every unbounded label takes past the cap on series. */
+export const FOLDED = '_other_';
+
+/** The value a bounded label takes past its known values and its first-come allowance. */
+export const OTHER = 'other';
+
+/** Values of a bounded label kept as they come, after its known values. */
+export const FIRST_COME_VALUES = 32;
+
+export interface LabelSpec {
+  readonly doc: string;
+  /**
+   * `unbounded`: values come from users' names (folded into `_other_` past
+   * the series cap); `bounded`: values from a small AWS-defined set, kept
+   * through folding; `closed`: values the exporter itself chooses.
+   */
+  readonly bound: 'unbounded' | 'bounded' | 'closed';
+  /** For a bounded label: the values it keeps whatever else came first. */
+  readonly known?: readonly string[];
+}
+
+/** Statuses ECS documents for a task, in lifecycle order. */
+export const KNOWN_TASK_STATUSES = [
+  'PROVISIONING',
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+  'DEPROVISIONING',
+  'STOPPED',
+  'DELETED',
+] as const;
+
+/** Stop codes ECS documents for a task, and `none` for a stop without one. */
+export const KNOWN_STOP_CODES = [
+  'none',
+  'TaskFailedToStart',
+  'EssentialContainerExited',
+  'UserInitiated',
+  'ServiceSchedulerInitiated',
+  'SpotInterruption',
+  'TerminationNotice',
+] as const;
+
+export const KNOWN_LAUNCH_TYPES = ['', 'EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
+
+/** Every label of every metric: the one place its meaning and its bound are written. */
+export const LABELS: Readonly<Record<string, LabelSpec>> = {
+  ecs_cluster: {
+    bound: 'unbounded',
+    doc: 'Cluster name: the last path segment of `detail.clusterArn`.',
+  },
+  ecs_service: {
+    bound: 'unbounded',
+    doc: 'Service name from `detail.group` = `service:NAME`; empty for tasks not started by a service.',
+  },
+  family: {
+    bound: 'unbounded',
+    doc: 'Task definition family, from `detail.taskDefinitionArn` (`…:task-definition/FAMILY:REV`).',
+  },
+  launch_type: {
+    bound: 'bounded',
+    known: KNOWN_LAUNCH_TYPES,
+    doc: '`detail.launchType` as ECS sends it (`FARGATE`, `EC2`, `EXTERNAL`, `MANAGED_INSTANCES`, …); empty if absent.',
+  },
+  last_status: {
+    bound: 'bounded',
+    known: KNOWN_TASK_STATUSES,
+    doc: '`detail.lastStatus` the task reached (`PROVISIONING`, `PENDING`, `ACTIVATING`, `RUNNING`, `DEACTIVATING`, `STOPPING`, `DEPROVISIONING`, `STOPPED`, …).',
+  },
+  stop_code: {
+    bound: 'bounded',
+    known: KNOWN_STOP_CODES,
+    doc: '`detail.stopCode` (`EssentialContainerExited`, `TaskFailedToStart`, `UserInitiated`, `ServiceSchedulerInitiated`, `SpotInterruption`, `TerminationNotice`, …) or `none` when the event has none.',
+  },
+  reason: {
+    bound: 'closed',
+    doc: 'Bounded class of the stop reason; see the table of reason classes below.',
+  },
+  result: {
+    bound: 'closed',
+    doc: 'What became of a record: `processed`, `duplicate`, `invalid` or `ignored` (see the metrics contract).',
+  },
+  cause: {
+    bound: 'closed',
+    doc: 'Why tracked task state was dropped: `capacity` (the cap on tracked tasks forced it) or `retention` (the task had been STOPPED for longer than the retention, in event time).',
+  },
+  version: { bound: 'closed', doc: 'Version of the exporter.' },
+  metric: {
+    bound: 'closed',
+    doc: 'Metric whose new series were folded, by its exposed name (`ecs_task_stopped_total`, …).',
+  },
+  shard_id: {
+    bound: 'closed',
+    doc: 'Kinesis shard id (`shardId-000000000003`); shards come and go with splits and merges.',
+  },
+  operation: {
+    bound: 'closed',
+    doc: 'Kinesis API call, or exporter step, that failed: `ListShards`, `GetShardIterator`, `GetRecords`, `SaveCheckpoint`, `onRecords`.',
+  },
+  code: {
+    bound: 'closed',
+    doc: 'Error code: the AWS error name (`ProvisionedThroughputExceededException`, `ExpiredIteratorException`, `ResourceNotFoundException`, `AccessDeniedException`, …), a network code (`ECONNREFUSED`, …) or `Unknown`.',
+  },
+  nodejs_version: { bound: 'closed', doc: 'Version of Node.js running the exporter.' },
+};

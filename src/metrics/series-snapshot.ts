@@ -1,0 +1,80 @@
+/**
+ * The series store as plain data, and the check of such data read back from
+ * disk: anything not as saved is refused whole.
+ */
+
+/** A histogram: non-cumulative bucket counts (+Inf last), count, sum in ms. */
+export type HistogramTuple = [counts: number[], count: number, sumMs: number];
+
+/** One series: every label value, whether it was folded, and its value. */
+export type SeriesTuple = [values: string[], folded: boolean, value: number | HistogramTuple];
+
+export type FamilySnapshot = SeriesTuple[];
+
+export interface StoreSnapshot {
+  /** By exposed metric name. */
+  readonly families: Record<string, FamilySnapshot>;
+  /** First-come values of each bounded label. */
+  readonly bounds: Record<string, string[]>;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isStrings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkHistogram(value: unknown): void {
+  const tuple = value as HistogramTuple;
+  if (
+    !Array.isArray(tuple) ||
+    tuple.length !== 3 ||
+    !Array.isArray(tuple[0]) ||
+    !tuple[0].every(isCount) ||
+    !isCount(tuple[1]) ||
+    typeof tuple[2] !== 'number' ||
+    !Number.isFinite(tuple[2]) ||
+    tuple[2] < 0 ||
+    tuple[0].reduce((sum, n) => sum + n, 0) !== tuple[1]
+  ) {
+    throw new Error('histogram state is malformed');
+  }
+}
+
+/** Checks the shape of a store snapshot; throws on anything not as saved. */
+export function readStoreSnapshot(data: unknown): StoreSnapshot {
+  if (!isObject(data)) throw new Error('metric state is not an object');
+  const { families, bounds } = data;
+  if (!isObject(families)) throw new Error('metric families are not an object');
+  if (!isObject(bounds)) throw new Error('label bounds are not an object');
+  for (const [name, series] of Object.entries(families)) {
+    if (!Array.isArray(series)) throw new Error(`${name} series are not an array`);
+    for (const entry of series) {
+      if (
+        !Array.isArray(entry) ||
+        entry.length !== 3 ||
+        !isStrings(entry[0]) ||
+        typeof entry[1] !== 'boolean'
+      ) {
+        throw new Error(`${name} series is malformed`);
+      }
+      if (Array.isArray(entry[2])) checkHistogram(entry[2]);
+      else if (!isCount(entry[2])) throw new Error(`${name} count is malformed`);
+    }
+  }
+  for (const [label, values] of Object.entries(bounds)) {
+    if (!isStrings(values) || new Set(values).size !== values.length) {
+      throw new Error(`bound of ${label} is malformed`);
+    }
+  }
+  return {
+    families: families as Record<string, FamilySnapshot>,
+    bounds: bounds as Record<string, string[]>,
+  };
+}

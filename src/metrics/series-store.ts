@@ -1,0 +1,354 @@
+/**
+ * The values of the metrics that event kinds record: plain counts and
+ * histograms per label set, rendered at scrape time. Recording a fact is one
+ * Map lookup by a key built from interned label text and an increment: no
+ * label hashing or validation per event. Durations are whole milliseconds,
+ * so histogram sums are exact and the same in any order of observation.
+ *
+ * Cardinality is bounded here, by the catalog's label vocabulary:
+ * - a bounded label (`last_status`, `stop_code`, `launch_type`, …) keeps its
+ *   known values, then the first few others that come, then `other`;
+ * - past `maxSeriesPerMetric` series of one metric, a new label set is
+ *   recorded with its unbounded labels (`ecs_cluster`, `ecs_service`,
+ *   `family`, …) replaced by `_other_`, bounded ones kept: every total, and
+ *   every sum by a bounded label, stays exact.
+ */
+import {
+  FIRST_COME_VALUES,
+  FOLDED,
+  LABELS,
+  type MetricSpec,
+  OTHER,
+} from './metric-spec.js';
+import {
+  type FamilySnapshot,
+  readStoreSnapshot,
+  type StoreSnapshot,
+  type HistogramTuple,
+} from './series-snapshot.js';
+
+/**
+ * Label values that a kind interns once and reuses for many facts: the
+ * leading labels of a family, with a key that identifies them (their JSON).
+ */
+export interface LabelValues {
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+export function labelValues(values: readonly string[]): LabelValues {
+  return Object.freeze({ key: JSON.stringify(values), values: Object.freeze([...values]) });
+}
+
+export class Series {
+  /** Non-cumulative bucket counts (+Inf last) of a histogram; empty for a counter. */
+  readonly counts: number[];
+  /** A counter's value, or a histogram's count. */
+  value = 0;
+  sumMs = 0;
+
+  constructor(
+    /** Every label value, in the family's label order. */
+    readonly values: readonly string[],
+    /** Sort key of the leading labels (their JSON), then of the rest. */
+    readonly sortBase: string,
+    readonly sortExtra: string,
+    /** Recorded under `_other_` labels past the cap: not counted against it. */
+    readonly folded: boolean,
+    buckets: number,
+  ) {
+    this.counts = buckets === 0 ? [] : new Array<number>(buckets + 1).fill(0);
+  }
+}
+
+export class Family {
+  readonly spec: MetricSpec;
+  /** Histogram upper bounds in ms; empty for a counter. */
+  readonly boundsMs: readonly number[];
+  series = new Map<string, Series>();
+  /** Series not folded: what the cap counts. */
+  own = 0;
+  /** How many leading labels the kinds intern together (see LabelValues). */
+  readonly leading: number;
+
+  constructor(spec: MetricSpec) {
+    if (spec.type === 'gauge') throw new Error(`${spec.name}: the series store keeps no gauges`);
+    if (spec.type === 'histogram' && spec.buckets === undefined) {
+      throw new Error(`${spec.name} has no buckets`);
+    }
+    for (const label of spec.labelNames) {
+      if (LABELS[label] === undefined) throw new Error(`${spec.name}: label ${label} is not known`);
+    }
+    this.spec = spec;
+    this.boundsMs = (spec.buckets ?? []).map((b) => Math.round(b * 1000));
+    this.leading = leadingLength(spec);
+  }
+
+  get isHistogram(): boolean {
+    return this.spec.type === 'histogram';
+  }
+}
+
+function keyOf(base: LabelValues, extra: readonly string[]): string {
+  if (extra.length === 0) return base.key;
+  if (extra.length === 1) return `${base.key}\u0001${extra[0]}`;
+  return `${base.key}\u0001${extra.join('\u0000')}`;
+}
+
+export interface SeriesStoreOptions {
+  /** Most series per metric; past it, new label sets fold their unbounded labels. */
+  readonly maxSeriesPerMetric: number;
+  /** Told of each fact recorded under folded labels, by exposed metric name. */
+  readonly folded: (metric: string) => void;
+}
+
+/** The values of a bounded label beyond its known ones, first come. */
+class LabelBound {
+  readonly known: ReadonlySet<string>;
+  readonly extra = new Set<string>();
+
+  constructor(known: readonly string[]) {
+    this.known = new Set(known);
+  }
+
+  bound(value: string): string {
+    if (this.known.has(value) || this.extra.has(value)) return value;
+    if (this.extra.size < FIRST_COME_VALUES) {
+      this.extra.add(value);
+      return value;
+    }
+    return OTHER;
+  }
+}
+
+export class SeriesStore {
+  readonly #families = new Map<string, Family>();
+  readonly #options: SeriesStoreOptions;
+  #bounds = new Map<string, LabelBound>();
+  /** What scrapes show when set: the values of the last save. */
+  #published: Map<string, Map<string, Series>> | undefined;
+
+  constructor(specs: readonly MetricSpec[], options: SeriesStoreOptions) {
+    if (!(options.maxSeriesPerMetric >= 1)) throw new RangeError('maxSeriesPerMetric must be >= 1');
+    this.#options = options;
+    for (const spec of specs) this.#families.set(spec.name, new Family(spec));
+    this.#bounds = freshBounds();
+  }
+
+  /** The family of `name`, to record into; throws for a metric the store does not keep. */
+  family(name: string): Family {
+    const family = this.#families.get(name);
+    if (family === undefined) throw new Error(`metric ${name} is not kept in the series store`);
+    return family;
+  }
+
+  get families(): readonly Family[] {
+    return [...this.#families.values()];
+  }
+
+  /** Adds 1 to a counter series. */
+  inc(family: Family, base: LabelValues, extra: readonly string[]): void {
+    this.#series(family, base, extra).value++;
+  }
+
+  /** Observes whole milliseconds in a histogram series. */
+  observe(family: Family, base: LabelValues, extra: readonly string[], ms: number): void {
+    const series = this.#series(family, base, extra);
+    const bounds = family.boundsMs;
+    let i = 0;
+    while (i < bounds.length && ms > (bounds[i] as number)) i++;
+    series.counts[i] = (series.counts[i] as number) + 1;
+    series.value++;
+    series.sumMs += ms;
+  }
+
+  #series(family: Family, base: LabelValues, extra: readonly string[]): Series {
+    const found = family.series.get(keyOf(base, extra));
+    if (found !== undefined) {
+      if (found.folded) this.#options.folded(family.spec.name);
+      return found;
+    }
+    if (base.values.length !== family.leading) {
+      throw new Error(`${family.spec.name} takes ${family.leading} leading label values`);
+    }
+    return this.#slowSeries(family, [...base.values, ...extra], family.leading);
+  }
+
+  /** A label set not seen as it is: bound its values, then find, create or fold its series. */
+  #slowSeries(family: Family, raw: string[], baseLength: number): Series {
+    const names = family.spec.labelNames;
+    const values = raw.map((value, i) => {
+      const bound = this.#bounds.get(names[i] as string);
+      return bound === undefined ? value : bound.bound(value);
+    });
+    let key = keyFromValues(values, baseLength);
+    const existing = family.series.get(key);
+    if (existing !== undefined) {
+      if (existing.folded) this.#options.folded(family.spec.name);
+      return existing;
+    }
+    let folded = false;
+    if (family.own >= this.#options.maxSeriesPerMetric) {
+      folded = true;
+      for (let i = 0; i < values.length; i++) {
+        if (LABELS[names[i] as string]?.bound === 'unbounded') values[i] = FOLDED;
+      }
+      key = keyFromValues(values, baseLength);
+      this.#options.folded(family.spec.name);
+      const target = family.series.get(key);
+      if (target !== undefined) return target;
+    } else {
+      family.own++;
+    }
+    const series = newSeries(family, values, baseLength, folded);
+    family.series.set(key, series);
+    return series;
+  }
+
+  /** Every value and the first-come values of bounded labels, as plain data (JSON-safe). */
+  snapshot(): StoreSnapshot {
+    const families: Record<string, FamilySnapshot> = {};
+    for (const family of this.#families.values()) {
+      families[family.spec.name] = [...family.series.values()].map((s) =>
+        family.isHistogram
+          ? [[...s.values], s.folded, [[...s.counts], s.value, s.sumMs] as HistogramTuple]
+          : [[...s.values], s.folded, s.value],
+      );
+    }
+    const bounds: Record<string, string[]> = {};
+    for (const [label, bound] of this.#bounds) bounds[label] = [...bound.extra];
+    return { families, bounds };
+  }
+
+  /**
+   * Checks a snapshot and returns a function that replaces every value with
+   * it. Throws, changing nothing, when the snapshot is malformed.
+   */
+  prepareRestore(data: unknown): () => void {
+    const built = this.#build(data);
+    const bounds = freshBounds();
+    for (const [label, values] of Object.entries(built.bounds)) {
+      const bound = bounds.get(label);
+      if (bound === undefined) throw new Error(`label ${label} has no bound`);
+      if (values.length > FIRST_COME_VALUES) throw new Error(`label ${label} has too many values`);
+      for (const value of values) bound.extra.add(value);
+    }
+    return () => {
+      for (const [name, series] of built.families) {
+        const family = this.family(name);
+        family.series = series;
+        family.own = 0;
+        for (const s of series.values()) if (!s.folded) family.own++;
+      }
+      this.#bounds = bounds;
+    };
+  }
+
+  /**
+   * From now on, scrapes show `data` (a snapshot that was saved) rather than
+   * the live values, until the next publish: nothing is shown before it is
+   * on disk, so a counter never goes backwards after a crash.
+   */
+  publish(data: StoreSnapshot): void {
+    this.#published = this.#build(data).families;
+  }
+
+  /** The series of a family as scrapes show them, in a stable order. */
+  shown(family: Family): Series[] {
+    const series = this.#published?.get(family.spec.name) ?? family.series;
+    return [...series.values()].sort((a, b) =>
+      a.sortBase < b.sortBase
+        ? -1
+        : a.sortBase > b.sortBase
+          ? 1
+          : a.sortExtra < b.sortExtra
+            ? -1
+            : a.sortExtra > b.sortExtra
+              ? 1
+              : 0,
+    );
+  }
+
+  #build(data: unknown): {
+    families: Map<string, Map<string, Series>>;
+    bounds: Record<string, string[]>;
+  } {
+    const snapshot = readStoreSnapshot(data);
+    const families = new Map<string, Map<string, Series>>();
+    for (const family of this.#families.values()) {
+      const entries = snapshot.families[family.spec.name] ?? [];
+      const baseLength = family.leading;
+      const series = new Map<string, Series>();
+      for (const [values, folded, value] of entries) {
+        if (values.length !== family.spec.labelNames.length) {
+          throw new Error(`${family.spec.name} series has the wrong number of labels`);
+        }
+        const s = newSeries(family, values, baseLength, folded);
+        if (family.isHistogram) {
+          const [counts, count, sumMs] = value as HistogramTuple;
+          if (!Array.isArray(counts) || counts.length !== family.boundsMs.length + 1) {
+            throw new Error(`${family.spec.name} histogram buckets changed`);
+          }
+          counts.forEach((n, i) => {
+            s.counts[i] = n;
+          });
+          s.value = count;
+          s.sumMs = sumMs;
+        } else {
+          if (typeof value !== 'number') throw new Error(`${family.spec.name} value is malformed`);
+          s.value = value;
+        }
+        const key = keyFromValues(values, baseLength);
+        if (series.has(key)) throw new Error(`${family.spec.name} label set appears twice`);
+        series.set(key, s);
+      }
+      families.set(family.spec.name, series);
+    }
+    for (const name of Object.keys(snapshot.families)) {
+      if (!this.#families.has(name)) throw new Error(`metric ${name} is not kept here`);
+    }
+    return { families, bounds: snapshot.bounds };
+  }
+}
+
+/** How many labels of a family are its leading ones (those a kind interns). */
+function leadingLength(spec: MetricSpec): number {
+  let n = 0;
+  while (n < spec.labelNames.length && LEADING_LABELS.has(spec.labelNames[n] as string)) n++;
+  return n;
+}
+
+/** Labels that lead a family's label list and are interned together by the kinds. */
+const LEADING_LABELS: ReadonlySet<string> = new Set(
+  Object.entries(LABELS)
+    .filter(([name, spec]) => spec.bound === 'unbounded' || name === 'launch_type')
+    .map(([name]) => name),
+);
+
+function keyFromValues(values: readonly string[], baseLength: number): string {
+  const base = JSON.stringify(values.slice(0, baseLength));
+  return keyOf({ key: base, values: [] }, values.slice(baseLength));
+}
+
+function newSeries(
+  family: Family,
+  values: readonly string[],
+  baseLength: number,
+  folded: boolean,
+): Series {
+  return new Series(
+    Object.freeze([...values]),
+    JSON.stringify(values.slice(0, baseLength)),
+    values.slice(baseLength).join('\u0000'),
+    folded,
+    family.isHistogram ? family.boundsMs.length : 0,
+  );
+}
+
+function freshBounds(): Map<string, LabelBound> {
+  const bounds = new Map<string, LabelBound>();
+  for (const [name, spec] of Object.entries(LABELS)) {
+    if (spec.bound === 'bounded') bounds.set(name, new LabelBound(spec.known ?? []));
+  }
+  return bounds;
+}

@@ -14,7 +14,6 @@ import type { Config } from './config.js';
 import { type Core, createCore } from './core.js';
 import { type RunningServer, startServer } from './http/server.js';
 import { canonicalExposition } from './metrics/canonical-exposition.js';
-import { createKinesisMetrics } from './metrics/kinesis-metrics.js';
 import {
   createStream,
   LOCAL_CREDENTIALS,
@@ -25,6 +24,7 @@ import {
 import { TaskSimulator } from './simulator/simulator.js';
 import { openReplayInput, replayLines } from './sources/file-replay.js';
 import { createKinesisClient } from './sources/kinesis/kinesis-client.js';
+import { createKinesisMetrics } from './sources/kinesis/kinesis-metrics.js';
 import { KinesisSource } from './sources/kinesis/kinesis-source.js';
 import { formatStartPosition, type StartPosition } from './sources/kinesis/start-position.js';
 import {
@@ -82,24 +82,14 @@ async function startExporter(
   // Load (and restore the saved counts) before /metrics is served, so a
   // scrape never sees the counters at zero between a restart and the restore.
   const positions = await store.load();
-  const checkpoints: CheckpointStore = {
-    description: store.description,
-    load: async () => positions,
-    save: (latest) => store.save(latest),
-  };
   const source = new KinesisSource({
     client,
     stream,
     startPosition,
-    checkpoints,
-    onRecords: (_shardId, records) => {
-      for (const record of records) core.pipeline.handle(record.data);
-    },
     logger: logger.child({ component: 'kinesis' }),
     metrics: createKinesisMetrics(core.registry),
     shardListIntervalMs: config.shardListIntervalMs,
     idleDelayMs: config.idleDelayMs,
-    checkpointIntervalMs: config.checkpointIntervalMs,
     stallTimeoutMs: config.stallTimeoutMs,
     maxRecordsPerCall: config.maxRecordsPerCall,
   });
@@ -109,32 +99,46 @@ async function startExporter(
         contentType: core.registry.contentType,
         body: await core.registry.metrics(),
       }),
-      health: () => {
-        const { healthy, reason } = source.health();
-        return { ok: healthy, reason };
-      },
-      readiness: () => {
-        const { ready, reason } = source.readiness();
-        return { ok: ready, reason };
-      },
+      health: () => source.health(),
+      readiness: () => source.readiness(),
     },
     config.listenAddress,
     logger,
   );
-  await source.start();
+  await source.start(
+    {
+      records: (batch) => {
+        for (const data of batch) core.pipeline.handle(data);
+      },
+      oversized: () => {
+        core.pipeline.handleOversized();
+      },
+    },
+    { stream, shards: Object.fromEntries(positions) },
+  );
+  // Until durable state takes this over: positions and counts saved together, at the interval and after stop.
+  const save = (): Promise<void> =>
+    store
+      .save(
+        new Map(Object.entries((source.position() as { shards: Record<string, string> }).shards)),
+      )
+      .catch((err: unknown) => logger.error({ err }, 'saving checkpoint failed'));
+  const timer = setInterval(() => void save(), config.checkpointIntervalMs);
   logger.info(
     {
       url: server.url,
       stream,
       startPosition: formatStartPosition(startPosition),
-      checkpoints: checkpoints.description,
+      checkpoints: store.description,
     },
     'exporter started',
   );
   return {
     server,
     stop: async () => {
+      clearInterval(timer);
       await source.stop();
+      await save();
       await server.close();
     },
   };

@@ -10,10 +10,5 @@ export interface CheckpointStore {
   readonly description: string;
 }
 
-/** The position of a shard that was read to its end (its children may be read). */
-export const SHARD_END = 'SHARD_END';
-
-/** A Kinesis sequence number: decimal digits. */
-export function isSequenceNumber(value: string): boolean {
-  return /^\d{1,256}$/.test(value);
-}
+// Defined with the Kinesis checkpointer; named here for file-checkpoint-store.ts until it is replaced.
+export { isSequenceNumber, SHARD_END } from '../sources/kinesis/checkpointer.js';

@@ -13,10 +13,8 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import { pino } from 'pino';
-import { MemoryCheckpointStore } from '../checkpoints/memory-checkpoint-store.js';
 import { loadConfig } from '../config.js';
 import { createCore } from '../core.js';
-import { createKinesisMetrics } from '../metrics/kinesis-metrics.js';
 import {
   createStream,
   LOCAL_CREDENTIALS,
@@ -26,7 +24,9 @@ import {
 } from '../simulator/local-kinesis.js';
 import { generateCorpus } from '../simulator/simulator.js';
 import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
-import { type KinesisRecord, KinesisSource } from '../sources/kinesis/kinesis-source.js';
+import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
+import { KinesisSource } from '../sources/kinesis/kinesis-source.js';
+import type { RecordSink } from '../sources/source.js';
 
 const SHARDS = 4;
 const logger = pino({ level: 'silent' });
@@ -63,7 +63,7 @@ function consumer(
   client: KinesisClient,
   stream: string,
   startPosition: 'TRIM_HORIZON' | 'LATEST',
-  onRecords: (records: readonly KinesisRecord[]) => void,
+  onRecords: (records: readonly (string | Uint8Array)[]) => void,
 ) {
   const loaded = loadConfig('run', ['--stream', stream], {});
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
@@ -72,15 +72,19 @@ function consumer(
     client,
     stream,
     startPosition: { type: startPosition },
-    checkpoints: new MemoryCheckpointStore(),
     logger,
     metrics: createKinesisMetrics(core.registry),
-    onRecords: (_shardId, records) => {
-      for (const record of records) core.pipeline.handle(record.data);
-      onRecords(records);
-    },
   });
-  return { core, source };
+  const sink: RecordSink = {
+    records: (batch) => {
+      for (const data of batch) core.pipeline.handle(data);
+      onRecords(batch);
+    },
+    oversized: () => {
+      core.pipeline.handleOversized();
+    },
+  };
+  return { core, source, start: () => source.start(sink, undefined) };
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -112,7 +116,7 @@ async function main(): Promise<void> {
     const full = consumer(createKinesisClient(options), 'bench', 'TRIM_HORIZON', (r) => {
       read += r.length;
     });
-    await full.source.start();
+    await full.start();
     while (read < events.length) await new Promise((r) => setTimeout(r, 5));
     const exporterMs = performance.now() - start;
     await full.source.stop();
@@ -130,13 +134,13 @@ async function main(): Promise<void> {
     const live = consumer(createKinesisClient(options), 'latency', 'LATEST', (records) => {
       const now = performance.now();
       for (const record of records) {
-        const id = (JSON.parse(Buffer.from(record.data).toString()) as { id: string }).id;
+        const id = (JSON.parse(Buffer.from(record).toString()) as { id: string }).id;
         const at = putAt.get(id);
         if (at !== undefined) latencies.push(now - at);
       }
     });
-    await live.source.start();
-    while (!live.source.readiness().ready) await new Promise((r) => setTimeout(r, 20));
+    await live.start();
+    while (!live.source.readiness().ok) await new Promise((r) => setTimeout(r, 20));
     const samples = generateCorpus({ tasks: 60, seed: 10, startMs: Date.now() }).slice(0, 300);
     for (const event of samples) {
       const id = event.id as string;

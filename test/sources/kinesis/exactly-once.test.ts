@@ -1,13 +1,13 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryCheckpointStore } from '../../../src/checkpoints/memory-checkpoint-store.js';
 import {
   KINESIS_ERRORS,
   KINESIS_RECORDS_READ,
   KINESIS_SHARDS_OWNED,
 } from '../../../src/metrics/catalog.js';
-import { createKinesisMetrics } from '../../../src/metrics/kinesis-metrics.js';
+import { createKinesisMetrics } from '../../../src/sources/kinesis/kinesis-metrics.js';
 import { KinesisSource } from '../../../src/sources/kinesis/kinesis-source.js';
+import type { Json, RecordSink } from '../../../src/sources/source.js';
 import {
   createStream,
   type KinesisTestServer,
@@ -15,7 +15,24 @@ import {
   startKinesisServer,
   waitFor,
 } from '../../helpers/kinesis-server.js';
-import { makeSource, metricSum, range, sorted, testLogger } from './harness.js';
+import { makeSource, metricSum, range, shardsOf, sorted, testLogger } from './harness.js';
+
+/** A sink that counts each record, as the pipeline counts events. */
+function countingSink(initial: ReadonlyMap<string, number> = new Map()) {
+  const counts = new Map(initial);
+  const decoder = new TextDecoder();
+  const sink: RecordSink = {
+    records(batch) {
+      for (const data of batch) {
+        const text = typeof data === 'string' ? data : decoder.decode(data);
+        counts.set(text, (counts.get(text) ?? 0) + 1);
+      }
+    },
+    oversized() {},
+  };
+  const total = () => [...counts.values()].reduce((a, b) => a + b, 0);
+  return { sink, counts, total };
+}
 
 describe('KinesisSource on a 4-shard stream', () => {
   let server: KinesisTestServer;
@@ -34,8 +51,8 @@ describe('KinesisSource on a 4-shard stream', () => {
 
     const client = server.client();
     const t = makeSource(client, stream, { maxRecordsPerCall: 400 });
-    await t.source.start();
-    await waitFor(() => t.source.readiness().ready, 5000, 'readiness');
+    await t.start();
+    await waitFor(() => t.source.readiness().ok, 5000, 'readiness');
     expect(await metricSum(t.registry, KINESIS_SHARDS_OWNED)).toBe(4);
 
     const during = range('during', 600);
@@ -44,9 +61,8 @@ describe('KinesisSource on a 4-shard stream', () => {
     }
     const expected = sorted([...before, ...during]);
     await waitFor(() => t.deliveries.length >= expected.length, 15_000, 'all records');
-    // Checkpoints are saved at the interval, not only at stop().
-    const store = t.checkpoints as MemoryCheckpointStore;
-    await waitFor(async () => (await store.load()).size === 4, 2000, 'checkpoint of 4 shards');
+    // The position holds every shard while reading, not only after stop().
+    expect(t.positions().size).toBe(4);
     // Give a duplicate the chance to show up.
     await new Promise((r) => setTimeout(r, 300));
     await t.source.stop();
@@ -55,10 +71,50 @@ describe('KinesisSource on a 4-shard stream', () => {
     expect(sorted(t.received())).toEqual(expected);
     expect(new Set(t.deliveries.map((d) => d.shardId)).size).toBe(4);
     expect(await metricSum(t.registry, KINESIS_RECORDS_READ)).toBe(expected.length);
-    expect(t.source.health().healthy).toBe(false); // stopped
+    expect(t.source.health().ok).toBe(false); // stopped
   });
 
-  it('counts a failing onRecords, logs it and keeps reading', async () => {
+  it('counts each record once across a crash, restarted from positions saved with the counts', async () => {
+    const stream = 'crash';
+    await createStream(server.admin, stream, 4);
+    const all = range('r', 600);
+    await putRecords(server.admin, stream, all.slice(0, 300));
+
+    const client = server.client();
+    const one = makeSource(client, stream, { maxRecordsPerCall: 25 });
+    const counting = countingSink();
+    // What durable state does: position and counts captured in one synchronous step.
+    let saved: { position: Json; counts: Map<string, number> } | undefined;
+    const saver = setInterval(() => {
+      saved = { position: one.source.position(), counts: new Map(counting.counts) };
+    }, 20);
+    await one.source.start(counting.sink, undefined);
+    await waitFor(() => counting.total() >= 150, 10_000, 'some records counted');
+    clearInterval(saver);
+    const savedCounts = saved?.counts.size ?? 0;
+    // Read on after the last save; a crash now loses all of that.
+    await putRecords(server.admin, stream, all.slice(300, 450));
+    await waitFor(() => counting.total() > savedCounts + 100, 10_000, 'records after the save');
+    await one.source.stop();
+    expect(saved).toBeDefined();
+    const restored = saved as { position: Json; counts: Map<string, number> };
+    expect(Object.keys(shardsOf(restored.position)).length).toBeGreaterThan(0);
+
+    const two = makeSource(client, stream, { maxRecordsPerCall: 25 });
+    expect(two.source.checkPosition(restored.position)).toBeUndefined();
+    const again = countingSink(restored.counts);
+    await two.source.start(again.sink, restored.position);
+    await putRecords(server.admin, stream, all.slice(450));
+    await waitFor(() => again.total() >= all.length, 10_000, 'every record counted');
+    await new Promise((r) => setTimeout(r, 300));
+    await two.source.stop();
+    client.destroy();
+
+    expect(sorted([...again.counts.keys()])).toEqual(sorted(all));
+    expect([...again.counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('counts a failing sink, logs it and keeps reading', async () => {
     const stream = 'throwing';
     await createStream(server.admin, stream, 1);
     await putRecords(server.admin, stream, range('a', 10));
@@ -70,16 +126,18 @@ describe('KinesisSource on a 4-shard stream', () => {
       client,
       stream,
       startPosition: { type: 'TRIM_HORIZON' },
-      checkpoints: new MemoryCheckpointStore(),
       logger: testLogger(),
       metrics,
       idleDelayMs: 50,
-      onRecords(_shardId, records) {
-        seen.push(records.length);
+    });
+    const sink: RecordSink = {
+      records(batch) {
+        seen.push(batch.length);
         if (seen.length === 1) throw new Error('boom');
       },
-    });
-    await source.start();
+      oversized() {},
+    };
+    await source.start(sink, undefined);
     await waitFor(() => seen.length === 1, 5000, 'first batch');
     await putRecords(server.admin, stream, range('b', 5));
     await waitFor(() => seen.length === 2, 5000, 'second batch');
@@ -87,5 +145,7 @@ describe('KinesisSource on a 4-shard stream', () => {
     client.destroy();
     expect(seen).toEqual([10, 5]);
     expect(await metricSum(registry, KINESIS_ERRORS, { operation: 'onRecords' })).toBe(1);
+    // The failed batch still moved the position on: it is not read again.
+    expect(Object.keys(shardsOf(source.position()))).toEqual(['shardId-000000000000']);
   });
 });

@@ -81,7 +81,7 @@ describe('KinesisSource under throttling and expired iterators', () => {
       return undefined;
     });
     const t = makeSource(client, stream, { maxRecordsPerCall: 40, maxBackoffMs: 400 });
-    await t.source.start();
+    await t.start();
     const more = range('more', 200);
     await waitFor(() => t.deliveries.length >= 300, 20_000, 'some records');
     await putRecords(server.admin, stream, more);
@@ -105,7 +105,7 @@ describe('KinesisSource under throttling and expired iterators', () => {
     expect(await metricSum(t.registry, KINESIS_GET_RECORDS_CALLS)).toBeLessThan(sent);
     // Expired iterators and lost responses were replaced by new iterators.
     expect(calls.get('GetShardIteratorCommand') ?? 0).toBeGreaterThan(2);
-    expect(t.source.readiness().ready).toBe(false); // stopped
+    expect(t.source.readiness().ok).toBe(false); // stopped
   }, 40_000);
 
   it('after an expired LATEST iterator, reads what arrived before the new iterator', async () => {
@@ -130,8 +130,8 @@ describe('KinesisSource under throttling and expired iterators', () => {
       { step: 'initialize', name: 'expireOnce' },
     );
     const t = makeSource(client, stream, { startPosition: { type: 'LATEST' } });
-    await t.source.start();
-    await waitFor(() => t.source.readiness().ready, 5000, 'readiness');
+    await t.start();
+    await waitFor(() => t.source.readiness().ok, 5000, 'readiness');
     armed = true;
     await waitFor(() => t.deliveries.length >= meanwhile.length, 10_000, 'records put meanwhile');
     await new Promise((r) => setTimeout(r, 300));

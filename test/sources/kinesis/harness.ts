@@ -1,24 +1,30 @@
 /**
  * Builds a KinesisSource for tests with short intervals, a private registry
- * and a collector of what onRecords received.
+ * and a sink that collects what it received. The shard of each delivery is
+ * read off the source's position: between one batch and the next, the one
+ * shard whose position moved to a new sequence number (or, for the batch that
+ * ended a shard, to SHARD_END) is the batch's shard.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { expect } from 'vitest';
-import type { CheckpointStore } from '../../../src/checkpoints/checkpoint-store.js';
-import { MemoryCheckpointStore } from '../../../src/checkpoints/memory-checkpoint-store.js';
-import { createKinesisMetrics, type KinesisMetrics } from '../../../src/metrics/kinesis-metrics.js';
+import { isSequenceNumber, SHARD_END } from '../../../src/sources/kinesis/checkpointer.js';
+import {
+  createKinesisMetrics,
+  type KinesisMetrics,
+} from '../../../src/sources/kinesis/kinesis-metrics.js';
 import {
   KinesisSource,
   type KinesisSourceOptions,
 } from '../../../src/sources/kinesis/kinesis-source.js';
 import type { StartPosition } from '../../../src/sources/kinesis/start-position.js';
+import type { Json, RecordSink } from '../../../src/sources/source.js';
 
 export interface Delivery {
+  /** The shard the record came from (worked out from the positions). */
   readonly shardId: string;
   readonly data: string;
-  readonly sequenceNumber: string;
 }
 
 export interface TestSource {
@@ -26,7 +32,11 @@ export interface TestSource {
   readonly registry: Registry;
   readonly metrics: KinesisMetrics;
   readonly deliveries: Delivery[];
-  readonly checkpoints: CheckpointStore;
+  readonly sink: RecordSink;
+  /** Starts the source with the collecting sink. */
+  start(position?: Json): Promise<void>;
+  /** The positions table of `source.position()`. */
+  positions(): Map<string, string>;
   received(): string[];
 }
 
@@ -34,18 +44,19 @@ export function testLogger(): Logger {
   return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 }
 
+export function shardsOf(position: Json): Record<string, string> {
+  return (position as { shards: Record<string, string> }).shards;
+}
+
 export function makeSource(
   client: KinesisClient,
   stream: string,
-  overrides: Partial<Omit<KinesisSourceOptions, 'onRecords'>> & {
-    startPosition?: StartPosition;
-  } = {},
+  overrides: Partial<KinesisSourceOptions> & { startPosition?: StartPosition } = {},
 ): TestSource {
   const registry = new Registry();
   const metrics = createKinesisMetrics(registry);
   const deliveries: Delivery[] = [];
   const decoder = new TextDecoder();
-  const checkpoints = overrides.checkpoints ?? new MemoryCheckpointStore();
   const source = new KinesisSource({
     client,
     stream,
@@ -54,27 +65,59 @@ export function makeSource(
     metrics,
     shardListIntervalMs: 200,
     idleDelayMs: 50,
-    checkpointIntervalMs: 100,
     maxBackoffMs: 300,
     stallTimeoutMs: 5000,
     ...overrides,
-    checkpoints,
-    onRecords(shardId, records) {
-      for (const r of records) {
+  });
+  /** The shard positions just before each batch, and once the batch's synchronous step ended. */
+  const before: Record<string, string>[] = [];
+  const settled: Record<string, string>[] = [];
+  const moved = (
+    from: Record<string, string>,
+    to: Record<string, string>,
+    test: (value: string) => boolean,
+  ) => Object.keys(to).filter((id) => to[id] !== from[id] && test(to[id] ?? ''));
+  const shardOfBatch = (index: number): string => {
+    const from = before[index] ?? {};
+    const to = before[index + 1] ?? shardsOf(source.position());
+    const read = moved(from, to, isSequenceNumber);
+    if (read.length === 1) return read[0] as string;
+    // A batch that ended its shard moved it to SHARD_END in the same step.
+    const ended = moved(from, to, (v) => v === SHARD_END).filter(
+      (id) => (settled[index] ?? to)[id] === SHARD_END,
+    );
+    if (read.length === 0 && ended.length === 1) return ended[0] as string;
+    throw new Error(`batch ${index}: cannot tell its shard from the positions`);
+  };
+  const sink: RecordSink = {
+    records(batch) {
+      const index = before.length;
+      before.push(shardsOf(source.position()));
+      queueMicrotask(() => {
+        settled[index] = shardsOf(source.position());
+      });
+      for (const data of batch) {
+        const text = typeof data === 'string' ? data : decoder.decode(data);
         deliveries.push({
-          shardId,
-          data: decoder.decode(r.data),
-          sequenceNumber: r.sequenceNumber,
+          data: text,
+          get shardId() {
+            return shardOfBatch(index);
+          },
         });
       }
     },
-  });
+    oversized() {
+      throw new Error('no record is too large here');
+    },
+  };
   return {
     source,
     registry,
     metrics,
     deliveries,
-    checkpoints,
+    sink,
+    start: (position) => source.start(sink, position),
+    positions: () => new Map(Object.entries(shardsOf(source.position()))),
     received: () => deliveries.map((d) => d.data),
   };
 }

@@ -67,8 +67,8 @@ describe.skipIf(main === undefined)('KinesisSource against kinesis-local', () =>
     await putRecords(admin, stream, batch(300));
     const sourceClient = client(1);
     const t = makeSource(sourceClient, arn, { maxRecordsPerCall: 50, listShardsPageSize: 2 });
-    await t.source.start();
-    await waitFor(() => t.source.readiness().ready, 10_000, 'readiness');
+    await t.start();
+    await waitFor(() => t.source.readiness().ok, 10_000, 'readiness');
     await putRecords(admin, stream, batch(200));
     await splitShard(admin, stream, 'shardId-000000000000');
     await putRecords(admin, stream, batch(200));
@@ -95,6 +95,6 @@ describe.skipIf(main === undefined)('KinesisSource against kinesis-local', () =>
         ]),
       ),
     );
-    expect(t.source.readiness().ready).toBe(false); // stopped
+    expect(t.source.readiness().ok).toBe(false); // stopped
   }, 60_000);
 });

@@ -23,9 +23,9 @@ describe('KinesisSource when the stream or the server is missing', () => {
     const stream = 'created-later';
     const client = server.client();
     const t = makeSource(client, stream, { shardListIntervalMs: 100, maxBackoffMs: 100 });
-    await t.source.start(); // does not reject
+    await t.start(); // does not reject
     const missing = t.source.readiness();
-    expect(missing.ready).toBe(false);
+    expect(missing.ok).toBe(false);
     expect(missing.reason).toContain(`stream ${stream} not found`);
     expect(missing.reason).toContain('ResourceNotFoundException');
     await waitFor(
@@ -39,13 +39,13 @@ describe('KinesisSource when the stream or the server is missing', () => {
     );
 
     await createStream(server.admin, stream, 2);
-    await waitFor(() => t.source.readiness().ready, 5000, 'readiness');
+    await waitFor(() => t.source.readiness().ok, 5000, 'readiness');
     expect(t.source.readiness().reason).toBe(`all 2 open shards of stream ${stream} read`);
     const records = range('late', 200);
     await putRecords(server.admin, stream, records);
     await waitFor(() => t.deliveries.length >= records.length, 10_000, 'records');
     await new Promise((r) => setTimeout(r, 200));
-    expect(t.source.health().healthy).toBe(true);
+    expect(t.source.health().ok).toBe(true);
     await t.source.stop();
     client.destroy();
     expect(sorted(t.received())).toEqual(sorted(records));
@@ -64,16 +64,16 @@ describe('KinesisSource when the stream or the server is missing', () => {
       maxBackoffMs: 200,
       stallTimeoutMs: 600,
     });
-    await t.source.start();
+    await t.start();
     await waitFor(() => t.deliveries.length >= before.length, 10_000, 'records before');
-    expect(t.source.readiness().ready).toBe(true);
+    expect(t.source.readiness().ok).toBe(true);
 
     await server.stop();
-    await waitFor(() => !t.source.readiness().ready, 5000, 'not ready');
+    await waitFor(() => !t.source.readiness().ok, 5000, 'not ready');
     expect(t.source.readiness().reason).toMatch(
       /cannot list the shards of stream server-restart: ECONNREFUSED/,
     );
-    await waitFor(() => !t.source.health().healthy, 5000, 'unhealthy');
+    await waitFor(() => !t.source.health().ok, 5000, 'unhealthy');
     expect(t.source.health().reason).toMatch(/no shard reader made progress/);
 
     // kinesalite keeps streams in memory only: the restarted server has none.
@@ -90,8 +90,8 @@ describe('KinesisSource when the stream or the server is missing', () => {
       10_000,
       'records after',
     );
-    await waitFor(() => t.source.readiness().ready, 5000, 'ready again');
-    expect(t.source.health().healthy).toBe(true);
+    await waitFor(() => t.source.readiness().ok, 5000, 'ready again');
+    expect(t.source.health().ok).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     await t.source.stop();
     client.destroy();
@@ -138,7 +138,7 @@ describe('KinesisSource when access is denied or the server is gone at stop()', 
       { write: (line: string) => lines.push(JSON.parse(line)) },
     );
     const t = makeSource(client, stream, { shardListIntervalMs: 50, maxBackoffMs: 50, logger });
-    await t.source.start();
+    await t.start();
     await waitFor(
       async () =>
         (await metricSum(t.registry, KINESIS_ERRORS, {
@@ -148,7 +148,7 @@ describe('KinesisSource when access is denied or the server is gone at stop()', 
       5000,
       'several denied listings',
     );
-    const { ready, reason } = t.source.readiness();
+    const { ok: ready, reason } = t.source.readiness();
     expect(ready).toBe(false);
     expect(reason).toMatch(
       /^access denied \(AccessDeniedException\) to list the shards of stream denied: User: .* is not authorized/,
@@ -156,19 +156,19 @@ describe('KinesisSource when access is denied or the server is gone at stop()', 
     expect(lines.filter((l) => l.msg === 'cannot list Kinesis shards')).toHaveLength(1);
 
     deny = false;
-    await waitFor(() => t.source.readiness().ready, 5000, 'readiness');
+    await waitFor(() => t.source.readiness().ok, 5000, 'readiness');
     expect(lines.filter((l) => l.msg === 'Kinesis shards listed again')).toHaveLength(1);
     await t.source.stop();
     client.destroy();
   });
 
-  it('stops within a short time while the server is unreachable, saving checkpoints', async () => {
+  it('stops within a short time while the server is unreachable, its position intact', async () => {
     const stream = 'stop-while-down';
     await createStream(server.admin, stream, 2);
     await putRecords(server.admin, stream, range('r', 50));
     const client = server.client();
-    const t = makeSource(client, stream, { maxBackoffMs: 10_000, checkpointIntervalMs: 60_000 });
-    await t.source.start();
+    const t = makeSource(client, stream, { maxBackoffMs: 10_000 });
+    await t.start();
     await waitFor(() => t.deliveries.length >= 50, 5000, 'records');
     await server.stop();
     await waitFor(
@@ -180,9 +180,9 @@ describe('KinesisSource when access is denied or the server is gone at stop()', 
     await t.source.stop();
     expect(Date.now() - began).toBeLessThan(1000);
     client.destroy();
-    const saved = await t.checkpoints.load();
+    const saved = t.positions();
     expect([...saved.values()].every((p) => /^\d+$/.test(p))).toBe(true);
     expect(saved.size).toBe(2);
-    await expect(t.source.start()).rejects.toThrow(/stopped/);
+    await expect(t.start()).rejects.toThrow(/stopped/);
   });
 });

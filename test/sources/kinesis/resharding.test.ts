@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SHARD_END } from '../../../src/checkpoints/checkpoint-store.js';
 import { KINESIS_SHARDS_FINISHED } from '../../../src/metrics/catalog.js';
+import { SHARD_END } from '../../../src/sources/kinesis/checkpointer.js';
 import {
   adjacentOpenShards,
   createStream,
@@ -60,8 +60,8 @@ describe('KinesisSource across a split and a merge', () => {
 
     const client = server.client();
     const t = makeSource(client, stream, { maxRecordsPerCall: 50 });
-    await t.source.start();
-    await waitFor(() => t.source.readiness().ready, 5000, 'readiness');
+    await t.start();
+    await waitFor(() => t.source.readiness().ok, 5000, 'readiness');
     await putRecords(server.admin, stream, batches.make(200));
 
     await splitShard(server.admin, stream, 'shardId-000000000000');
@@ -91,7 +91,7 @@ describe('KinesisSource across a split and a merge', () => {
       .filter((s) => s.SequenceNumberRange?.EndingSequenceNumber !== undefined)
       .map((s) => s.ShardId ?? '');
     expect(closed).toHaveLength(3); // the split parent and the two merged shards
-    const saved = await t.checkpoints.load();
+    const saved = t.positions();
     for (const id of closed) expect(saved.get(id)).toBe(SHARD_END);
     expect(await metricSum(t.registry, KINESIS_SHARDS_FINISHED)).toBe(3);
   });

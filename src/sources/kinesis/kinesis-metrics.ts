@@ -1,19 +1,19 @@
 /**
  * Self metrics of the Kinesis source: what it read, how it called Kinesis,
- * what failed, how far behind each shard is and how old the checkpoint is.
+ * what failed and how far behind each shard is. (The age of the saved state
+ * belongs to whoever saves it.)
  */
 import type { Counter, Gauge, Registry } from 'prom-client';
 import {
   KINESIS_BYTES_READ,
-  KINESIS_CHECKPOINT_AGE,
   KINESIS_ERRORS,
   KINESIS_GET_RECORDS_CALLS,
   KINESIS_RECORDS_READ,
   KINESIS_SHARD_LAG,
   KINESIS_SHARDS_FINISHED,
   KINESIS_SHARDS_OWNED,
-} from './catalog.js';
-import { counter, gauge } from './create-metrics.js';
+} from '../../metrics/catalog.js';
+import { counter, gauge } from '../../metrics/create-metrics.js';
 
 export interface KinesisMetrics {
   readonly recordsRead: Counter<'shard_id'>;
@@ -23,19 +23,9 @@ export interface KinesisMetrics {
   readonly shardLag: Gauge<'shard_id'>;
   readonly shardsOwned: Gauge;
   readonly shardsFinished: Counter;
-  /** Records that the stored checkpoint matched the processed positions at `ms`. */
-  checkpointCurrent(ms: number): void;
 }
 
-export function createKinesisMetrics(
-  registry: Registry,
-  now: () => number = Date.now,
-): KinesisMetrics {
-  let checkpointMs: number | undefined;
-  gauge(registry, KINESIS_CHECKPOINT_AGE, (g) => {
-    if (checkpointMs === undefined) g.reset();
-    else g.set(Math.max(0, (now() - checkpointMs) / 1000));
-  });
+export function createKinesisMetrics(registry: Registry): KinesisMetrics {
   const shardsFinished = counter(registry, KINESIS_SHARDS_FINISHED);
   shardsFinished.inc(0);
   return {
@@ -46,8 +36,5 @@ export function createKinesisMetrics(
     shardLag: gauge(registry, KINESIS_SHARD_LAG),
     shardsOwned: gauge(registry, KINESIS_SHARDS_OWNED),
     shardsFinished,
-    checkpointCurrent(ms: number) {
-      checkpointMs = ms;
-    },
   };
 }

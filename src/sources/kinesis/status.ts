@@ -1,0 +1,124 @@
+/**
+ * The readiness and health verdicts of the Kinesis source, and how a failed
+ * call is described in them. Pure: the orchestrator hands in what it knows,
+ * including how long ago a reader made progress.
+ */
+import type { Check } from '../source.js';
+import { type ErrorKind, errorMessage } from './errors.js';
+import type { ShardInfo } from './shard-state.js';
+
+/** Why listing or reading fails now. */
+export interface Problem {
+  readonly code: string;
+  readonly reason: string;
+}
+
+export type Lifecycle = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** The action of ListShards, as it reads in a reason. */
+export const LIST_ACTION = 'list the shards of';
+
+export function describeProblem(
+  kind: ErrorKind,
+  code: string,
+  err: unknown,
+  action: string,
+  stream: string,
+): Problem {
+  switch (kind) {
+    case 'not-found':
+      return {
+        code,
+        reason:
+          action === LIST_ACTION
+            ? `stream ${stream} not found (${code}); retrying`
+            : `cannot ${action} stream ${stream}: not found (${code}); retrying`,
+      };
+    case 'access-denied':
+      return {
+        code,
+        reason: `access denied (${code}) to ${action} stream ${stream}: ${errorMessage(err)}`,
+      };
+    case 'throttled':
+      return { code, reason: `throttled (${code}) trying to ${action} stream ${stream}` };
+    default:
+      return {
+        code,
+        reason: `cannot ${action} stream ${stream}: ${code}: ${errorMessage(err)}`,
+      };
+  }
+}
+
+function lifecycleCheck(lifecycle: Lifecycle): Check | undefined {
+  if (lifecycle === 'new') return { ok: false, reason: 'Kinesis source not started' };
+  if (lifecycle === 'stopping' || lifecycle === 'stopped') {
+    return { ok: false, reason: 'Kinesis source stopped' };
+  }
+  return undefined;
+}
+
+export interface ReadinessInput {
+  readonly lifecycle: Lifecycle;
+  readonly stream: string;
+  readonly streamProblem: Problem | undefined;
+  /** The latest successful listing; undefined before the first. */
+  readonly listing: ReadonlyMap<string, ShardInfo> | undefined;
+  /** Shards with a successful GetRecords since start (or since the stream was recreated). */
+  readonly everRead: ReadonlySet<string>;
+  readonly readerProblems: ReadonlyMap<string, Problem>;
+}
+
+/** Ready once every open shard was read at least once. */
+export function readinessOf(input: ReadinessInput): Check {
+  const stopped = lifecycleCheck(input.lifecycle);
+  if (stopped !== undefined) return stopped;
+  const stream = input.stream;
+  if (input.streamProblem !== undefined) return { ok: false, reason: input.streamProblem.reason };
+  if (input.listing === undefined) {
+    return { ok: false, reason: `shards of stream ${stream} not listed yet` };
+  }
+  const open = [...input.listing.values()].filter((s) => !s.closed);
+  if (open.length === 0) {
+    return { ok: false, reason: `stream ${stream} has no open shards (yet)` };
+  }
+  const pending = open.filter((s) => !input.everRead.has(s.id));
+  if (pending.length > 0) {
+    const problems = pending
+      .map((s) => input.readerProblems.get(s.id))
+      .filter((p): p is Problem => p !== undefined);
+    const ids = pending.map((s) => s.id);
+    const shown = ids.slice(0, 5).join(', ') + (ids.length > 5 ? ', ...' : '');
+    const why = problems.length > 0 ? `; ${problems[0]?.reason}` : '';
+    return {
+      ok: false,
+      reason: `${pending.length} of ${open.length} open shards of stream ${stream} not read yet (${shown})${why}`,
+    };
+  }
+  return { ok: true, reason: `all ${open.length} open shards of stream ${stream} read` };
+}
+
+export interface HealthInput {
+  readonly lifecycle: Lifecycle;
+  /** Time since a reader last made progress (or since start). */
+  readonly sinceProgressMs: number;
+  readonly stallTimeoutMs: number;
+  readonly streamProblem: Problem | undefined;
+  readonly readerProblems: ReadonlyMap<string, Problem>;
+}
+
+/** Healthy while some reader made progress within the stall timeout. */
+export function healthOf(input: HealthInput): Check {
+  const stopped = lifecycleCheck(input.lifecycle);
+  if (stopped !== undefined) return stopped;
+  const since = input.sinceProgressMs;
+  if (since <= input.stallTimeoutMs) {
+    return { ok: true, reason: `a shard reader made progress ${since} ms ago` };
+  }
+  const problem = input.streamProblem ?? [...input.readerProblems.values()][0];
+  return {
+    ok: false,
+    reason:
+      `no shard reader made progress for ${Math.round(since / 1000)} s (stall timeout ${Math.round(input.stallTimeoutMs / 1000)} s)` +
+      (problem === undefined ? '' : `; ${problem.reason}`),
+  };
+}

@@ -1,0 +1,30 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ShardLister } from '../../../src/sources/kinesis/lister.js';
+import {
+  createStream,
+  type KinesisTestServer,
+  startKinesisServer,
+} from '../../helpers/kinesis-server.js';
+
+describe('ShardLister', () => {
+  let server: KinesisTestServer;
+  beforeEach(async () => {
+    server = await startKinesisServer();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('lists every shard across pages and reads the retention period', async () => {
+    await createStream(server.admin, 'listed', 5);
+    const client = server.client();
+    const lister = new ShardLister({ client, stream: 'listed', pageSize: 2 });
+    const shards = await lister.listShards();
+    expect(shards.map((s) => s.id)).toEqual([0, 1, 2, 3, 4].map((n) => `shardId-00000000000${n}`));
+    expect(shards.every((s) => !s.closed && s.parents.length === 0)).toBe(true);
+    expect(await lister.describeRetentionMs()).toBe(24 * 3_600_000);
+    const missing = new ShardLister({ client, stream: 'missing' });
+    expect(await missing.describeRetentionMs()).toBeUndefined();
+    client.destroy();
+  });
+});

@@ -6,8 +6,6 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, helpText, loadConfig } from './config.js';
 import { packageVersion } from './core.js';
-import { renderConfigurationReference } from './docs/configuration-reference.js';
-import { renderMetricsReference } from './docs/metrics-reference.js';
 import { createLogger } from './logger.js';
 import { demo, type Io, replay, run } from './main.js';
 import { runCheckPattern } from './pattern/check-pattern.js';
@@ -56,12 +54,6 @@ async function main(argv: string[], io: Io): Promise<number> {
   }
   if (word === 'version' || word === '--version') {
     io.stdout.write(`${packageVersion()}\n`);
-    return 0;
-  }
-  if (word === 'docs') {
-    writeFileSync('docs/metrics.md', renderMetricsReference());
-    writeFileSync('docs/configuration.md', renderConfigurationReference());
-    io.stdout.write('wrote docs/metrics.md and docs/configuration.md\n');
     return 0;
   }
   if (word === 'check-pattern') {

@@ -8,17 +8,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { FileCheckpointStore } from '../checkpoints/file-checkpoint-store.js';
-import { loadConfig } from '../config.js';
-import { createCore } from '../core.js';
-import { decodeEvent } from '../events/decode-record.js';
-import { captureState, restoreState } from '../state/exporter-state.js';
-import { DEFAULT_MAX_TRACKED_TASKS, TaskTracker } from '../tasks/task-tracker.js';
+import { FileCheckpointStore } from '../../src/checkpoints/file-checkpoint-store.js';
+import { loadConfig } from '../../src/config.js';
+import { createCore } from '../../src/core.js';
+import { decodeEvent } from '../../src/events/decode-record.js';
+import { captureState, restoreState } from '../../src/state/exporter-state.js';
+import { DEFAULT_MAX_TRACKED_TASKS, TaskTracker } from '../../src/tasks/task-tracker.js';
+import { EXPORTER_CLI } from '../repo-root.js';
 
 const logger = pino({ level: 'silent' });
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 
 /** One STOPPED event of task `i`, shaped like the real ones but without the bulky fields. */
 function stoppedEvent(i: number): string {
@@ -58,7 +57,7 @@ async function replayPeak(tasks: number): Promise<{ peakMiB: number; output: str
     probe,
     "process.on('exit', () => process.stderr.write('PEAK_RSS_KB=' + process.resourceUsage().maxRSS + '\\n'));\n",
   );
-  const child = spawn(process.execPath, ['--require', probe, CLI, 'replay', '-'], {
+  const child = spawn(process.execPath, ['--require', probe, EXPORTER_CLI, 'replay', '-'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';

@@ -13,20 +13,20 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import { pino } from 'pino';
-import { MemoryCheckpointStore } from '../checkpoints/memory-checkpoint-store.js';
-import { loadConfig } from '../config.js';
-import { createCore } from '../core.js';
-import { createKinesisMetrics } from '../metrics/kinesis-metrics.js';
+import { MemoryCheckpointStore } from '../../src/checkpoints/memory-checkpoint-store.js';
+import { loadConfig } from '../../src/config.js';
+import { createCore } from '../../src/core.js';
+import { createKinesisMetrics } from '../../src/metrics/kinesis-metrics.js';
 import {
   createStream,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   putEvents,
   startLocalKinesis,
-} from '../simulator/local-kinesis.js';
-import { generateCorpus } from '../simulator/simulator.js';
-import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
-import { type KinesisRecord, KinesisSource } from '../sources/kinesis/kinesis-source.js';
+} from '../../src/simulator/local-kinesis.js';
+import { generateCorpus } from '../../src/simulator/simulator.js';
+import { createKinesisClient } from '../../src/sources/kinesis/kinesis-client.js';
+import { type KinesisRecord, KinesisSource } from '../../src/sources/kinesis/kinesis-source.js';
 
 const SHARDS = 4;
 const logger = pino({ level: 'silent' });

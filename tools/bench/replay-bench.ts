@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { loadConfig } from '../config.js';
-import { createCore } from '../core.js';
-import { generateCorpus } from '../simulator/simulator.js';
-import { REPLAY_CHUNK_BYTES } from '../sources/file-replay.js';
-import { readLines } from '../sources/line-reader.js';
+import { loadConfig } from '../../src/config.js';
+import { createCore } from '../../src/core.js';
+import { generateCorpus } from '../../src/simulator/simulator.js';
+import { REPLAY_CHUNK_BYTES } from '../../src/sources/file-replay.js';
+import { readLines } from '../../src/sources/line-reader.js';
 
 interface Sample {
   readonly ms: number;

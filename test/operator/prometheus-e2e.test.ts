@@ -110,7 +110,7 @@ describe('Prometheus end to end', () => {
   beforeAll(async () => {
     expect(
       prometheusPresent,
-      'prometheus is needed: apt-get install prometheus (.ci/run does)',
+      'prometheus is needed: apt-get install prometheus (npm test does, as root)',
     ).toBe(true);
     kinesis = await startLocalKinesis();
     const client = producer();

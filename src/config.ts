@@ -31,6 +31,7 @@ export interface Config {
   maxRecordsPerCall: number;
   demoTasksPerSecond: number;
   demoShards: number;
+  demoKinesisEndpoint: string | undefined;
 }
 
 export interface OptionSpec {
@@ -86,6 +87,18 @@ function oneOf<T extends string>(values: readonly T[]) {
     }
     return text as T;
   };
+}
+
+function httpUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`"${text}" is not a URL like http://localhost:4567`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`"${text}" is not an http or https URL`);
+  return text;
 }
 
 const ALL: readonly Command[] = ['run', 'replay', 'demo'];
@@ -275,6 +288,17 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ['demo'],
     default: '4',
     parse: positiveInteger,
+  },
+  {
+    key: 'demoKinesisEndpoint',
+    flag: '--kinesis-endpoint',
+    env: 'ECS_EXPORTER_DEMO_KINESIS_ENDPOINT',
+    value: 'URL',
+    description:
+      'A running Kinesis-API server (kinesalite, kinesis-mock) for the demo stream, created there if missing; without it the demo starts an embedded one on 127.0.0.1, which needs the development dependencies.',
+    commands: ['demo'],
+    default: undefined,
+    parse: httpUrl,
   },
 ];
 

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { KindState } from './kinds/kind.js';
 import { EVENT_KINDS } from './kinds/registry.js';
+import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.js';
 import { createSelfMetrics, type SelfMetrics } from './metrics/self-metrics.js';
 import { SeriesStore } from './metrics/series-store.js';
 import { RecordPipeline } from './pipeline.js';
@@ -15,7 +16,8 @@ import { packageVersion } from './version.js';
 
 export interface CountingOptions {
   readonly maxTrackedTasks: number;
-  readonly stoppedTaskRetentionMs: number;
+  /** Undefined: 24 h of event time. */
+  readonly stoppedTaskRetentionMs: number | undefined;
   readonly maxSeriesPerMetric: number;
 }
 
@@ -50,7 +52,7 @@ export function createCounting(options: CountingOptions, logger: Logger, live: b
     const state = kind.create({
       store,
       maxTrackedTasks: options.maxTrackedTasks,
-      stoppedRetentionMs: options.stoppedTaskRetentionMs,
+      stoppedRetentionMs: options.stoppedTaskRetentionMs ?? DEFAULT_STOPPED_RETENTION_MS,
       forgotten: (cause) => {
         (self as SelfMetrics).counts.evictions[cause]++;
       },

@@ -8,36 +8,95 @@ function files(dir: string): string[] {
   return readdirSync(join(SRC, dir), { withFileTypes: true }).flatMap((entry) =>
     entry.isDirectory()
       ? files(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
+      : entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')
         ? [join(dir, entry.name)]
         : [],
   );
 }
 
-const IO_IMPORTS =
-  /from '(node:[a-z_/]+|fs|express|pino|pino-pretty|@aws-sdk\/[^']+|@smithy\/[^']+|prom-client)'/;
+/** Every module a file imports, as a path under src/ (or the package name). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(SRC, file), 'utf8');
+  return [...text.matchAll(/(?:from|import\()\s*'([^']+)'/g)].map(([, spec]) =>
+    (spec as string).startsWith('.') ? join(file, '..', spec as string) : (spec as string),
+  );
+}
+
+const ALL = files('.');
+const under = (dir: string) => ALL.filter((f) => f.startsWith(`${dir}/`));
+const IO = /^(node:|fs$|express|pino|@aws-sdk\/|@smithy\/|prom-client|kinesalite)/;
 
 describe('the dependency rule', () => {
-  const pure = [...files('events'), ...files('tasks'), 'metrics/catalog.ts'];
-
-  it('finds the pure modules', () => {
-    expect(pure.length).toBeGreaterThan(4);
+  it('finds the parts', () => {
+    for (const dir of ['kinds', 'sources', 'state', 'commands', 'metrics', 'http']) {
+      expect(under(dir).length, dir).toBeGreaterThan(0);
+    }
   });
 
+  const pure = [
+    ...under('kinds'),
+    'metrics/catalog.ts',
+    'metrics/metric-spec.ts',
+    'metrics/series-store.ts',
+    'metrics/series-snapshot.ts',
+    'pipeline.ts',
+  ];
   for (const file of pure) {
-    it(`${file} imports no I/O and reads no clock or environment`, () => {
+    it(`${file} (the pure core) imports no I/O and reads no clock or environment`, () => {
+      for (const spec of importsOf(file)) expect(spec, `${file} imports ${spec}`).not.toMatch(IO);
       const text = readFileSync(join(SRC, file), 'utf8');
-      expect(text).not.toMatch(IO_IMPORTS);
       expect(text).not.toMatch(/process\.(env|argv|stdout|stderr)|Date\.now\(|new Date\(\)/);
-      for (const match of text.matchAll(/from '(\.[^']+)'/g)) {
-        expect(match[1], `${file} imports ${match[1]}`).toMatch(
-          /^\.\.?\/(events|tasks)?\/?[a-z-]+\.js$|^\.\/[a-z-]+\.js$/,
+    });
+  }
+
+  for (const file of under('kinds')) {
+    it(`${file} imports no source, server, state or command`, () => {
+      for (const spec of importsOf(file)) {
+        expect(spec, `${file} imports ${spec}`).not.toMatch(/^(sources|http|state|commands)\//);
+      }
+    });
+  }
+
+  for (const file of under('sources')) {
+    it(`${file} imports no kind, pipeline, state or command`, () => {
+      for (const spec of importsOf(file)) {
+        expect(spec, `${file} imports ${spec}`).not.toMatch(
+          /^(kinds|state|commands|http)\/|^(pipeline|counting)\.js$/,
         );
       }
     });
   }
 
+  it('only commands compose sources with the counting, and only cli.ts loads commands', () => {
+    for (const file of ALL.filter((f) => !f.startsWith('commands/'))) {
+      const specs = importsOf(file);
+      const source = specs.some((s) => /^sources\/(kinesis|file)\//.test(s));
+      const counting = specs.some((s) => /^(counting|pipeline)\.js$/.test(s));
+      expect(source && counting, `${file} composes a source with the counting`).toBe(false);
+      if (file !== 'cli.ts') {
+        expect(
+          specs.filter((s) => s.startsWith('commands/') && s !== 'commands/io.js'),
+          file,
+        ).toEqual([]);
+      }
+    }
+  });
+
+  it('the state stores know nothing of what they store', () => {
+    for (const file of ['state/state-store.ts', 'state/file-state-store.ts']) {
+      for (const spec of importsOf(file)) {
+        expect(spec, `${file} imports ${spec}`).not.toMatch(/^(kinds|metrics|sources)\//);
+      }
+    }
+  });
+
+  it('cli.ts loads only what every command needs before it picks one', () => {
+    const text = readFileSync(join(SRC, 'cli.ts'), 'utf8');
+    const eager = [...text.matchAll(/^import (?!type)[^;]+from '([^']+)'/gm)].map((m) => m[1]);
+    expect(eager).toEqual(['./config.js']);
+  });
+
   it('has no barrel files', () => {
-    for (const file of files('.')) expect(file).not.toMatch(/(^|\/)index\.ts$/);
+    for (const file of ALL) expect(file).not.toMatch(/(^|\/)index\.ts$/);
   });
 });

@@ -43,8 +43,9 @@ describe('fixture events → exposition', () => {
       16.437,
       6,
     );
-    // executionStoppedAt (05:43:46.186) is 20 ms before startedAt (05:43:46.206): not observed.
-    expect(sumOf(text, 'ecs_task_run_duration_seconds_count')).toBe(0);
+    // executionStoppedAt (05:43:46.186) is 20 ms before startedAt (05:43:46.206): observed as 0.
+    expect(sumOf(text, 'ecs_task_run_duration_seconds_count')).toBe(1);
+    expect(sumOf(text, 'ecs_task_run_duration_seconds_sum')).toBe(0);
     expect(sample(text, 'ecs_events_exporter_records_total{result="processed"}')).toBe(1);
   });
 

@@ -1,15 +1,17 @@
 /**
- * `demo`: an in-process Kinesis-API server on 127.0.0.1, a stream of
- * `--shards` shards, the simulator putting events into it under random
- * partition keys, and the same consumer and server as `run`.
+ * `demo`: a Kinesis-API server (`--kinesis-endpoint`, else an in-process one
+ * on 127.0.0.1), a stream of `--shards` shards on it, the simulator putting
+ * events into it under random partition keys, and the same consumer and
+ * server as `run`. It signs with dummy credentials, as emulators accept.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createCounting } from '../counting.js';
 import {
-  createStream,
+  ensureStream,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
+  type LocalKinesis,
   putEvents,
   startLocalKinesis,
 } from '../simulator/local-kinesis.js';
@@ -26,14 +28,26 @@ export const DEMO_STREAM = 'ecs-task-events';
 const DEMO_STOPPED_RETENTION_MS = 24 * 3_600_000;
 
 export async function demo(config: Config, logger: Logger, io: Io): Promise<number> {
-  const kinesis = await startLocalKinesis();
-  const options = {
-    endpoint: kinesis.endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  };
+  let embedded: LocalKinesis | undefined;
+  let endpoint = config.demoKinesisEndpoint;
+  if (endpoint === undefined) {
+    embedded = await startLocalKinesis();
+    endpoint = embedded.endpoint;
+  }
+  const options = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const producer = createKinesisClient({ ...options, maxAttempts: 3 });
-  await createStream(producer, DEMO_STREAM, config.demoShards);
+  let stream: 'created' | 'existed';
+  try {
+    stream = await ensureStream(producer, DEMO_STREAM, config.demoShards);
+  } catch (err) {
+    producer.destroy();
+    await embedded?.close();
+    throw err;
+  }
+  logger.info(
+    { endpoint, stream: DEMO_STREAM, existed: stream === 'existed' },
+    'demo stream ready',
+  );
   const simulator = new TaskSimulator({
     tasksPerSecond: config.demoTasksPerSecond,
     emit: (events) =>
@@ -63,13 +77,13 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
   });
   const exporter = await startExporter(config, logger, counting, source, undefined);
   io.stdout.write(
-    `Serving simulated ECS task metrics at ${exporter.server.url}/metrics (local Kinesis stream ${DEMO_STREAM} at ${kinesis.endpoint}; Ctrl-C to stop)\n`,
+    `Serving simulated ECS task metrics at ${exporter.server.url}/metrics (${embedded === undefined ? '' : 'local '}Kinesis stream ${DEMO_STREAM} at ${endpoint}; Ctrl-C to stop)\n`,
   );
   await signalled(logger);
   return shutdown(logger, async () => {
     await simulator.stop();
     await exporter.stop();
     producer.destroy();
-    await kinesis.close();
+    await embedded?.close();
   });
 }

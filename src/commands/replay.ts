@@ -17,7 +17,10 @@ export async function replay(
 ): Promise<number> {
   let source: FileSource;
   try {
-    source = new FileSource(await openReplayInput(path, io.stdin), path === '-' ? 'standard input' : path);
+    source = new FileSource(
+      await openReplayInput(path, io.stdin),
+      path === '-' ? 'standard input' : path,
+    );
   } catch (err) {
     io.stderr.write(`ecs-events-exporter: ${(err as Error).message}\n`);
     return 2;

@@ -2,18 +2,19 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createCounting } from '../counting.js';
+import { KINESIS_CHECKPOINT_AGE } from '../metrics/catalog.js';
+import { gauge } from '../metrics/collectors.js';
+import { streamNameOf } from '../sources/kinesis/checkpointer.js';
+import { errorCode } from '../sources/kinesis/errors.js';
 import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
 import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
 import { KinesisSource } from '../sources/kinesis/kinesis-source.js';
-import { streamNameOf } from '../sources/kinesis/checkpointer.js';
+import { ShardLister } from '../sources/kinesis/lister.js';
 import { formatStartPosition } from '../sources/kinesis/start-position.js';
-import { errorCode } from '../sources/kinesis/errors.js';
 import { DurableState } from '../state/durable-state.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import type { Io } from './io.js';
 import { shutdown, signalled, startExporter } from './serve.js';
-import { gauge } from '../metrics/collectors.js';
-import { KINESIS_CHECKPOINT_AGE } from '../metrics/catalog.js';
 
 /** Stopped tasks are remembered at least this long, whatever the stream keeps. */
 export const MIN_STOPPED_RETENTION_MS = 24 * 3_600_000;
@@ -36,10 +37,13 @@ export async function run(config: Config, logger: Logger, io: Io): Promise<numbe
   }
   let retentionMs = config.stoppedTaskRetentionMs;
   if (retentionMs === undefined) {
-    const streamMs = await KinesisSource.streamRetentionMs(client, stream);
+    const streamMs = await new ShardLister({ client, stream }).describeRetentionMs();
     retentionMs = Math.max(MIN_STOPPED_RETENTION_MS, streamMs ?? 0);
     logger.info(
-      { stoppedTaskRetentionHours: retentionMs / 3_600_000, streamRetentionHours: streamMs === undefined ? null : streamMs / 3_600_000 },
+      {
+        stoppedTaskRetentionHours: retentionMs / 3_600_000,
+        streamRetentionHours: streamMs === undefined ? null : streamMs / 3_600_000,
+      },
       streamMs === undefined
         ? 'stopped tasks kept 24 h: the stream retention could not be read'
         : 'stopped tasks kept for the stream retention (at least 24 h)',
@@ -83,7 +87,10 @@ export async function run(config: Config, logger: Logger, io: Io): Promise<numbe
         metrics.errors.inc({ operation: 'SaveCheckpoint', shard_id: '', code: errorCode(err) }),
     });
   }
-  logger.info({ stream, startPosition: formatStartPosition(config.startPosition) }, 'reading stream');
+  logger.info(
+    { stream, startPosition: formatStartPosition(config.startPosition) },
+    'reading stream',
+  );
   let exporter: Awaited<ReturnType<typeof startExporter>>;
   try {
     exporter = await startExporter(config, logger, counting, source, durable);

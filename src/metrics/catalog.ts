@@ -163,3 +163,11 @@ export function metricSpec(name: string): MetricSpec {
   if (spec === undefined) throw new Error(`metric ${name} is not in the catalog`);
   return spec;
 }
+
+export {
+  TASK_IMAGE_PULL_DURATION,
+  TASK_RUN_DURATION,
+  TASK_STARTUP_DURATION,
+  TASK_STATE_TRANSITIONS,
+  TASK_STOPPED,
+} from '../kinds/task-state-change/task-metrics.js';

@@ -13,18 +13,12 @@
  *   `family`, …) replaced by `_other_`, bounded ones kept: every total, and
  *   every sum by a bounded label, stays exact.
  */
-import {
-  FIRST_COME_VALUES,
-  FOLDED,
-  LABELS,
-  type MetricSpec,
-  OTHER,
-} from './metric-spec.js';
+import { FIRST_COME_VALUES, FOLDED, LABELS, type MetricSpec, OTHER } from './metric-spec.js';
 import {
   type FamilySnapshot,
+  type HistogramTuple,
   readStoreSnapshot,
   type StoreSnapshot,
-  type HistogramTuple,
 } from './series-snapshot.js';
 
 /**

@@ -2,11 +2,11 @@
  * An in-process Kinesis-API server (kinesalite, in memory) on 127.0.0.1 and
  * a producer that writes events into it the way EventBridge does: one event
  * per record, under a random partition key. The demo's embedded default; never
- * used against real AWS.
+ * used against real AWS. kinesalite is a development dependency, loaded only
+ * when the server starts: the production install has none.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import {
   CreateStreamCommand,
@@ -16,8 +16,7 @@ import {
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
 
-const require = createRequire(import.meta.url);
-const kinesalite = require('kinesalite') as (options?: Record<string, unknown>) => Server;
+type Kinesalite = (options?: Record<string, unknown>) => Server;
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
 export const LOCAL_REGION = 'us-east-1';
@@ -27,7 +26,20 @@ export interface LocalKinesis {
   close(): Promise<void>;
 }
 
+async function loadKinesalite(): Promise<Kinesalite> {
+  try {
+    return (await import('kinesalite')).default;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new Error(
+      "the demo's embedded Kinesis-API server (kinesalite) is a development dependency and is not installed: run `npm ci` in a clone of the repository, or give `--kinesis-endpoint URL` of a running Kinesis-API server",
+      { cause: err },
+    );
+  }
+}
+
 export async function startLocalKinesis(port = 0): Promise<LocalKinesis> {
+  const kinesalite = await loadKinesalite();
   const server = kinesalite({
     createStreamMs: 50,
     updateStreamMs: 50,
@@ -66,6 +78,23 @@ export async function createStream(
 ): Promise<void> {
   await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
   await waitActive(client, name);
+}
+
+/** Creates the stream unless it exists (then keeps it, whatever its shard count); waits until ACTIVE. */
+export async function ensureStream(
+  client: KinesisClient,
+  name: string,
+  shards: number,
+): Promise<'created' | 'existed'> {
+  try {
+    await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  } catch (err) {
+    if ((err as Error).name !== 'ResourceInUseException') throw err;
+    await waitActive(client, name);
+    return 'existed';
+  }
+  await waitActive(client, name);
+  return 'created';
 }
 
 /** Puts each event as one record under a random partition key; retries the records PutRecords refused. */

@@ -146,7 +146,10 @@ export class DurableState {
       const saved = decodeState(loaded.bytes);
       const problem = source.checkPosition(saved.position);
       if (problem?.kind === 'foreign') {
-        logger.warn({ state: store.description, reason: problem.reason }, 'saved state is for another source; ignoring it');
+        logger.warn(
+          { state: store.description, reason: problem.reason },
+          'saved state is for another source; ignoring it',
+        );
         return start();
       }
       if (problem !== undefined) throw new Error(problem.reason);
@@ -155,9 +158,16 @@ export class DurableState {
       logger.info({ state: store.description, savedAt: saved.savedAt }, 'state restored');
     } catch (err) {
       await store.setAside((err as Error).message).then(
-        () => logger.error({ state: store.description, err }, 'saved state unusable; set aside, starting without it'),
+        () =>
+          logger.error(
+            { state: store.description, err },
+            'saved state unusable; set aside, starting without it',
+          ),
         (asideErr: unknown) =>
-          logger.error({ state: store.description, err, asideErr }, 'saved state unusable and could not be set aside; starting without it'),
+          logger.error(
+            { state: store.description, err, asideErr },
+            'saved state unusable and could not be set aside; starting without it',
+          ),
       );
       return start();
     }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderConfigurationReference } from '../../src/docs/configuration-reference.js';
-import { renderMetricsReference } from '../../src/docs/metrics-reference.js';
 import { LABEL_DOCS, METRIC_CATALOG } from '../../src/metrics/catalog.js';
+import { renderConfigurationReference } from '../../tools/docs/configuration-reference.js';
+import { renderMetricsReference } from '../../tools/docs/metrics-reference.js';
 import { freshCore } from '../helpers/exposition.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');

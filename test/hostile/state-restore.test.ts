@@ -199,13 +199,20 @@ describe('restoring corrupted states', () => {
       'state',
       [],
       {},
-      { version: 1 },
-      { ...(SAVED as object), version: 2 },
-      { ...(SAVED as object), tracker: null },
-      { ...(SAVED as object), tasks: {} },
-      { ...(SAVED as object), records: [] },
-      { ...(SAVED as object), records: { processed: Number.NaN } },
-      { ...(SAVED as object), evictions: { capacity: -1, retention: 0 } },
+      { kinds: {} },
+      { ...(SAVED as object), kinds: null },
+      { ...(SAVED as object), kinds: { 'task-state-change': null } },
+      { ...(SAVED as object), series: {} },
+      { ...(SAVED as object), series: { families: [], bounds: {} } },
+      { ...(SAVED as object), self: { records: [] } },
+      {
+        ...(SAVED as object),
+        self: { ...(SAVED as { self: object }).self, records: { processed: Number.NaN } },
+      },
+      {
+        ...(SAVED as object),
+        self: { ...(SAVED as { self: object }).self, evictions: { capacity: -1, retention: 0 } },
+      },
       JSON.parse('{"__proto__":{"version":1}}'),
     ];
     for (const state of notStates) {
@@ -217,11 +224,11 @@ describe('restoring corrupted states', () => {
 
   it('a histogram whose buckets do not add up to its count is refused', async () => {
     const state = structuredClone(SAVED) as {
-      tasks: { startup: [number[], number, number] | null }[];
+      series: { families: Record<string, [string[], boolean, [number[], number, number]][]> };
     };
-    const withStartup = state.tasks.find((t) => t.startup !== null);
-    expect(withStartup).toBeDefined();
-    const startup = withStartup?.startup as [number[], number, number];
+    const series = state.series.families.ecs_task_startup_duration_seconds?.[0];
+    expect(series).toBeDefined();
+    const startup = series?.[2] as [number[], number, number];
     startup[1] += 1000;
     const core = coreWith(corpus(3));
     const before = await observe(core);

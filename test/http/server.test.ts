@@ -50,7 +50,7 @@ describe('HTTP server', () => {
     expect(body).toMatch(/^ecs_events_exporter_records_total\{result="invalid"\} 1$/m);
   });
 
-  it('has promtool where CI runs (.ci/run installs it)', () => {
+  it('has promtool where CI runs (npm test installs it)', () => {
     if (process.env.CI) expect(promtool).toBe(true);
   });
 

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { generateDashboards, renderDashboards } from '../../src/dashboards/dashboards.js';
-import { DATASOURCE } from '../../src/dashboards/panels.js';
+import { generateDashboards, renderDashboards } from '../../tools/dashboards/dashboards.js';
+import { DATASOURCE } from '../../tools/dashboards/panels.js';
 import { parseLabelValues, selectorProblems } from './promql.js';
 import { loadRuleGroups, REPO, recordingRuleNames } from './rules.js';
 

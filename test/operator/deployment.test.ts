@@ -130,11 +130,32 @@ describe('compose.yaml', () => {
     );
     expect(services.exporter.command[0]).toBe('demo');
     expect(services['exporter-run'].command).toEqual(['run']);
-    expect(services.kinesis.entrypoint).toEqual(['node', 'node_modules/kinesalite/cli.js']);
-    expect(existsSync(repoPath('node_modules/kinesalite/cli.js'))).toBe(true);
-    // kinesalite must be a production dependency to be in the image.
-    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
-    expect(Object.keys(pkg.dependencies)).toContain('kinesalite');
+  });
+
+  it('runs the Kinesis-API server from an image of its own, never the exporter image', () => {
+    const kinesis = services.kinesis;
+    expect(kinesis.image).not.toBe(services.exporter.image);
+    expect(kinesis.build).not.toBe('.');
+    expect(kinesis.build.context).not.toMatch(/^\.?\/?$/);
+    expect(kinesis.entrypoint).toBeUndefined();
+    const dockerfile = read(`${kinesis.build.context}/${kinesis.build.dockerfile}`);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-[a-z]+-slim$/m);
+    // A pinned kinesalite, the version the tests run against, in memory (no --path).
+    const lock = JSON.parse(read('package-lock.json')) as {
+      packages: Record<string, { version: string }>;
+    };
+    const version = lock.packages['node_modules/kinesalite']?.version;
+    expect(dockerfile).toContain(`npm install --omit=dev --ignore-scripts`);
+    expect(dockerfile).toContain(`kinesalite@${version}`);
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "node_modules/kinesalite/cli.js"]');
+    expect(dockerfile).toMatch(/^CMD \["--port", "4567"/m);
+    expect(dockerfile).not.toContain('--path');
+    expect(dockerfile).toMatch(/^USER node$/m);
+    // The demo puts its events into that server, once it accepts connections.
+    const args = services.exporter.command as string[];
+    expect(args[args.indexOf('--kinesis-endpoint') + 1]).toBe('http://kinesis:4567');
+    expect(services.exporter.depends_on).toEqual({ kinesis: { condition: 'service_healthy' } });
+    expect(services.exporter.environment.AWS_REGION).toBeTruthy();
   });
 
   it('passes the exporter only flags and settings it knows', () => {
@@ -142,7 +163,7 @@ describe('compose.yaml', () => {
     const flags = flagsOf(command as string);
     for (const arg of args.filter((a) => a.startsWith('--'))) expect(flags, arg).toContain(arg);
     const env = services['exporter-run'].environment as Record<string, string>;
-    for (const name of Object.keys(env)) {
+    for (const name of [...Object.keys(env), ...Object.keys(services.exporter.environment)]) {
       if (!name.startsWith('AWS_')) expect(EXPORTER_ENV, name).toContain(name);
     }
     expect(env.AWS_ENDPOINT_URL_KINESIS).toBe('http://kinesis:4567');
@@ -274,18 +295,26 @@ describe('Dockerfile', () => {
   });
 
   it('the exporter imports only production dependencies (what npm ci --omit=dev installs)', () => {
-    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(read('package.json')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     const allowed = new Set(Object.keys(pkg.dependencies));
     const builtins = new Set(builtinModules);
     const seen = new Set<string>();
     const external = new Set<string>();
+    /** Packages loaded by `await import()`, by the file that loads them. */
+    const deferred = new Map<string, string>();
+    const packageOf = (spec: string) =>
+      spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
     const visit = (file: string) => {
       if (seen.has(file)) return;
       seen.add(file);
       const source = readFileSync(file, 'utf8');
-      for (const m of source.matchAll(/(?:from|import\(|require\()\s*'([^']+)'/g)) {
-        const spec = m[1] as string;
+      for (const m of source.matchAll(/(from|import\(|require\()\s*'([^']+)'/g)) {
+        const spec = m[2] as string;
         if (spec.startsWith('.')) visit(join(dirname(file), spec.replace(/\.js$/, '.ts')));
+        else if (m[1] === 'import(') deferred.set(packageOf(spec), file);
         else external.add(spec);
       }
     };
@@ -293,13 +322,20 @@ describe('Dockerfile', () => {
     expect(seen.size).toBeGreaterThan(10);
     for (const spec of external) {
       if (spec.startsWith('node:') || builtins.has(spec)) continue;
-      const name = spec.startsWith('@')
-        ? spec.split('/').slice(0, 2).join('/')
-        : (spec.split('/')[0] as string);
       expect(
         allowed,
         `${spec} is imported by the exporter but is not a production dependency`,
-      ).toContain(name);
+      ).toContain(packageOf(spec));
     }
+    // The Kinesis emulator is for the demo and the tests only: a development
+    // dependency, loaded on demand by the demo's embedded server alone.
+    expect(Object.keys(pkg.dependencies)).not.toContain('kinesalite');
+    expect(Object.keys(pkg.devDependencies)).toContain('kinesalite');
+    expect([...external].map(packageOf)).not.toContain('kinesalite');
+    for (const [name, file] of deferred) {
+      if (allowed.has(name)) continue;
+      expect([name, file]).toEqual(['kinesalite', repoPath('src/simulator/local-kinesis.ts')]);
+    }
+    expect(text).not.toMatch(/kinesalite/i);
   });
 });

@@ -16,8 +16,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { renderDashboards } from '../../src/dashboards/dashboards.js';
-import { EXPORTER_JOB } from '../../src/dashboards/exporter-health.js';
 import {
   createStream,
   LOCAL_CREDENTIALS,
@@ -29,6 +27,8 @@ import {
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import type { Scenario } from '../../src/simulator/task-lifecycle.js';
 import { createKinesisClient } from '../../src/sources/kinesis/kinesis-client.js';
+import { renderDashboards } from '../../tools/dashboards/dashboards.js';
+import { EXPORTER_JOB } from '../../tools/dashboards/exporter-health.js';
 import { exited, startCli, URL_IN_LOG } from '../helpers/cli.js';
 import { sumOf } from '../helpers/exposition.js';
 import { waitFor } from '../helpers/kinesis-server.js';
@@ -110,7 +110,7 @@ describe('Prometheus end to end', () => {
   beforeAll(async () => {
     expect(
       prometheusPresent,
-      'prometheus is needed: apt-get install prometheus (.ci/run does)',
+      'prometheus is needed: apt-get install prometheus (npm test does, as root)',
     ).toBe(true);
     kinesis = await startLocalKinesis();
     const client = producer();

@@ -27,9 +27,10 @@ const testFiles = readdirSync(RULE_TESTS_DIR)
 const promtoolPresent = spawnSync('promtool', ['--version']).status === 0;
 
 function promtool(...args: string[]) {
-  expect(promtoolPresent, 'promtool is needed: apt-get install prometheus (.ci/run does)').toBe(
-    true,
-  );
+  expect(
+    promtoolPresent,
+    'promtool is needed: apt-get install prometheus (npm test does, as root)',
+  ).toBe(true);
   const run = spawnSync('promtool', args, { encoding: 'utf8', timeout: 60_000 });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }

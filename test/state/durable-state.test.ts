@@ -1,17 +1,13 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FileCheckpointStore } from '../../src/checkpoints/file-checkpoint-store.js';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import {
-  captureState,
-  type ExporterState,
-  publishState,
-  restoreState,
-} from '../../src/state/durable-state.js';
+import { captureState, DurableState, restoreState } from '../../src/state/durable-state.js';
+import { FileStateStore } from '../../src/state/file-state-store.js';
+import { decodeState, encodeState } from '../../src/state/state-codec.js';
 import { expositionOf, freshCore, sample, silentLogger, sumOf } from '../helpers/exposition.js';
 
 const ARGS = ['--stopped-task-retention', '365d'];
@@ -42,40 +38,102 @@ describe('exporter state', () => {
     );
   });
 
-  it('with saved state, scrapes show only what is on disk, so a crash cannot take a counter back', async () => {
+  it('with saved state, scrapes show only what is saved, so a crash cannot take a counter back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'state-publish-'));
     const lines = generateCorpus({ tasks: 10, seed: 12 }).map((e) => JSON.stringify(e));
-    const storeFor = (core: ReturnType<typeof freshCore>) =>
-      new FileCheckpointStore({
-        directory: dir,
-        stream: 's',
+    let shards: Record<string, string> = {};
+    const source = {
+      position: () => ({ stream: 's', shards }),
+      checkPosition: () => undefined,
+    };
+    const durableFor = (core: ReturnType<typeof freshCore>) =>
+      new DurableState({
+        store: new FileStateStore({ directory: dir, fileName: 'state.json' }),
+        counting: core,
+        source,
+        intervalMs: 60_000,
         logger: silentLogger,
-        state: {
-          capture: () => captureState(core),
-          restore: (s) => restoreState(core, s),
-          saved: (s) => publishState(core, s as ExporterState),
-        },
       });
     const core = freshCore();
-    const store = storeFor(core);
-    await store.load();
+    const durable = durableFor(core);
+    expect(await durable.restore()).toBeUndefined();
     for (const line of lines) core.pipeline.handle(line);
+    shards = { 'shardId-000000000000': '42' };
     let text = await core.registry.metrics();
     expect(sumOf(text, 'ecs_events_exporter_records_total')).toBe(0);
     expect(sumOf(text, 'ecs_task_stopped_total')).toBe(0);
-    await store.save(new Map([['shardId-000000000000', '42']]));
+    await durable.save();
     text = await core.registry.metrics();
     expect(sumOf(text, 'ecs_events_exporter_records_total')).toBe(lines.length);
     expect(sumOf(text, 'ecs_task_stopped_total')).toBe(10);
-    // A restart shows the saved values from its first scrape on.
+    // A restart shows the saved values from its first scrape on, and resumes after the position.
     const again = freshCore();
-    expect(await storeFor(again).load()).toEqual(new Map([['shardId-000000000000', '42']]));
+    expect(await durableFor(again).restore()).toEqual({
+      stream: 's',
+      shards: { 'shardId-000000000000': '42' },
+    });
     expect(
       sample(
         await again.registry.metrics(),
         'ecs_events_exporter_records_total{result="processed"}',
       ),
     ).toBe(sample(text, 'ecs_events_exporter_records_total{result="processed"}'));
+    expect(await exposition(again)).toBe(await exposition(core));
+  });
+
+  it('sets aside a saved state that does not check out, and starts clean', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'state-corrupt-'));
+    const store = new FileStateStore({ directory: dir, fileName: 'state.json' });
+    await store.save(Buffer.from('{"version":3,"position":{},"state":{"kinds":7}}'));
+    const core = freshCore();
+    const durable = new DurableState({
+      store,
+      counting: core,
+      source: { position: () => null, checkPosition: () => undefined },
+      intervalMs: 60_000,
+      logger: silentLogger,
+    });
+    expect(await durable.restore()).toBeUndefined();
+    expect(readdirSync(dir).filter((n) => n.startsWith('state.json.corrupt-'))).toHaveLength(1);
+    expect(await store.load()).toBeUndefined();
+  });
+
+  it('ignores, without setting aside, the state of another source', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'state-foreign-'));
+    const store = new FileStateStore({ directory: dir, fileName: 'state.json' });
+    const before = freshCore();
+    before.pipeline.handle(JSON.stringify(generateCorpus({ tasks: 1, seed: 1 })[0]));
+    await store.save(
+      encodeState({ savedAt: '', position: { stream: 'other' }, state: captureState(before) }),
+    );
+    const core = freshCore();
+    const durable = new DurableState({
+      store,
+      counting: core,
+      source: {
+        position: () => null,
+        checkPosition: () => ({ kind: 'foreign', reason: 'another stream' }),
+      },
+      intervalMs: 60_000,
+      logger: silentLogger,
+    });
+    expect(await durable.restore()).toBeUndefined();
+    expect(core.tracked()).toBe(0);
+    expect(readdirSync(dir)).toEqual(['state.json']);
+  });
+
+  it('reads a format 2 file: positions and the counting state of that format', async () => {
+    const legacy = JSON.parse(
+      readFileSync(new URL('../fixtures/state/format-2.json', import.meta.url), 'utf8'),
+    ) as Record<string, unknown>;
+    const saved = decodeState(Buffer.from(JSON.stringify(legacy)));
+    expect(saved.position).toEqual({ stream: legacy.stream, shards: legacy.shards });
+    const core = freshCore();
+    restoreState(core, saved.state);
+    const text = await exposition(core);
+    expect(sumOf(text, 'ecs_task_stopped_total')).toBe(1);
+    expect(sample(text, 'ecs_events_exporter_records_total{result="processed"}')).toBe(1);
+    expect(core.tracked()).toBe(1);
   });
 
   it('keeps the tracker bounds and the eviction order across a restore', async () => {
@@ -89,59 +147,76 @@ describe('exporter state', () => {
       if (i % 17 === 0) restoreState(two, JSON.parse(JSON.stringify(captureState(two))));
     }
     expect(await exposition(two)).toBe(await exposition(one));
-    expect(two.tracker.size).toBe(5);
+    expect(two.tracked()).toBe(5);
   });
 
+  const TASKS = 'task-state-change';
+  const tracker = (s: Record<string, unknown>) =>
+    (s.kinds as Record<string, Record<string, unknown>>)[TASKS] as Record<string, unknown>;
   const corruptions: [string, (state: Record<string, unknown>) => void][] = [
     [
-      'another version',
+      'a missing kind state',
       (s) => {
-        s.version = 2;
+        delete (s.kinds as Record<string, unknown>)[TASKS];
       },
     ],
     [
       'a negative record count',
       (s) => {
-        (s.records as Record<string, number>).processed = -1;
+        ((s.self as Record<string, unknown>).records as Record<string, number>).processed = -1;
       },
     ],
     [
       'a column of the wrong length',
       (s) => {
-        (s.tracker as { versions: string }).versions = Buffer.from([1, 2, 3]).toString('base64');
+        tracker(s).versions = Buffer.from([1, 2, 3]).toString('base64');
       },
     ],
     [
       'a column that is not a string',
       (s) => {
-        (s.tracker as { done: unknown }).done = [1, 2, 3];
+        tracker(s).done = [1, 2, 3];
       },
     ],
     [
       'a task appearing twice',
       (s) => {
-        const keys = (s.tracker as { keys: unknown[] }).keys;
+        const keys = tracker(s).keys as unknown[];
         keys[1] = keys[0];
       },
     ],
     [
       'a stop queue entry out of range',
       (s) => {
-        (s.tracker as { stoppedQueue: number[] }).stoppedQueue.push(1e9);
+        (tracker(s).stoppedQueue as number[]).push(1e9);
       },
     ],
     [
       'a histogram with other buckets',
       (s) => {
-        const sets = s.tasks as { pull: [number[], number, number] | null }[];
-        const withPull = sets.find((set) => set.pull !== null);
-        withPull?.pull?.[0].push(0);
+        const families = (s.series as { families: Record<string, unknown[][]> }).families;
+        const pull = (families.ecs_task_image_pull_duration_seconds as unknown[][])[0] as unknown[];
+        ((pull[2] as number[][])[0] as number[]).push(0);
+      },
+    ],
+    [
+      'a series with a label missing',
+      (s) => {
+        const families = (s.series as { families: Record<string, unknown[][]> }).families;
+        const stopped = (families.ecs_task_stopped_total as unknown[][])[0] as unknown[];
+        (stopped[0] as string[]).pop();
+      },
+    ],
+    [
+      'a metric the exporter does not have',
+      (s) => {
+        (s.series as { families: Record<string, unknown> }).families.ecs_task_unknown_total = [];
       },
     ],
     [
       'not an object',
       (s) => {
-        s.tracker = 'tracker';
+        (s.kinds as Record<string, unknown>)[TASKS] = 'tracker';
       },
     ],
   ];
@@ -157,7 +232,7 @@ describe('exporter state', () => {
       const before = await exposition(target);
       expect(() => restoreState(target, state)).toThrow();
       expect(await exposition(target)).toBe(before);
-      expect(target.tracker.size).toBe(1);
+      expect(target.tracked()).toBe(1);
     });
   }
 });

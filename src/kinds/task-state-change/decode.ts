@@ -6,7 +6,7 @@
  */
 import { parseTime } from '../parse-time.js';
 import type { EcsTaskEvent } from './task-event.js';
-import { TaskLabelInterner } from './task-labels.js';
+import type { TaskLabelInterner } from './task-labels.js';
 
 export type DecodeResult =
   | { readonly ok: true; readonly event: EcsTaskEvent }

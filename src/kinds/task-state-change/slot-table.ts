@@ -226,4 +226,3 @@ export class TaskTable {
     this.#stoppedAt[slot] = ms;
   }
 }
-

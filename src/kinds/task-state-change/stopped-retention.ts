@@ -34,7 +34,10 @@ export class StoppedQueue {
    * Takes the oldest live entry for which `take` says yes, skipping stale
    * ones; stops at the first live entry it refuses. Returns its key.
    */
-  shift(isLive: (key: string, atMs: number) => boolean, take: (atMs: number) => boolean): string | undefined {
+  shift(
+    isLive: (key: string, atMs: number) => boolean,
+    take: (atMs: number) => boolean,
+  ): string | undefined {
     while (this.#head < this.#keys.length) {
       const at = this.#times[this.#head] as number;
       if (!take(at)) return undefined;

@@ -3,7 +3,7 @@
  * `family`, `launch_type`), derived from ECS ARNs and fields, bounded in
  * length, and interned.
  */
-import { labelValues, type LabelValues } from '../../metrics/series-store.js';
+import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { boundLabelValue, clusterName } from '../label-values.js';
 
 /** The task labels of a task: interned, so a series lookup needs no new string. */

@@ -141,4 +141,3 @@ export function readSnapshot(data: unknown): {
   });
   return { tasks, stopped, newestEventMs: snapshot.newestEventMs };
 }
-

@@ -6,10 +6,10 @@
  * STOPPED. It never touches metrics itself; it tells a sink what to record.
  */
 import type { ForgetCause } from '../kind.js';
-import { parseTime } from '../parse-time.js';
 import { boundLabelValue } from '../label-values.js';
-import { classifyStopReason } from './stop-reason.js';
+import { parseTime } from '../parse-time.js';
 import { TaskTable } from './slot-table.js';
+import { classifyStopReason } from './stop-reason.js';
 import { StoppedQueue } from './stopped-retention.js';
 import type { EcsTaskEvent } from './task-event.js';
 import { idKey, wholeKey } from './task-key.js';
@@ -17,7 +17,6 @@ import type { TaskFactSink } from './task-metrics.js';
 import { readSnapshot, type TrackerSnapshot, toBase64 } from './tracker-snapshot.js';
 
 export type TrackResult = 'processed' | 'duplicate';
-
 
 export interface TaskTrackerOptions {
   /** Most tasks tracked at once; past it the oldest (stopped ones first) are evicted. */
@@ -197,7 +196,9 @@ export class TaskTracker {
         }
       }
       if (!tasks.isDone(slot, DONE_RUN)) {
-        const run = observable(millis(event.startedAt, event.executionStoppedAt ?? event.stoppedAt));
+        const run = observable(
+          millis(event.startedAt, event.executionStoppedAt ?? event.stoppedAt),
+        );
         if (!Number.isNaN(run)) {
           tasks.markDone(slot, DONE_RUN);
           sink.run(labels, stopCode, run);

@@ -13,7 +13,7 @@ import {
   KINESIS_SHARDS_FINISHED,
   KINESIS_SHARDS_OWNED,
 } from '../../metrics/catalog.js';
-import { counter, gauge } from '../../metrics/create-metrics.js';
+import { counter, gauge } from '../../metrics/collectors.js';
 
 export interface KinesisMetrics {
   readonly recordsRead: Counter<'shard_id'>;

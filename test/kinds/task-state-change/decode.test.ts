@@ -71,10 +71,7 @@ describe('decodeRecord', () => {
         lastStatus: 'STOPPED',
         stopCode: 'EssentialContainerExited',
         labels: {
-          ecs_cluster: 'apline-hello-cluster',
-          ecs_service: '',
-          family: 'apline-hello-task-definition',
-          launch_type: 'FARGATE',
+          values: ['apline-hello-cluster', '', 'apline-hello-task-definition', 'FARGATE'],
         },
       });
       expect(decoded.event.timeMs).toBe(Date.UTC(2021, 6, 12, 5, 44, 9));

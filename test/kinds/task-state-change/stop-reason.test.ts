@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classifyStopReason, STOP_REASON_NAMES } from '../../../src/kinds/task-state-change/stop-reason.js';
+import {
+  classifyStopReason,
+  STOP_REASON_NAMES,
+} from '../../../src/kinds/task-state-change/stop-reason.js';
 
 describe('classifyStopReason', () => {
   it('keeps the contract classes first, in the contract order, and ends in other', () => {
@@ -60,7 +63,11 @@ describe('classifyStopReason', () => {
     ['task stopped BY USER', [], 'user_initiated'],
     ['cannotpullcontainererror: pull access denied', [], 'image_pull_failed'],
     // Contract classes come before the implementation's own.
-    ['Host EC2 (instance i-0abc) terminated.', ['Essential container in task exited'], 'essential_container_exited'],
+    [
+      'Host EC2 (instance i-0abc) terminated.',
+      ['Essential container in task exited'],
+      'essential_container_exited',
+    ],
     ['Essential container in task exited', [], 'essential_container_exited'],
     ['Something new AWS says', [], 'other'],
     [undefined, [], 'other'],

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { labelValues } from '../../../src/metrics/series-store.js';
 import type { EcsTaskEvent } from '../../../src/kinds/task-state-change/task-event.js';
 import type { TaskFactSink } from '../../../src/kinds/task-state-change/task-metrics.js';
 import {
   TaskTracker,
   type TaskTrackerOptions,
 } from '../../../src/kinds/task-state-change/tracker.js';
+import { labelValues } from '../../../src/metrics/series-store.js';
 
 const labels = labelValues(['c', 's', 'f', 'FARGATE']);
 const HOUR = 3_600_000;
@@ -41,7 +41,7 @@ let facts: string[] = [];
 
 function tracking(options: Partial<TaskTrackerOptions> = {}): TaskTracker {
   facts = [];
-  return tracking({ ...options, forgotten: (cause) => facts.push(`forgotten ${cause}`) });
+  return new TaskTracker({ ...options, forgotten: (cause) => facts.push(`forgotten ${cause}`) });
 }
 
 function recordingSink() {
@@ -108,20 +108,29 @@ describe('TaskTracker', () => {
     ]);
   });
 
-  it('never observes a negative or unparseable duration', () => {
+  it('observes a duration negative by at most 60 s as 0, and never a more negative or unparseable one', () => {
     const tracker = tracking();
     const { facts, sink } = recordingSink();
     tracker.apply(
       event('a', 1, 'STOPPED', 0, {
         createdAt: 'yesterday',
-        startedAt: '2026-01-01T00:00:10Z',
+        startedAt: '2026-01-01T00:02:10Z',
         pullStartedAt: '2026-01-01T00:00:09Z',
-        pullStoppedAt: '2026-01-01T00:00:08Z',
+        pullStoppedAt: '2026-01-01T00:00:08.980Z',
         executionStoppedAt: '2026-01-01T00:00:09Z',
       }),
       sink,
     );
-    expect(facts).toEqual(['transition STOPPED', 'stopped none other']);
+    // Pull: 20 ms negative → 0; run: 121 s negative → never; startup: unparseable → never.
+    expect(facts).toEqual(['transition STOPPED', 'pull 0', 'stopped none other']);
+    tracker.apply(
+      event('b', 1, 'STOPPED', 0, {
+        startedAt: '2026-01-01T00:01:00Z',
+        executionStoppedAt: '2026-01-01T00:00:00Z',
+      }),
+      sink,
+    );
+    expect(facts.slice(3)).toEqual(['transition STOPPED', 'stopped none other', 'run none 0']);
   });
 
   it('forgets STOPPED tasks after the retention, measured in event time', () => {

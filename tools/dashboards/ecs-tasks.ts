@@ -11,7 +11,7 @@ import {
   TASK_STARTUP_DURATION,
   TASK_STATE_TRANSITIONS,
   TASK_STOPPED,
-} from '../metrics/catalog.js';
+} from '../../src/metrics/catalog.js';
 import {
   alertsAnnotation,
   datasourceVariable,

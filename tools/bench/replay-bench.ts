@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { loadConfig } from '../config.js';
-import { createCore } from '../core.js';
-import { generateCorpus } from '../simulator/simulator.js';
-import { REPLAY_CHUNK_BYTES } from '../sources/file-replay.js';
-import { readLines } from '../sources/line-reader.js';
+import { loadConfig } from '../../src/config.js';
+import { createCounting } from '../../src/counting.js';
+import { generateCorpus } from '../../src/simulator/simulator.js';
+import { REPLAY_CHUNK_BYTES } from '../../src/sources/file/file-source.js';
+import { readLines } from '../../src/sources/file/line-reader.js';
 
 interface Sample {
   readonly ms: number;
@@ -38,7 +38,7 @@ async function child(mode: string, file: string): Promise<void> {
   } else {
     const loaded = loadConfig('replay', [], {});
     if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    const core = createCore(loaded.config, pino({ level: 'silent' }), false);
+    const core = createCounting(loaded.config, pino({ level: 'silent' }), false);
     await readLines(createReadStream(file, { highWaterMark: REPLAY_CHUNK_BYTES }), {
       onLine: (line) => {
         records++;

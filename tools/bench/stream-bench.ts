@@ -13,20 +13,20 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import { pino } from 'pino';
-import { loadConfig } from '../config.js';
-import { createCore } from '../core.js';
+import { loadConfig } from '../../src/config.js';
+import { createCounting } from '../../src/counting.js';
 import {
   createStream,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   putEvents,
   startLocalKinesis,
-} from '../simulator/local-kinesis.js';
-import { generateCorpus } from '../simulator/simulator.js';
-import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
-import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
-import { KinesisSource } from '../sources/kinesis/kinesis-source.js';
-import type { RecordSink } from '../sources/source.js';
+} from '../../src/simulator/local-kinesis.js';
+import { generateCorpus } from '../../src/simulator/simulator.js';
+import { createKinesisClient } from '../../src/sources/kinesis/kinesis-client.js';
+import { createKinesisMetrics } from '../../src/sources/kinesis/kinesis-metrics.js';
+import { KinesisSource } from '../../src/sources/kinesis/kinesis-source.js';
+import type { RecordSink } from '../../src/sources/source.js';
 
 const SHARDS = 4;
 const logger = pino({ level: 'silent' });
@@ -67,7 +67,7 @@ function consumer(
 ) {
   const loaded = loadConfig('run', ['--stream', stream], {});
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const core = createCore(loaded.config, logger, true);
+  const core = createCounting(loaded.config, logger, true);
   const source = new KinesisSource({
     client,
     stream,

@@ -8,17 +8,22 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { FileCheckpointStore } from '../checkpoints/file-checkpoint-store.js';
-import { loadConfig } from '../config.js';
-import { createCore } from '../core.js';
-import { decodeEvent } from '../events/decode-record.js';
-import { captureState, restoreState } from '../state/exporter-state.js';
-import { DEFAULT_MAX_TRACKED_TASKS, TaskTracker } from '../tasks/task-tracker.js';
+import { loadConfig } from '../../src/config.js';
+import { createCounting } from '../../src/counting.js';
+import { decodeEnvelope } from '../../src/kinds/envelope.js';
+import { decodeTaskEvent } from '../../src/kinds/task-state-change/decode.js';
+import { TaskLabelInterner } from '../../src/kinds/task-state-change/task-labels.js';
+import {
+  DEFAULT_MAX_TRACKED_TASKS,
+  TaskTracker,
+} from '../../src/kinds/task-state-change/tracker.js';
+import { captureState, restoreState } from '../../src/state/durable-state.js';
+import { FileStateStore } from '../../src/state/file-state-store.js';
+import { decodeState, encodeState } from '../../src/state/state-codec.js';
+import { EXPORTER_CLI } from '../repo-root.js';
 
 const logger = pino({ level: 'silent' });
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 
 /** One STOPPED event of task `i`, shaped like the real ones but without the bulky fields. */
 function stoppedEvent(i: number): string {
@@ -58,7 +63,7 @@ async function replayPeak(tasks: number): Promise<{ peakMiB: number; output: str
     probe,
     "process.on('exit', () => process.stderr.write('PEAK_RSS_KB=' + process.resourceUsage().maxRSS + '\\n'));\n",
   );
-  const child = spawn(process.execPath, ['--require', probe, CLI, 'replay', '-'], {
+  const child = spawn(process.execPath, ['--require', probe, EXPORTER_CLI, 'replay', '-'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
@@ -91,11 +96,12 @@ function bytesPerTrackedTask(tasks: number): { rss: number; heap: number } {
     imagePull() {},
     startup() {},
     run() {},
-    forgotten() {},
   };
+  const interner = new TaskLabelInterner();
   const decoded = (i: number) => {
-    const result = decodeEvent(JSON.parse(stoppedEvent(i)));
-    if (result.kind !== 'task') throw new Error('bench event did not decode');
+    const envelope = decodeEnvelope(JSON.parse(stoppedEvent(i)));
+    const result = envelope.ok ? decodeTaskEvent(envelope.event, interner) : undefined;
+    if (result?.ok !== true) throw new Error('bench event did not decode');
     return result.event;
   };
   global.gc?.();
@@ -113,38 +119,33 @@ function bytesPerTrackedTask(tasks: number): { rss: number; heap: number } {
 async function saveCost(tasks: number): Promise<void> {
   const loaded = loadConfig('run', ['--stream', 'bench'], {});
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const core = createCore(loaded.config, logger, false);
+  const core = createCounting(loaded.config, logger, false);
   for (let i = 0; i < tasks; i++) core.pipeline.handle(stoppedEvent(i));
   const dir = mkdtempSync(join(tmpdir(), 'save-bench-'));
-  const store = new FileCheckpointStore({
-    directory: dir,
-    stream: 'bench',
-    state: { capture: () => captureState(core), restore: (s) => restoreState(core, s) },
-  });
-  const positions = new Map([['shardId-000000000000', '1'.repeat(56)]]);
+  const store = new FileStateStore({ directory: dir, fileName: 'state.json' });
+  const position = { stream: 'bench', shards: { 'shardId-000000000000': '1'.repeat(56) } };
   const runs: number[] = [];
   for (let i = 0; i < 5; i++) {
     const start = performance.now();
-    await store.save(positions);
+    const state = captureState(core);
+    await store.save(encodeState({ savedAt: new Date().toISOString(), position, state }));
     runs.push(performance.now() - start);
   }
   const captureStart = performance.now();
   captureState(core);
   const captureMs = performance.now() - captureStart;
   const size = statSync(store.path).size;
-  const fresh = createCore(loaded.config, logger, false);
+  const fresh = createCounting(loaded.config, logger, false);
   const restoreStart = performance.now();
-  await new FileCheckpointStore({
-    directory: dir,
-    stream: 'bench',
-    state: { capture: () => captureState(fresh), restore: (s) => restoreState(fresh, s) },
-  }).load();
+  const loadedState = await store.load();
+  if (loadedState === undefined) throw new Error('nothing saved');
+  restoreState(fresh, decodeState(loadedState.bytes).state);
   const restoreMs = performance.now() - restoreStart;
-  if (fresh.tracker.size !== core.tracker.size) throw new Error('restore lost tasks');
+  if (fresh.tracked() !== core.tracked()) throw new Error('restore lost tasks');
   rmSync(dir, { recursive: true, force: true });
   runs.sort((a, b) => a - b);
   console.log(
-    `state save with ${core.tracker.size} tracked tasks: ${(size / 1e6).toFixed(1)} MB, median ${runs[2]?.toFixed(0)} ms per save (capture alone ${captureMs.toFixed(0)} ms, blocking), load + restore ${restoreMs.toFixed(0)} ms`,
+    `state save with ${core.tracked()} tracked tasks: ${(size / 1e6).toFixed(1)} MB, median ${runs[2]?.toFixed(0)} ms per save (capture alone ${captureMs.toFixed(0)} ms, blocking), load + restore ${restoreMs.toFixed(0)} ms`,
   );
 }
 

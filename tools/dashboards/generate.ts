@@ -1,13 +1,13 @@
 /**
- * `node dist/dashboards/generate.js [DIR]`: writes the generated dashboards
- * to DIR (default grafana/dashboards of this checkout).
+ * `npm run dashboards [-- DIR]`: writes the generated dashboards to DIR
+ * (default grafana/dashboards of this checkout).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../repo-root.js';
 import { renderDashboards } from './dashboards.js';
 
-const dir = process.argv[2] ?? fileURLToPath(new URL('../../grafana/dashboards/', import.meta.url));
+const dir = process.argv[2] ?? join(REPO_ROOT, 'grafana', 'dashboards');
 mkdirSync(dir, { recursive: true });
 for (const [file, text] of renderDashboards()) {
   writeFileSync(join(dir, file), text);

@@ -9,21 +9,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { loadConfig } from '../config.js';
-import { createCore } from '../core.js';
-import { canonicalExposition } from '../metrics/canonical-exposition.js';
+import { loadConfig } from '../../src/config.js';
+import { createCounting } from '../../src/counting.js';
+import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 import {
   createStream,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   putEvents,
-} from '../simulator/local-kinesis.js';
-import { generateCorpus } from '../simulator/simulator.js';
-import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
+} from '../../src/simulator/local-kinesis.js';
+import { generateCorpus } from '../../src/simulator/simulator.js';
+import { createKinesisClient } from '../../src/sources/kinesis/kinesis-client.js';
+import { EXPORTER_CLI, REPO_ROOT } from '../repo-root.js';
 
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 /**
  * No scrape may take longer than the scrape interval itself (1 s), so a
  * scrape never overlaps the next; Prometheus' default scrape timeout is 10 s.
@@ -47,7 +46,7 @@ async function startKinesisProcess(): Promise<{ endpoint: string; child: ChildPr
   const script = `require('kinesalite')({ createStreamMs: 50, updateStreamMs: 50, deleteStreamMs: 50, shardLimit: 100 })
     .listen(0, '127.0.0.1', function () { console.log('PORT=' + this.address().port); });`;
   const child = spawn(process.execPath, ['-e', script], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -85,7 +84,7 @@ async function main(): Promise<void> {
   const child = spawn(
     process.execPath,
     [
-      CLI,
+      EXPORTER_CLI,
       'run',
       '--stream',
       'soak',
@@ -147,7 +146,7 @@ async function main(): Promise<void> {
 
   const loaded = loadConfig('replay', [], {});
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const core = createCore(loaded.config, pino({ level: 'silent' }), false);
+  const core = createCounting(loaded.config, pino({ level: 'silent' }), false);
   for (const line of lines) core.pipeline.handle(line);
   const exact =
     taskLines(final) === taskLines(await core.registry.metrics()) &&

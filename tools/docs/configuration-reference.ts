@@ -1,5 +1,5 @@
 /** Renders docs/configuration.md from the configuration schema. */
-import { OPTIONS } from '../config.js';
+import { OPTIONS } from '../../src/config.js';
 
 export function renderConfigurationReference(): string {
   const out: string[] = [

@@ -1,6 +1,6 @@
 /** Renders docs/metrics.md from the metric catalog and the reason classes. */
-import { STOP_REASON_CLASSES } from '../events/stop-reason.js';
-import { LABEL_DOCS, METRIC_CATALOG, type MetricSpec } from '../metrics/catalog.js';
+import { STOP_REASON_CLASSES } from '../../src/kinds/task-state-change/stop-reason.js';
+import { LABEL_DOCS, METRIC_CATALOG, type MetricSpec } from '../../src/metrics/catalog.js';
 
 function row(spec: MetricSpec): string {
   const labels = spec.labelNames.map((l) => `\`${l}\``).join(', ') || '—';

@@ -11,7 +11,7 @@ import {
   EXPORTER_TASK_STATE_EVICTIONS,
   EXPORTER_TRACKED_TASKS,
   EXPORTER_TRACKED_TASKS_LIMIT,
-} from '../metrics/catalog.js';
+} from '../../src/metrics/catalog.js';
 import { alertsAnnotation, datasourceVariable, Layout, labelVariable } from './panels.js';
 
 export const EXPORTER_HEALTH_UID = 'ecs-events-exporter-health';

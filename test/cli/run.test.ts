@@ -91,7 +91,9 @@ describe('ecs-events-exporter run', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     const checkpoint = join(stateDir, `kinesis-checkpoint-${STREAM}.json`);
     expect(existsSync(checkpoint)).toBe(true);
-    expect(Object.keys(JSON.parse(readFileSync(checkpoint, 'utf8')).shards)).toHaveLength(4);
+    expect(Object.keys(JSON.parse(readFileSync(checkpoint, 'utf8')).position.shards)).toHaveLength(
+      4,
+    );
   });
 
   it('after SIGTERM, a restart on the same state dir continues the counts, reading only what came after', async () => {

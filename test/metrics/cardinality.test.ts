@@ -17,6 +17,17 @@ function series(text: string, name: string): string[] {
   return text.split('\n').filter((line) => line.startsWith(`${name}{`));
 }
 
+function labelValue(line: string, label: string): string {
+  return new RegExp(`[{,]${label}="([^"]*)"`).exec(line)?.[1] ?? '';
+}
+
+/** The values of a series' bounded labels: what its folded series keeps. */
+function boundedLabels(line: string): string {
+  return ['launch_type', 'last_status', 'stop_code', 'reason']
+    .map((l) => labelValue(line, l))
+    .join('|');
+}
+
 /** Events of `n` distinct families, as a flood of label sets would bring. */
 function manyFamilies(n: number, seed: number): string[] {
   return generateCorpus({ tasks: n, seed }).map((event, i) => {
@@ -44,12 +55,33 @@ describe('the cap on series per task metric', () => {
       'ecs_task_stopped_total',
       'ecs_task_startup_duration_seconds_count',
     ]) {
-      // The cap, plus at most one folded series per reason class.
-      expect(series(capped, name).length, name).toBeLessThanOrEqual(25 + 11);
+      // The cap, plus folded series: one per combination of bounded label values.
+      const own = series(capped, name).filter((l) => !l.includes('ecs_cluster="_other_"'));
+      expect(own.length, name).toBeLessThanOrEqual(25);
+      const folded = series(capped, name).filter((l) => l.includes('ecs_cluster="_other_"'));
+      const combos = new Set(series(free, name).map(boundedLabels));
+      expect(folded.length, name).toBeLessThanOrEqual(combos.size);
       expect(series(free, name).length, name).toBeGreaterThan(100);
     }
+    // Only unbounded labels fold: launch type and stop code keep their values.
     expect(capped).toMatch(
-      /ecs_task_stopped_total\{ecs_cluster="_other_",ecs_service="_other_",family="_other_",launch_type="_other_",stop_code="_other_",reason="[a-z_]+"\} \d+/,
+      /ecs_task_stopped_total\{ecs_cluster="_other_",ecs_service="_other_",family="_other_",launch_type="(FARGATE|EC2)",stop_code="[A-Za-z]+",reason="[a-z_]+"\} \d+/,
+    );
+    expect(capped).not.toMatch(/(launch_type|stop_code|last_status)="_other_"/);
+    for (const [name, label] of [
+      ['ecs_task_stopped_total', 'stop_code'],
+      ['ecs_task_state_transitions_total', 'last_status'],
+      ['ecs_task_stopped_total', 'launch_type'],
+      ['ecs_task_run_duration_seconds_count', 'stop_code'],
+    ] as const) {
+      for (const value of new Set(series(free, name).map((l) => labelValue(l, label)))) {
+        expect(sumOf(capped, name, `${label}="${value}"`), `${name} by ${label}=${value}`).toBe(
+          sumOf(free, name, `${label}="${value}"`),
+        );
+      }
+    }
+    expect(capped).toMatch(
+      /ecs_events_exporter_series_folded_total\{metric="ecs_task_stopped_total"\} [1-9]/,
     );
     expect(sumOf(capped, 'ecs_events_exporter_series_folded_total')).toBeGreaterThan(0);
     expect(sumOf(free, 'ecs_events_exporter_series_folded_total')).toBe(0);
@@ -66,9 +98,15 @@ describe('the cap on series per task metric', () => {
           const capped = await expositionOf(lines, ['--max-series-per-metric', String(cap)]);
           for (const name of TOTALS)
             expect(sumOf(capped, name), name).toBeCloseTo(sumOf(free, name), 6);
+          // The cap, plus one folded series per launch type (a bounded label).
+          const launchTypes = new Set(
+            series(free, 'ecs_task_image_pull_duration_seconds_count').map((l) =>
+              labelValue(l, 'launch_type'),
+            ),
+          );
           expect(
             series(capped, 'ecs_task_image_pull_duration_seconds_count').length,
-          ).toBeLessThanOrEqual(cap + 1);
+          ).toBeLessThanOrEqual(cap + launchTypes.size);
         },
       ),
       { numRuns: 40 },

@@ -5,7 +5,14 @@
  * alternating, and the median is reported with the child's peak RSS.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +22,7 @@ import { createCounting } from '../../src/counting.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { REPLAY_CHUNK_BYTES } from '../../src/sources/file/file-source.js';
 import { readLines } from '../../src/sources/file/line-reader.js';
+import { EXPORTER_CLI } from '../repo-root.js';
 
 interface Sample {
   readonly ms: number;
@@ -57,6 +65,32 @@ function measure(mode: string, file: string): Sample {
   const result = spawnSync(process.execPath, [self, '--child', mode, file], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${mode} run failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as Sample;
+}
+
+/** Wall time of a whole process, start-up included, in ms. */
+function wallMs(args: readonly string[]): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** Start-up: `--help` and a replay of an empty file against a bare `node -e ''`. */
+function startUp(dir: string, runs: number): void {
+  const empty = join(dir, 'empty.ndjson');
+  writeFileSync(empty, '');
+  const bare: number[] = [];
+  const help: number[] = [];
+  const replayEmpty: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    bare.push(wallMs(['-e', '']));
+    help.push(wallMs([EXPORTER_CLI, '--help']));
+    replayEmpty.push(wallMs([EXPORTER_CLI, 'replay', empty]));
+  }
+  const b = median(bare);
+  console.log(
+    `start-up (median of ${runs}): node -e '' ${b.toFixed(0)} ms; --help ${median(help).toFixed(0)} ms (${(median(help) / b).toFixed(2)}x); replay of an empty file ${median(replayEmpty).toFixed(0)} ms (${(median(replayEmpty) / b).toFixed(2)}x; target <= 2x)`,
+  );
 }
 
 const median = (values: number[]) =>
@@ -112,8 +146,19 @@ async function main(): Promise<void> {
     // with the bare run just before it, and the median of those ratios is the figure.
     const pairs = replay.map((r, i) => r.ms / (parse[i] as Sample).ms).sort((a, b) => a - b);
     console.log(
-      `ratio replay / bare parse: ${median(pairs).toFixed(3)} (median of ${pairs.length} back-to-back pairs, range ${pairs[0]?.toFixed(3)}-${pairs.at(-1)?.toFixed(3)}; ratio of medians ${(full / base).toFixed(3)}; target <= 1.25)`,
+      `ratio replay / bare parse, in process: ${median(pairs).toFixed(3)} (median of ${pairs.length} back-to-back pairs, range ${pairs[0]?.toFixed(3)}-${pairs.at(-1)?.toFixed(3)}; ratio of medians ${(full / base).toFixed(3)}; target <= 1.25)`,
     );
+    // Whole processes, start-up included: `replay FILE` against the bare loop's own process.
+    const self = fileURLToPath(import.meta.url);
+    const whole: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const bareMs = wallMs([self, '--child', 'parse', file]);
+      whole.push(wallMs([EXPORTER_CLI, 'replay', file]) / bareMs);
+    }
+    console.log(
+      `ratio replay FILE / bare loop, whole processes: ${median(whole).toFixed(3)} (median of ${runs} back-to-back pairs, range ${Math.min(...whole).toFixed(3)}-${Math.max(...whole).toFixed(3)}; target <= 1.25)`,
+    );
+    startUp(dir, 20);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,6 +12,7 @@ import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.
 import { createSelfMetrics, type SelfMetrics } from './metrics/self-metrics.js';
 import { SeriesStore } from './metrics/series-store.js';
 import { RecordPipeline } from './pipeline.js';
+import type { RecordSink } from './sources/source.js';
 import { packageVersion } from './version.js';
 
 export interface CountingOptions {
@@ -28,6 +29,8 @@ export interface Counting {
   readonly kinds: ReadonlyMap<string, KindState>;
   readonly self: SelfMetrics;
   readonly pipeline: RecordPipeline;
+  /** Where a source hands its batches: each record through the pipeline. */
+  readonly sink: RecordSink;
   /** Entities tracked now, over every kind. */
   tracked(): number;
 }
@@ -89,5 +92,13 @@ export function createCounting(options: CountingOptions, logger: Logger, live: b
       }
     },
   });
-  return { registry, store, kinds, self, pipeline, tracked };
+  const sink: RecordSink = {
+    records: (batch) => {
+      for (const record of batch) pipeline.handle(record);
+    },
+    oversized: () => {
+      pipeline.handleOversized();
+    },
+  };
+  return { registry, store, kinds, self, pipeline, sink, tracked };
 }

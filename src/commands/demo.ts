@@ -24,9 +24,6 @@ import { shutdown, signalled, startExporter } from './serve.js';
 
 export const DEMO_STREAM = 'ecs-task-events';
 
-/** The demo replays its own events: a day of event time is plenty. */
-const DEMO_STOPPED_RETENTION_MS = 24 * 3_600_000;
-
 export async function demo(config: Config, logger: Logger, io: Io): Promise<number> {
   let embedded: LocalKinesis | undefined;
   let endpoint = config.demoKinesisEndpoint;
@@ -56,14 +53,7 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
       }),
   });
   simulator.start();
-  const counting = createCounting(
-    {
-      ...config,
-      stoppedTaskRetentionMs: config.stoppedTaskRetentionMs ?? DEMO_STOPPED_RETENTION_MS,
-    },
-    logger,
-    true,
-  );
+  const counting = createCounting(config, logger, true);
   const source = new KinesisSource({
     client: createKinesisClient(options),
     stream: DEMO_STREAM,

@@ -6,9 +6,6 @@ import { canonicalExposition } from '../metrics/canonical-exposition.js';
 import { FileSource, openReplayInput } from '../sources/file/file-source.js';
 import type { Io } from './io.js';
 
-/** Stopped tasks are remembered for 24 h of event time in a replay, the stream default. */
-export const REPLAY_STOPPED_RETENTION_MS = 24 * 3_600_000;
-
 export async function replay(
   config: Config,
   path: string,
@@ -25,24 +22,8 @@ export async function replay(
     io.stderr.write(`ecs-events-exporter: ${(err as Error).message}\n`);
     return 2;
   }
-  const counting = createCounting(
-    {
-      ...config,
-      stoppedTaskRetentionMs: config.stoppedTaskRetentionMs ?? REPLAY_STOPPED_RETENTION_MS,
-    },
-    logger,
-    false,
-  );
-  const { pipeline } = counting;
-  await source.start(
-    {
-      records: (batch) => {
-        for (const record of batch) pipeline.handle(record);
-      },
-      oversized: () => pipeline.handleOversized(),
-    },
-    undefined,
-  );
+  const counting = createCounting(config, logger, false);
+  await source.start(counting.sink, undefined);
   await source.finished;
   io.stdout.write(canonicalExposition(await counting.registry.metrics()));
   return 0;

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createCounting } from '../counting.js';
+import { DEFAULT_STOPPED_RETENTION_MS } from '../kinds/task-state-change/tracker.js';
 import { KINESIS_CHECKPOINT_AGE } from '../metrics/catalog.js';
 import { gauge } from '../metrics/collectors.js';
 import { streamNameOf } from '../sources/kinesis/checkpointer.js';
@@ -15,9 +16,6 @@ import { DurableState } from '../state/durable-state.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import type { Io } from './io.js';
 import { shutdown, signalled, startExporter } from './serve.js';
-
-/** Stopped tasks are remembered at least this long, whatever the stream keeps. */
-export const MIN_STOPPED_RETENTION_MS = 24 * 3_600_000;
 
 /** The state file of a stream: named after the stream name, also when given as an ARN. */
 export function stateFileName(stream: string): string {
@@ -38,7 +36,7 @@ export async function run(config: Config, logger: Logger, io: Io): Promise<numbe
   let retentionMs = config.stoppedTaskRetentionMs;
   if (retentionMs === undefined) {
     const streamMs = await new ShardLister({ client, stream }).describeRetentionMs();
-    retentionMs = Math.max(MIN_STOPPED_RETENTION_MS, streamMs ?? 0);
+    retentionMs = Math.max(DEFAULT_STOPPED_RETENTION_MS, streamMs ?? 0);
     logger.info(
       {
         stoppedTaskRetentionHours: retentionMs / 3_600_000,
@@ -68,12 +66,11 @@ export async function run(config: Config, logger: Logger, io: Io): Promise<numbe
       'no --state-dir: positions and counts are not kept, a restart starts from zero at --start-position',
     );
   } else {
-    let currentMs: number | undefined;
-    gauge(counting.registry, KINESIS_CHECKPOINT_AGE, (g) => {
-      if (currentMs === undefined) g.reset();
-      else g.set(Math.max(0, (Date.now() - currentMs) / 1000));
-    });
-    currentMs = Date.now();
+    // Counted from start until the first save.
+    let currentMs = Date.now();
+    gauge(counting.registry, KINESIS_CHECKPOINT_AGE, (g) =>
+      g.set(Math.max(0, (Date.now() - currentMs) / 1000)),
+    );
     durable = new DurableState({
       store: new FileStateStore({ directory: config.stateDir, fileName: stateFileName(stream) }),
       counting,

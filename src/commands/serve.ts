@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Counting } from '../counting.js';
 import { type RunningServer, startServer } from '../http/server.js';
-import type { RecordSink, Source } from '../sources/source.js';
+import type { Source } from '../sources/source.js';
 import type { DurableState } from '../state/durable-state.js';
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
@@ -16,17 +16,6 @@ export const SHUTDOWN_BUDGET_MS = 8000;
 export interface Exporter {
   readonly server: RunningServer;
   stop(): Promise<void>;
-}
-
-/** The sink that counts a source's batches. */
-export function countingSink(counting: Counting): RecordSink {
-  const { pipeline } = counting;
-  return {
-    records: (batch) => {
-      for (const record of batch) pipeline.handle(record);
-    },
-    oversized: () => pipeline.handleOversized(),
-  };
 }
 
 export async function startExporter(
@@ -51,7 +40,7 @@ export async function startExporter(
     config.listenAddress,
     logger,
   );
-  await source.start(countingSink(counting), position);
+  await source.start(counting.sink, position);
   durable?.start();
   logger.info(
     { url: server.url, source: source.description, state: durable?.description ?? 'not kept' },

@@ -35,6 +35,11 @@ export interface LabelSpec {
   readonly bound: 'unbounded' | 'bounded' | 'closed';
   /** For a bounded label: the values it keeps whatever else came first. */
   readonly known?: readonly string[];
+  /**
+   * Leads the label list of every family that has it, and is interned with
+   * the other leading labels by the kinds (see `LabelValues` in the series store).
+   */
+  readonly leading?: true;
 }
 
 /** Statuses ECS documents for a task, in lifecycle order. */
@@ -67,18 +72,22 @@ export const KNOWN_LAUNCH_TYPES = ['', 'EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_IN
 export const LABELS: Readonly<Record<string, LabelSpec>> = {
   ecs_cluster: {
     bound: 'unbounded',
+    leading: true,
     doc: 'Cluster name: the last path segment of `detail.clusterArn`.',
   },
   ecs_service: {
     bound: 'unbounded',
+    leading: true,
     doc: 'Service name from `detail.group` = `service:NAME`; empty for tasks not started by a service.',
   },
   family: {
     bound: 'unbounded',
+    leading: true,
     doc: 'Task definition family, from `detail.taskDefinitionArn` (`…:task-definition/FAMILY:REV`).',
   },
   launch_type: {
     bound: 'bounded',
+    leading: true,
     known: KNOWN_LAUNCH_TYPES,
     doc: '`detail.launchType` as ECS sends it (`FARGATE`, `EC2`, `EXTERNAL`, `MANAGED_INSTANCES`, …); empty if absent.',
   },

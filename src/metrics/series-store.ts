@@ -308,16 +308,9 @@ export class SeriesStore {
 /** How many labels of a family are its leading ones (those a kind interns). */
 function leadingLength(spec: MetricSpec): number {
   let n = 0;
-  while (n < spec.labelNames.length && LEADING_LABELS.has(spec.labelNames[n] as string)) n++;
+  while (n < spec.labelNames.length && LABELS[spec.labelNames[n] as string]?.leading) n++;
   return n;
 }
-
-/** Labels that lead a family's label list and are interned together by the kinds. */
-const LEADING_LABELS: ReadonlySet<string> = new Set(
-  Object.entries(LABELS)
-    .filter(([name, spec]) => spec.bound === 'unbounded' || name === 'launch_type')
-    .map(([name]) => name),
-);
 
 function keyFromValues(values: readonly string[], baseLength: number): string {
   const base = JSON.stringify(values.slice(0, baseLength));

@@ -13,12 +13,7 @@ export function replayConfig(argv: string[] = []): Config {
 export const silentLogger = pino({ level: 'silent' });
 
 export function freshCore(argv: string[] = []): Counting {
-  const config = replayConfig(argv);
-  return createCounting(
-    { ...config, stoppedTaskRetentionMs: config.stoppedTaskRetentionMs ?? 24 * 3_600_000 },
-    silentLogger,
-    false,
-  );
+  return createCounting(replayConfig(argv), silentLogger, false);
 }
 
 /** Feeds records through a fresh pipeline and returns the exposition text. */

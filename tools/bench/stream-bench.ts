@@ -77,12 +77,10 @@ function consumer(
   });
   const sink: RecordSink = {
     records: (batch) => {
-      for (const data of batch) core.pipeline.handle(data);
+      core.sink.records(batch);
       onRecords(batch);
     },
-    oversized: () => {
-      core.pipeline.handleOversized();
-    },
+    oversized: () => core.sink.oversized(),
   };
   return { core, source, start: () => source.start(sink, undefined) };
 }

@@ -133,11 +133,6 @@ export class KinesisSource implements Source {
     return this.#checkpointer.encode(this.#stream);
   }
 
-  /** How long the stream keeps records (DescribeStreamSummary); undefined when it cannot be read. */
-  streamRetentionMs(): Promise<number | undefined> {
-    return this.#lister.describeRetentionMs();
-  }
-
   start(sink: RecordSink, position: Json | undefined): Promise<void> {
     if (this.#stopPromise !== undefined) {
       return Promise.reject(new Error('KinesisSource was stopped; create a new one to read again'));

@@ -74,9 +74,13 @@ describe('ecs-events-exporter run', () => {
 
   it('reads every shard to the exact totals replay gives for the same events', async () => {
     await putRecords(server.admin, STREAM, first);
-    const { child, match } = await startRun(stateDir, 'TRIM_HORIZON');
+    const { child, match, output } = await startRun(stateDir, 'TRIM_HORIZON');
     try {
       const url = match[1] as string;
+      // Stopped tasks are kept for the stream's own retention, read at start.
+      expect(output()).toMatch(
+        /"stoppedTaskRetentionHours":24,"streamRetentionHours":24,.*"msg":"stopped tasks kept for the stream retention/,
+      );
       await waitFor(async () => recordsRead(await metrics(url)) === first.length, 20_000);
       const live = await metrics(url);
       expect(taskLines(live)).toBe(taskLines(await expositionOf(first)));

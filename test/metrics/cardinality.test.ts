@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { expositionOf, sumOf } from '../helpers/exposition.js';
+import { expositionOf, fixtureEvent, sumOf } from '../helpers/exposition.js';
 
 const TOTALS = [
   'ecs_task_state_transitions_total',
@@ -140,5 +140,43 @@ describe('the cap on series per task metric', () => {
     );
     expect(sumOf(text, 'ecs_task_stopped_total', 'family="first"')).toBe(21);
     expect(sumOf(text, 'ecs_task_stopped_total', 'family="_other_"')).toBeGreaterThan(0);
+  });
+});
+
+describe('bounded labels', () => {
+  it('keep their known values, then 32 more first come, then other; totals stay exact', async () => {
+    const seed = fixtureEvent('task-exited.json');
+    const detail = seed.detail as Record<string, unknown>;
+    const lines: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      lines.push(
+        JSON.stringify({
+          ...seed,
+          detail: {
+            ...detail,
+            taskArn: `arn:aws:ecs:eu-west-1:1:task/c/${String(i).padStart(32, '0')}`,
+            stopCode: `NewStopCode${String(i).padStart(2, '0')}`,
+          },
+        }),
+      );
+    }
+    // A known value after the allowance is used up still keeps its own series.
+    lines.push(
+      JSON.stringify({
+        ...seed,
+        detail: { ...detail, taskArn: 'arn:aws:ecs:eu-west-1:1:task/c/'.padEnd(63, 'f') },
+      }),
+    );
+    const text = await expositionOf(lines);
+    const codes = new Set(
+      series(text, 'ecs_task_stopped_total').map((l) => /stop_code="([^"]*)"/.exec(l)?.[1]),
+    );
+    for (let i = 0; i < 32; i++)
+      expect(codes).toContain(`NewStopCode${String(i).padStart(2, '0')}`);
+    expect(codes).not.toContain('NewStopCode32');
+    expect(sumOf(text, 'ecs_task_stopped_total', 'stop_code="other"')).toBe(8);
+    expect(sumOf(text, 'ecs_task_stopped_total', 'stop_code="EssentialContainerExited"')).toBe(1);
+    expect(sumOf(text, 'ecs_task_stopped_total')).toBe(41);
+    expect(codes.size).toBe(34);
   });
 });

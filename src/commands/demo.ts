@@ -12,6 +12,7 @@ import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   type LocalKinesis,
+  LocalKinesisUnavailable,
   putEvents,
   startLocalKinesis,
 } from '../simulator/local-kinesis.js';
@@ -28,7 +29,13 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
   let embedded: LocalKinesis | undefined;
   let endpoint = config.demoKinesisEndpoint;
   if (endpoint === undefined) {
-    embedded = await startLocalKinesis();
+    try {
+      embedded = await startLocalKinesis();
+    } catch (err) {
+      if (!(err instanceof LocalKinesisUnavailable)) throw err;
+      io.stderr.write(`ecs-events-exporter demo: ${err.message}\n`);
+      return 1;
+    }
     endpoint = embedded.endpoint;
   }
   const options = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };

@@ -26,12 +26,15 @@ export interface LocalKinesis {
   close(): Promise<void>;
 }
 
+/** The embedded server cannot start here: kinesalite is not installed. */
+export class LocalKinesisUnavailable extends Error {}
+
 async function loadKinesalite(): Promise<Kinesalite> {
   try {
     return (await import('kinesalite')).default;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    throw new Error(
+    throw new LocalKinesisUnavailable(
       "the demo's embedded Kinesis-API server (kinesalite) is a development dependency and is not installed: run `npm ci` in a clone of the repository, or give `--kinesis-endpoint URL` of a running Kinesis-API server",
       { cause: err },
     );

@@ -109,6 +109,8 @@ describe('ecs-events-exporter demo', () => {
       expect(result.stderr).toContain('development dependency');
       expect(result.stderr).toContain('npm ci');
       expect(result.stderr).toContain('--kinesis-endpoint URL');
+      // One line, no stack trace: it is a setup problem, not a crash.
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

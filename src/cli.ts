@@ -42,6 +42,15 @@ Commands:
 Run "ecs-events-exporter <command> --help" for the options of a command.
 `;
 
+/**
+ * Ends a serving command's process with its status. Work still pending after
+ * the shutdown (a file system call that never returns, an open connection)
+ * must not keep the process alive.
+ */
+function endProcess(code: number): never {
+  process.exit(code);
+}
+
 async function main(argv: string[], io: Io): Promise<number> {
   const [word, ...rest] = argv;
   if (word === undefined || word === '--help' || word === '-h' || word === 'help') {
@@ -78,8 +87,9 @@ async function main(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`ecs-events-exporter ${command}: unexpected argument "${positionals[0]}"\n`);
     return 2;
   }
-  const { createLogger } = await import('./logger.js');
+  const { createLogger, logProcessWarnings } = await import('./logger.js');
   const logger = createLogger(config.logLevel, config.logFormat);
+  logProcessWarnings(logger);
   switch (command) {
     case 'replay': {
       if (positionals.length !== 1) {
@@ -93,11 +103,11 @@ async function main(argv: string[], io: Io): Promise<number> {
     }
     case 'demo': {
       const { demo } = await import('./commands/demo.js');
-      return demo(config, logger, io);
+      return endProcess(await demo(config, logger, io));
     }
     case 'run': {
       const { run } = await import('./commands/run.js');
-      return run(config, logger, io);
+      return endProcess(await run(config, logger, io));
     }
   }
 }

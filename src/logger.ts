@@ -21,3 +21,19 @@ export function createLogger(
   }
   return pino(options, destination);
 }
+
+/**
+ * Node's process warnings (the AWS SDK's notice about Node.js versions among
+ * them) as log lines of the chosen format instead of plain text on stderr,
+ * so `--log-format json` output stays JSON line by line.
+ */
+export function logProcessWarnings(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    const code = (warning as { code?: unknown }).code;
+    logger.warn(
+      { warning: warning.name, ...(typeof code === 'string' ? { code } : {}) },
+      warning.message.replace(/\s+/g, ' ').trim(),
+    );
+  });
+}

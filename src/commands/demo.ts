@@ -21,7 +21,7 @@ import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
 import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
 import { KinesisSource } from '../sources/kinesis/kinesis-source.js';
 import type { Io } from './io.js';
-import { shutdown, signalled, startExporter } from './serve.js';
+import { StartupCheckFailed, shutdown, signalled, startExporter } from './serve.js';
 
 export const DEMO_STREAM = 'ecs-task-events';
 
@@ -72,7 +72,16 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
     stallTimeoutMs: config.stallTimeoutMs,
     maxRecordsPerCall: config.maxRecordsPerCall,
   });
-  const exporter = await startExporter(config, logger, counting, source, undefined);
+  let exporter: Awaited<ReturnType<typeof startExporter>>;
+  try {
+    exporter = await startExporter(config, logger, counting, source, undefined);
+  } catch (err) {
+    logger.error(`cannot start: ${(err as Error).message}`);
+    await simulator.stop();
+    producer.destroy();
+    await embedded?.close();
+    return err instanceof StartupCheckFailed ? 2 : 1;
+  }
   io.stdout.write(
     `Serving simulated ECS task metrics at ${exporter.server.url}/metrics (${embedded === undefined ? '' : 'local '}Kinesis stream ${DEMO_STREAM} at ${endpoint}; Ctrl-C to stop)\n`,
   );

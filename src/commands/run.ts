@@ -3,35 +3,47 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createCounting } from '../counting.js';
 import { DEFAULT_STOPPED_RETENTION_MS } from '../kinds/task-state-change/tracker.js';
-import { KINESIS_CHECKPOINT_AGE } from '../metrics/catalog.js';
-import { gauge } from '../metrics/collectors.js';
 import { streamNameOf } from '../sources/kinesis/checkpointer.js';
-import { errorCode } from '../sources/kinesis/errors.js';
 import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
 import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
 import { KinesisSource } from '../sources/kinesis/kinesis-source.js';
 import { ShardLister } from '../sources/kinesis/lister.js';
 import { formatStartPosition } from '../sources/kinesis/start-position.js';
-import { DurableState } from '../state/durable-state.js';
+import { checkStore, DurableState } from '../state/durable-state.js';
 import { FileStateStore } from '../state/file-state-store.js';
+import { registerStateMetrics } from '../state/state-metrics.js';
 import type { Io } from './io.js';
-import { shutdown, signalled, startExporter } from './serve.js';
+import { StartupCheckFailed, shutdown, signalled, startExporter } from './serve.js';
 
 /** The state file of a stream: named after the stream name, also when given as an ARN. */
 export function stateFileName(stream: string): string {
   return `kinesis-checkpoint-${streamNameOf(stream).replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
 }
 
-export async function run(config: Config, logger: Logger, io: Io): Promise<number> {
+export async function run(config: Config, logger: Logger, _io: Io): Promise<number> {
   const stream = config.stream as string;
   const client = createKinesisClient();
   try {
     await client.config.region();
   } catch {
-    io.stderr.write(
-      'ecs-events-exporter run: no AWS region: set AWS_REGION (or a region in the shared AWS config)\n',
+    logger.error(
+      'cannot start: no AWS region: set AWS_REGION (or a region in the shared AWS config)',
     );
     return 2;
+  }
+  // Checked before anything else: a state location that cannot be written
+  // must stop the start, not give counters that never move.
+  const store =
+    config.stateDir === undefined
+      ? undefined
+      : new FileStateStore({ directory: config.stateDir, fileName: stateFileName(stream) });
+  if (store !== undefined) {
+    try {
+      await checkStore(store);
+    } catch (err) {
+      logger.error(`cannot start: ${(err as Error).message}`);
+      return 2;
+    }
   }
   let retentionMs = config.stoppedTaskRetentionMs;
   if (retentionMs === undefined) {
@@ -61,28 +73,20 @@ export async function run(config: Config, logger: Logger, io: Io): Promise<numbe
     maxRecordsPerCall: config.maxRecordsPerCall,
   });
   let durable: DurableState | undefined;
-  if (config.stateDir === undefined) {
+  if (store === undefined) {
     logger.warn(
       'no --state-dir: positions and counts are not kept, a restart starts from zero at --start-position',
     );
   } else {
-    // Counted from start until the first save.
-    let currentMs = Date.now();
-    gauge(counting.registry, KINESIS_CHECKPOINT_AGE, (g) =>
-      g.set(Math.max(0, (Date.now() - currentMs) / 1000)),
-    );
     durable = new DurableState({
-      store: new FileStateStore({ directory: config.stateDir, fileName: stateFileName(stream) }),
+      store,
       counting,
       source,
       intervalMs: config.checkpointIntervalMs,
       logger,
-      onCurrent: (ms) => {
-        currentMs = ms;
-      },
-      onSaveError: (err) =>
-        metrics.errors.inc({ operation: 'SaveCheckpoint', shard_id: '', code: errorCode(err) }),
     });
+    const state = durable;
+    registerStateMetrics(counting.registry, () => state.status);
   }
   logger.info(
     { stream, startPosition: formatStartPosition(config.startPosition) },
@@ -92,8 +96,9 @@ export async function run(config: Config, logger: Logger, io: Io): Promise<numbe
   try {
     exporter = await startExporter(config, logger, counting, source, durable);
   } catch (err) {
-    io.stderr.write(`ecs-events-exporter run: ${(err as Error).message}\n`);
-    return 1;
+    const message = (err as Error).message;
+    logger.error(`cannot start: ${message}`);
+    return err instanceof StartupCheckFailed ? 2 : 1;
   }
   await signalled(logger);
   return shutdown(logger, exporter.stop);

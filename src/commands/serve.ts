@@ -7,11 +7,38 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Counting } from '../counting.js';
 import { type RunningServer, startServer } from '../http/server.js';
-import type { Source } from '../sources/source.js';
+import type { Check, Source } from '../sources/source.js';
 import type { DurableState } from '../state/durable-state.js';
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
 export const SHUTDOWN_BUDGET_MS = 8000;
+
+/** A check made before serving failed: the start stops with exit status 2 and this message. */
+export class StartupCheckFailed extends Error {
+  override readonly name = 'StartupCheckFailed';
+}
+
+/** Runs a check made before serving; its failure becomes StartupCheckFailed. */
+export async function startupCheck<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw new StartupCheckFailed((err as Error).message, { cause: err });
+  }
+}
+
+/** Both verdicts must be ok; the reasons of those that fail, else of all. */
+function both(a: Check, b: Check | undefined): Check {
+  if (b === undefined) return a;
+  if (a.ok && b.ok) return { ok: true, reason: `${a.reason}; ${b.reason}` };
+  return {
+    ok: false,
+    reason: [a, b]
+      .filter((c) => !c.ok)
+      .map((c) => c.reason)
+      .join('; '),
+  };
+}
 
 export interface Exporter {
   readonly server: RunningServer;
@@ -26,19 +53,31 @@ export async function startExporter(
   durable: DurableState | undefined,
 ): Promise<Exporter> {
   // Restore before /metrics is served, so a scrape never sees the counters at
-  // zero between a restart and the restore.
-  const position = durable === undefined ? undefined : await durable.restore();
-  const server = await startServer(
-    {
-      render: async () => ({
-        contentType: counting.registry.contentType,
-        body: await counting.registry.metrics(),
-      }),
-      health: () => source.health(),
-      readiness: () => source.readiness(),
-    },
-    config.listenAddress,
-    logger,
+  // zero between a restart and the restore. A store that cannot be read stops the start.
+  const position = durable === undefined ? undefined : await startupCheck(() => durable.restore());
+  const server = await startupCheck(() =>
+    startServer(
+      {
+        render: async () => ({
+          contentType: counting.registry.contentType,
+          body: await counting.registry.metrics(),
+        }),
+        health: () => both(source.health(), durable?.health()),
+        readiness: () => both(source.readiness(), durable?.readiness()),
+      },
+      config.listenAddress,
+      logger,
+    ).catch((err: unknown) => {
+      const { host, port } = config.listenAddress;
+      const code = (err as { code?: unknown }).code;
+      const why =
+        code === 'EADDRINUSE'
+          ? 'the address is in use'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
+      throw new Error(`cannot listen on ${host}:${port}: ${why}`);
+    }),
   );
   await source.start(counting.sink, position);
   durable?.start();
@@ -49,9 +88,12 @@ export async function startExporter(
   return {
     server,
     stop: async () => {
-      await source.stop();
-      await durable?.stop();
-      await server.close();
+      try {
+        await source.stop();
+        await durable?.stop();
+      } finally {
+        await server.close();
+      }
     },
   };
 }
@@ -70,22 +112,33 @@ export function signalled(logger: Logger): Promise<void> {
   });
 }
 
-/** Runs `stop`, but gives up waiting after the shutdown budget. */
-export async function shutdown(logger: Logger, stop: () => Promise<void>): Promise<number> {
+/**
+ * Runs `stop` and returns the exit status. After the shutdown budget it stops
+ * waiting and ends the process (status 1) whatever is still pending: a file
+ * system call that never returns keeps Node's event loop alive for ever.
+ */
+export async function shutdown(
+  logger: Logger,
+  stop: () => Promise<void>,
+  options: { budgetMs?: number; exit?: (code: number) => void } = {},
+): Promise<number> {
+  const budgetMs = options.budgetMs ?? SHUTDOWN_BUDGET_MS;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), SHUTDOWN_BUDGET_MS);
+    timer = setTimeout(() => resolve('late'), budgetMs);
   });
   try {
     const outcome = await Promise.race([stop().then(() => 'done' as const), late]);
     if (outcome === 'late') {
-      logger.error({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown took too long; exiting anyway');
+      logger.error({ budgetMs }, 'shutdown took too long; exiting anyway');
+      exit(1);
       return 1;
     }
     logger.info('stopped');
     return 0;
   } catch (err) {
-    logger.error({ err }, 'shutdown failed');
+    logger.error({ reason: (err as Error).message }, `shutdown failed: ${(err as Error).message}`);
     return 1;
   } finally {
     clearTimeout(timer);

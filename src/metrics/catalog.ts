@@ -92,6 +92,27 @@ export const KINESIS_CHECKPOINT_AGE = 'ecs_events_exporter_kinesis_checkpoint_ag
 export const KINESIS_SHARDS_OWNED = 'ecs_events_exporter_kinesis_shards_owned';
 export const KINESIS_SHARDS_FINISHED = 'ecs_events_exporter_kinesis_shards_finished_total';
 
+export const STATE_SAVE_FAILURES = 'ecs_events_exporter_state_save_failures_total';
+export const STATE_UNSAVED_RECORDS = 'ecs_events_exporter_state_unsaved_records';
+
+/** Self metrics of durable state (with --state-dir); the age of the saved state is KINESIS_CHECKPOINT_AGE. */
+export const STATE_METRIC_CATALOG: readonly MetricSpec[] = [
+  {
+    name: STATE_SAVE_FAILURES,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Saves of the counting state and positions that failed or did not finish within 30 s, since start. While saves fail, /metrics shows the values of the last successful save.',
+    labelNames: [],
+  },
+  {
+    name: STATE_UNSAVED_RECORDS,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'Records counted since the last successful save of the state: not shown on /metrics until a save succeeds.',
+    labelNames: [],
+  },
+];
+
 export const KINESIS_METRIC_CATALOG: readonly MetricSpec[] = [
   {
     name: KINESIS_RECORDS_READ,
@@ -118,7 +139,7 @@ export const KINESIS_METRIC_CATALOG: readonly MetricSpec[] = [
     name: KINESIS_ERRORS,
     type: 'counter',
     group: 'exporter',
-    help: 'Failed calls by operation (ListShards, GetShardIterator, GetRecords, SaveCheckpoint, onRecords), shard (empty when none) and error code (e.g. ProvisionedThroughputExceededException, ECONNREFUSED).',
+    help: 'Failed calls by operation (ListShards, GetShardIterator, GetRecords, onRecords), shard (empty when none) and error code (e.g. ProvisionedThroughputExceededException, ECONNREFUSED).',
     labelNames: ['operation', 'shard_id', 'code'],
   },
   {
@@ -132,7 +153,7 @@ export const KINESIS_METRIC_CATALOG: readonly MetricSpec[] = [
     name: KINESIS_CHECKPOINT_AGE,
     type: 'gauge',
     group: 'exporter',
-    help: 'Seconds since the stored checkpoint was last known to match the processed positions (saved, or nothing new to save); counted from start before the first save.',
+    help: 'Seconds since the saved state (checkpoint and counts) was last known to match what was processed (saved, or nothing new to save); counted from start before the first save. Grows while saves fail.',
     labelNames: [],
   },
   {
@@ -156,6 +177,7 @@ export const METRIC_CATALOG: readonly MetricSpec[] = [
   ...TASK_METRICS,
   ...SELF_METRICS,
   ...KINESIS_METRIC_CATALOG,
+  ...STATE_METRIC_CATALOG,
 ];
 
 export function metricSpec(name: string): MetricSpec {

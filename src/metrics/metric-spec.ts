@@ -124,7 +124,7 @@ export const LABELS: Readonly<Record<string, LabelSpec>> = {
   },
   operation: {
     bound: 'closed',
-    doc: 'Kinesis API call, or exporter step, that failed: `ListShards`, `GetShardIterator`, `GetRecords`, `SaveCheckpoint`, `onRecords`.',
+    doc: 'Kinesis API call, or exporter step, that failed: `ListShards`, `GetShardIterator`, `GetRecords`, `onRecords`.',
   },
   code: {
     bound: 'closed',

@@ -9,14 +9,23 @@
  *
  * What scrapes see: the values of the last save, not the live ones. A value
  * shown before it was saved could be lost in a crash, and the counter would
- * go backwards, which Prometheus reads as a reset.
+ * go backwards, which Prometheus reads as a reset (and `increase()` counts
+ * the whole restored value again).
+ *
+ * When saves fail, counters stay at the last saved values: never a value
+ * that a restart would take back. That pause is never silent: readiness
+ * fails from the first failed save (or a save running longer than the
+ * interval) with the reason, health fails after a few failures in a row, and
+ * the state metrics (age of the saved state, failed saves, records counted
+ * but not yet shown) say how far behind the shown values are.
  */
 import type { Logger } from 'pino';
 import type { Counting } from '../counting.js';
+import { withDeadline } from '../deadline.js';
 import { FORGET_CAUSES } from '../kinds/kind.js';
 import { RECORD_RESULTS, type SelfCounts } from '../metrics/self-metrics.js';
 import type { StoreSnapshot } from '../metrics/series-snapshot.js';
-import type { Json, Source } from '../sources/source.js';
+import type { Check, Json, Source } from '../sources/source.js';
 import { decodeState, encodeState } from './state-codec.js';
 import type { StateStore } from './state-store.js';
 
@@ -102,6 +111,44 @@ function publishLive(counting: Counting): void {
   publishState(counting, { series: counting.store.snapshot(), self: counting.self.counts });
 }
 
+/** Longest the start-up check of the store may take. */
+export const PROBE_DEADLINE_MS = 10_000;
+/** Longest loading the saved state may take. */
+export const LOAD_DEADLINE_MS = 60_000;
+/** Longest one save may take before it counts as failed. */
+export const SAVE_DEADLINE_MS = 30_000;
+/** Failed saves in a row after which health fails. */
+export const MAX_FAILED_SAVES = 5;
+
+/** How saving goes, for readiness, health and the state metrics. */
+export interface SaveStatus {
+  /** When the saved state last matched what was counted (a save, or nothing to save); undefined before. */
+  readonly currentMs: number | undefined;
+  /** Failed saves in a row; 0 after a success. */
+  readonly failuresInARow: number;
+  /** Failed saves since start. */
+  readonly failures: number;
+  /** Why the latest save failed, while failures go on. */
+  readonly lastError: string | undefined;
+  /** When the save under way began, if one is. */
+  readonly savingSinceMs: number | undefined;
+  /** Records counted but not in the saved state yet (not shown on /metrics yet). */
+  readonly unsavedRecords: number;
+}
+
+/**
+ * Checks that saves to `store` can succeed (its probe), within a time limit:
+ * done before anything is served, so a state location that cannot be
+ * written stops the start instead of giving counters that never move.
+ */
+export function checkStore(store: StateStore, deadlineMs = PROBE_DEADLINE_MS): Promise<void> {
+  return withDeadline(
+    store.probe(),
+    deadlineMs,
+    `checking that the state can be saved (${store.description})`,
+  );
+}
+
 export interface DurableStateOptions {
   readonly store: StateStore;
   readonly counting: Counting;
@@ -111,10 +158,8 @@ export interface DurableStateOptions {
   readonly logger: Logger;
   /** Wall clock, for savedAt (tests). */
   readonly now?: () => number;
-  /** Told when the saved state matches what was counted: after a save, or when nothing changed. */
-  readonly onCurrent?: (ms: number) => void;
-  /** Told of each failed save; the next interval tries again. */
-  readonly onSaveError?: (err: unknown) => void;
+  /** Time limit of a save; SAVE_DEADLINE_MS by default. */
+  readonly saveDeadlineMs?: number;
 }
 
 export class DurableState {
@@ -125,6 +170,11 @@ export class DurableState {
   /** What the last save held, to skip saves that would change nothing. */
   #savedRecords = -1;
   #savedPosition: string | undefined;
+  #currentMs: number | undefined;
+  #failuresInARow = 0;
+  #failures = 0;
+  #lastError: string | undefined;
+  #savingSinceMs: number | undefined;
 
   constructor(options: DurableStateOptions) {
     this.#o = options;
@@ -133,6 +183,56 @@ export class DurableState {
 
   get description(): string {
     return this.#o.store.description;
+  }
+
+  get status(): SaveStatus {
+    const saved = Math.max(this.#savedRecords, 0);
+    return {
+      currentMs: this.#currentMs,
+      failuresInARow: this.#failuresInARow,
+      failures: this.#failures,
+      lastError: this.#lastError,
+      savingSinceMs: this.#savingSinceMs,
+      unsavedRecords: Math.max(0, this.#records() - saved),
+    };
+  }
+
+  /** Fails from the first failed save, or while a save runs longer than the interval. */
+  readiness(): Check {
+    const now = this.#now();
+    const where = this.description;
+    if (this.#failuresInARow > 0) {
+      return {
+        ok: false,
+        reason: `saving the state to ${where} failed ${this.#failuresInARow} time(s) in a row: ${this.#lastError}; /metrics shows the values of the last save`,
+      };
+    }
+    const since = this.#savingSinceMs;
+    if (since !== undefined && now - since > this.#o.intervalMs) {
+      return {
+        ok: false,
+        reason: `saving the state to ${where} has not finished after ${Math.round((now - since) / 1000)} s; /metrics shows the values of the last save`,
+      };
+    }
+    const current = this.#currentMs;
+    return {
+      ok: true,
+      reason:
+        current === undefined
+          ? `state kept in ${where}, not saved yet`
+          : `state in ${where} current ${Math.round((now - current) / 1000)} s ago`,
+    };
+  }
+
+  /** Fails after MAX_FAILED_SAVES failed saves in a row. */
+  health(): Check {
+    if (this.#failuresInARow >= MAX_FAILED_SAVES) {
+      return {
+        ok: false,
+        reason: `saving the state to ${this.description} failed ${this.#failuresInARow} times in a row: ${this.#lastError}`,
+      };
+    }
+    return { ok: true, reason: `saving the state to ${this.description} works` };
   }
 
   /**
@@ -147,7 +247,11 @@ export class DurableState {
       publishLive(counting);
       return undefined;
     };
-    const loaded = await store.load();
+    const loaded = await withDeadline(
+      store.load(),
+      LOAD_DEADLINE_MS,
+      `loading the saved state from the ${store.description}`,
+    );
     if (loaded === undefined) return start();
     let position: Json;
     try {
@@ -182,7 +286,7 @@ export class DurableState {
     publishLive(counting);
     this.#savedRecords = this.#records();
     this.#savedPosition = JSON.stringify(position);
-    this.#o.onCurrent?.(this.#now());
+    this.#currentMs = this.#now();
     return position;
   }
 
@@ -198,15 +302,17 @@ export class DurableState {
     tick();
   }
 
-  /** Stops the interval and saves once more. */
+  /** Stops the interval and saves once more; rejects when that last save fails. */
   async stop(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#saving?.catch(() => undefined);
+    await this.#saving;
+    const before = this.#failures;
     await this.save();
+    if (this.#failures > before) throw new Error(`the last save failed: ${this.#lastError}`);
   }
 
-  /** Captures and saves now, when anything changed; never rejects (failures are reported). */
+  /** Captures and saves now, when anything changed; never rejects (failures are reported in status). */
   save(): Promise<void> {
     if (this.#saving !== undefined) return this.#saving;
     this.#saving = this.#save().finally(() => {
@@ -229,22 +335,51 @@ export class DurableState {
     const records = this.#records();
     const positionText = JSON.stringify(position);
     if (records === this.#savedRecords && positionText === this.#savedPosition) {
-      this.#o.onCurrent?.(now);
+      this.#currentMs = now;
       return;
     }
     const state = captureState(counting);
+    this.#savingSinceMs = now;
     try {
       const bytes = encodeState({ savedAt: new Date(now).toISOString(), position, state });
-      await store.save(bytes);
+      await withDeadline(
+        store.save(bytes),
+        this.#o.saveDeadlineMs ?? SAVE_DEADLINE_MS,
+        `saving the state to the ${store.description}`,
+      );
     } catch (err) {
-      this.#o.onSaveError?.(err);
-      logger.error({ state: store.description, err }, 'saving state failed');
+      this.#failed(err);
       return;
+    } finally {
+      this.#savingSinceMs = undefined;
     }
     publishState(counting, state);
     this.#savedRecords = records;
     this.#savedPosition = positionText;
-    this.#o.onCurrent?.(now);
+    this.#currentMs = now;
+    if (this.#failuresInARow > 0) {
+      logger.info(
+        { state: store.description, failedSaves: this.#failuresInARow },
+        'saving state works again',
+      );
+    }
+    this.#failuresInARow = 0;
+    this.#lastError = undefined;
     logger.debug({ state: store.description }, 'state saved');
+  }
+
+  #failed(err: unknown): void {
+    this.#failures += 1;
+    this.#failuresInARow += 1;
+    const message = err instanceof Error ? err.message : String(err);
+    const changed = message !== this.#lastError;
+    this.#lastError = message;
+    // The first failure, a new reason, and every tenth in a row reach the log.
+    if (changed || this.#failuresInARow % 10 === 1) {
+      this.#o.logger.error(
+        { state: this.#o.store.description, reason: message, failuresInARow: this.#failuresInARow },
+        `saving state failed: ${message}`,
+      );
+    }
   }
 }

@@ -21,6 +21,40 @@ function errorCode(err: unknown): string | undefined {
     : undefined;
 }
 
+/** A file system error in words: the cause first, the code for searching. */
+function explain(err: unknown): string {
+  const code = errorCode(err);
+  const uid = process.getuid?.();
+  const user = uid === undefined ? '' : ` for user id ${uid}`;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied${user} (${code})`;
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return `a file is in the way where a directory is expected (${code})`;
+    case 'EISDIR':
+      return `a directory is in the way where a file is expected (${code})`;
+    case 'EROFS':
+      return `read-only file system (${code})`;
+    case 'ENOSPC':
+      return `no space left on the device (${code})`;
+    case 'EDQUOT':
+      return `disk quota exceeded (${code})`;
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** An error whose message says what failed and why, keeping the code for counting. */
+function described(what: string, err: unknown): Error {
+  const code = errorCode(err);
+  return Object.assign(
+    new Error(`${what}: ${explain(err)}`, { cause: err }),
+    code === undefined ? {} : { code },
+  );
+}
+
 export class FileStateStore implements StateStore {
   readonly description: string;
   readonly path: string;
@@ -37,6 +71,29 @@ export class FileStateStore implements StateStore {
     this.description = `file ${this.path}`;
   }
 
+  async probe(): Promise<void> {
+    const directory = this.#directory;
+    try {
+      await mkdir(directory, { recursive: true });
+    } catch (err) {
+      throw described(`cannot create the state directory ${directory}`, err);
+    }
+    const probe = join(directory, `.write-probe-${process.pid}`);
+    try {
+      const handle = await open(probe, 'w', 0o644);
+      try {
+        await handle.writeFile('probe\n');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rm(probe);
+    } catch (err) {
+      await rm(probe, { force: true }).catch(() => undefined);
+      throw described(`cannot write in the state directory ${directory}`, err);
+    }
+  }
+
   async load(): Promise<Loaded | undefined> {
     await this.#removeTemporaryFiles();
     let bytes: Buffer;
@@ -44,7 +101,7 @@ export class FileStateStore implements StateStore {
       bytes = await readFile(this.path);
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return undefined;
-      throw err;
+      throw described(`cannot read the saved state ${this.path}`, err);
     }
     return { bytes, generation: await this.#generation() };
   }
@@ -66,6 +123,14 @@ export class FileStateStore implements StateStore {
   }
 
   async #write(bytes: Uint8Array): Promise<string> {
+    try {
+      return await this.#writeFile(bytes);
+    } catch (err) {
+      throw described(`cannot save the state to ${this.path}`, err);
+    }
+  }
+
+  async #writeFile(bytes: Uint8Array): Promise<string> {
     await mkdir(this.#directory, { recursive: true });
     this.#tmpCounter += 1;
     const tmp = `${this.path}.tmp-${process.pid}-${this.#tmpCounter}`;

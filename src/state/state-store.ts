@@ -21,6 +21,13 @@ export interface StateStore {
    * generation; rejects, leaving the old bytes, when the save fails.
    */
   save(bytes: Uint8Array): Promise<string>;
+  /**
+   * Checks, before anything is served, that saves can succeed: the location
+   * exists or can be created, and a probe can be written, made durable and
+   * removed. Rejects with an error whose message names the location and the
+   * cause in words an operator can act on.
+   */
+  probe(): Promise<void>;
   /** Keeps saved bytes that could not be used out of the way (for a look later), so the next load finds none. */
   setAside(reason: string): Promise<void>;
 }

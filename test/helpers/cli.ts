@@ -5,8 +5,32 @@ export const URL_IN_LOG = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/;
 
 export const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 
-export function runCli(args: string[], input?: string, env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
+/** A command the CLI runs under, e.g. `setpriv ...` to run it as another user. */
+export type Wrapper = readonly string[];
+
+function command(args: string[], wrapper: Wrapper): [string, string[]] {
+  const [first, ...rest] = [...wrapper, process.execPath, CLI, ...args];
+  return [first as string, rest];
+}
+
+/** Runs the CLI as user id 65534 (nobody), able to read every file but to write only where nobody may. */
+export const AS_NOBODY: Wrapper = [
+  'setpriv',
+  '--reuid=65534',
+  '--regid=65534',
+  '--clear-groups',
+  '--inh-caps=+dac_read_search',
+  '--ambient-caps=+dac_read_search',
+];
+
+export function runCli(
+  args: string[],
+  input?: string,
+  env: Record<string, string> = {},
+  wrapper: Wrapper = [],
+) {
+  const [file, argv] = command(args, wrapper);
+  const result = spawnSync(file, argv, {
     input,
     encoding: 'utf8',
     env: { ...process.env, ...env },
@@ -20,8 +44,10 @@ export function startCli(
   args: string[],
   ready: RegExp,
   env: Record<string, string> = {},
+  wrapper: Wrapper = [],
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const [file, argv] = command(args, wrapper);
+  const child = spawn(file, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

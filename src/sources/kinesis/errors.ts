@@ -7,6 +7,9 @@ export type ErrorKind =
   | 'expired-iterator'
   | 'not-found'
   | 'access-denied'
+  | 'no-credentials'
+  | 'credentials-rejected'
+  | 'unreachable'
   | 'invalid-argument'
   | 'aborted'
   | 'transient';
@@ -22,15 +25,37 @@ const THROTTLED = new Set([
 const ACCESS_DENIED = new Set([
   'AccessDeniedException',
   'AccessDenied',
-  'UnrecognizedClientException',
-  'InvalidSignatureException',
-  'InvalidClientTokenId',
-  'ExpiredTokenException',
   'KMSAccessDeniedException',
   'KMSDisabledException',
   'KMSNotFoundException',
   'KMSInvalidStateException',
-  'CredentialsProviderError',
+]);
+
+/** AWS does not accept the credentials: unknown key, bad secret, expired session. */
+const CREDENTIALS_REJECTED = new Set([
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'InvalidClientTokenId',
+  'ExpiredTokenException',
+  'ExpiredToken',
+]);
+
+/** The endpoint's host cannot be resolved or reached: a wrong region or endpoint, or no network. */
+const UNREACHABLE = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/** Problems of configuration rather than of the moment: named as such, logged without a stack. */
+export const CONFIGURATION_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
+  'not-found',
+  'access-denied',
+  'no-credentials',
+  'credentials-rejected',
+  'unreachable',
 ]);
 
 /** A bounded label value for an error: the AWS error name or a Node network code. */
@@ -51,6 +76,9 @@ export function classifyError(err: unknown): ErrorKind {
   if (code === 'ExpiredIteratorException') return 'expired-iterator';
   if (code === 'ResourceNotFoundException') return 'not-found';
   if (ACCESS_DENIED.has(code)) return 'access-denied';
+  if (code === 'CredentialsProviderError') return 'no-credentials';
+  if (CREDENTIALS_REJECTED.has(code)) return 'credentials-rejected';
+  if (UNREACHABLE.has(code)) return 'unreachable';
   if (code === 'InvalidArgumentException') return 'invalid-argument';
   return 'transient';
 }
@@ -69,4 +97,18 @@ export function backoffDelay(
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** The host (and port) a network error was about, when Node says. */
+export function errorHost(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { hostname, address, port } = err as {
+    hostname?: unknown;
+    address?: unknown;
+    port?: unknown;
+  };
+  const host =
+    typeof hostname === 'string' ? hostname : typeof address === 'string' ? address : undefined;
+  if (host === undefined) return undefined;
+  return typeof port === 'number' ? `${host}:${port}` : host;
 }

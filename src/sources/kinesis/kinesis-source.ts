@@ -14,6 +14,7 @@ import { Checkpointer, checkPosition, decodePosition } from './checkpointer.js';
 import { classifyError, errorCode } from './errors.js';
 import type { KinesisMetrics } from './kinesis-metrics.js';
 import { ShardLister } from './lister.js';
+import { ProblemLog } from './problem-log.js';
 import { ShardReader, type ShardReaderHost } from './reader.js';
 import {
   isPositionCurrent,
@@ -101,7 +102,10 @@ export class KinesisSource implements Source {
   #streamProblem: Problem | undefined;
   /** Why reading a shard fails now, per shard. */
   readonly #readerProblems = new Map<string, Problem>();
-  #lastProgressMs = 0;
+  /** When start() was called, and when a reader last made progress (undefined before the first read). */
+  #startedMs = 0;
+  #lastProgressMs: number | undefined;
+  readonly #listProblems: ProblemLog;
   #wakeListing: (() => void) | undefined;
   #relistRequested = false;
 
@@ -123,6 +127,10 @@ export class KinesisSource implements Source {
     this.#stallTimeoutMs = options.stallTimeoutMs ?? 120_000;
     this.#maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.#minCallIntervalMs = options.minCallIntervalMs ?? 200;
+    this.#listProblems = new ProblemLog(
+      options.logger.child({ stream: options.stream }),
+      'cannot list Kinesis shards',
+    );
   }
 
   checkPosition(position: Json): PositionProblem | undefined {
@@ -147,7 +155,7 @@ export class KinesisSource implements Source {
     this.#checkpointer = new Checkpointer(
       position === undefined ? new Map() : decodePosition(position),
     );
-    this.#lastProgressMs = Date.now();
+    this.#startedMs = Date.now();
     this.#log.info(
       {
         stream: this.#stream,
@@ -199,7 +207,11 @@ export class KinesisSource implements Source {
   health(): Check {
     return healthOf({
       lifecycle: this.#lifecycle,
-      sinceProgressMs: Date.now() - this.#lastProgressMs,
+      sinceStartMs: Date.now() - this.#startedMs,
+      sinceProgressMs:
+        this.#lastProgressMs === undefined ? undefined : Date.now() - this.#lastProgressMs,
+      stream: this.#stream,
+      listed: this.#listing !== undefined,
       stallTimeoutMs: this.#stallTimeoutMs,
       streamProblem: this.#streamProblem,
       readerProblems: this.#readerProblems,
@@ -255,21 +267,15 @@ export class KinesisSource implements Source {
       this.#lastListOk = false;
       const code = errorCode(err);
       this.#metrics.errors.inc({ operation: 'ListShards', shard_id: '', code });
-      const problem = describeProblem(classifyError(err), code, err, LIST_ACTION, this.#stream);
-      if (this.#streamProblem?.code !== code) {
-        this.#log.error({ stream: this.#stream, code, err }, 'cannot list Kinesis shards');
-      }
+      const kind = classifyError(err);
+      const problem = describeProblem(kind, code, err, LIST_ACTION, this.#stream);
+      this.#listProblems.report(kind, err, problem);
       this.#streamProblem = problem;
       return;
     }
     this.#lastListOk = true;
-    if (this.#streamProblem !== undefined) {
-      this.#log.info(
-        { stream: this.#stream, previousCode: this.#streamProblem.code },
-        'Kinesis shards listed again',
-      );
-      this.#streamProblem = undefined;
-    }
+    this.#listProblems.clear('Kinesis shards listed again');
+    this.#streamProblem = undefined;
     const listing = new Map<string, ShardInfo>();
     const recreated: string[] = [];
     for (const info of shards) {

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { backoffDelay, classifyError, type ErrorKind, errorCode } from './errors.js';
 import type { KinesisMetrics } from './kinesis-metrics.js';
 import { streamParams } from './lister.js';
+import { ProblemLog } from './problem-log.js';
 import type { ShardStart } from './shard-plan.js';
 import { describeProblem, type Problem } from './status.js';
 
@@ -56,6 +57,13 @@ export interface ShardReaderOptions {
 }
 
 const BACKOFF_BASE_MS = 100;
+/** Kinds retried at the backoff cap: they do not clear up in milliseconds. */
+const SLOW_RETRY: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
+  'not-found',
+  'access-denied',
+  'no-credentials',
+  'credentials-rejected',
+]);
 /** Clock skew allowed for when a LATEST position is replayed as AT_TIMESTAMP. */
 const LATEST_MARGIN_MS = 5000;
 
@@ -96,36 +104,26 @@ export class ShardReader {
     let next: ShardStart | undefined = first;
     let attempt = 0;
     let lastCallMs = 0;
-    let problemCode: string | undefined;
+    const problems = new ProblemLog(log, 'Kinesis call failed');
     let latestAnchor: Date | undefined;
 
     const onError = (operation: string, err: unknown): ErrorKind => {
       const code = errorCode(err);
       const kind = classifyError(err);
       metrics.errors.inc({ operation, shard_id: shardId, code });
+      if (kind === 'expired-iterator') {
+        log.info({ operation, code }, 'shard iterator expired; getting a new one');
+        return kind;
+      }
       const verb = operation === 'GetRecords' ? 'read' : 'get an iterator for';
-      if (kind !== 'expired-iterator') {
-        host.problem(
-          shardId,
-          describeProblem(kind, code, err, `${verb} shard ${shardId} of`, stream),
-        );
-      }
-      if (problemCode !== code) {
-        problemCode = code;
-        if (kind === 'throttled')
-          log.warn({ operation, code, err }, 'Kinesis call throttled; backing off');
-        else if (kind === 'expired-iterator')
-          log.info({ operation, code }, 'shard iterator expired; getting a new one');
-        else log.error({ operation, code, err }, 'Kinesis call failed');
-      }
+      const problem = describeProblem(kind, code, err, `${verb} shard ${shardId} of`, stream);
+      host.problem(shardId, problem);
+      problems.report(kind, err, problem);
       return kind;
     };
 
     const onSuccess = (): void => {
-      if (problemCode !== undefined) {
-        log.info({ previousCode: problemCode }, 'Kinesis calls succeed again');
-        problemCode = undefined;
-      }
+      problems.clear('Kinesis calls succeed again');
       host.problem(shardId, undefined);
       attempt = 0;
     };
@@ -231,7 +229,7 @@ export class ShardReader {
   }
 
   #retryDelay(kind: ErrorKind, attempt: number): number {
-    if (kind === 'not-found' || kind === 'access-denied') return this.#options.maxBackoffMs;
+    if (SLOW_RETRY.has(kind)) return this.#options.maxBackoffMs;
     return backoffDelay(attempt, BACKOFF_BASE_MS, this.#options.maxBackoffMs);
   }
 }

@@ -4,7 +4,7 @@
  * including how long ago a reader made progress.
  */
 import type { Check } from '../source.js';
-import { type ErrorKind, errorMessage } from './errors.js';
+import { type ErrorKind, errorHost, errorMessage } from './errors.js';
 import type { ShardInfo } from './shard-state.js';
 
 /** Why listing or reading fails now. */
@@ -39,6 +39,23 @@ export function describeProblem(
         code,
         reason: `access denied (${code}) to ${action} stream ${stream}: ${errorMessage(err)}`,
       };
+    case 'no-credentials':
+      return {
+        code,
+        reason: `no AWS credentials (${code}) to ${action} stream ${stream}: ${errorMessage(err)}; provide them the standard SDK way (environment, shared config files, web identity, container or instance role)`,
+      };
+    case 'credentials-rejected':
+      return {
+        code,
+        reason: `AWS rejected the credentials (${code}) to ${action} stream ${stream}: ${errorMessage(err)}`,
+      };
+    case 'unreachable': {
+      const host = errorHost(err);
+      return {
+        code,
+        reason: `cannot reach the Kinesis endpoint${host === undefined ? '' : ` ${host}`} (${code}) to ${action} stream ${stream}: check the region (AWS_REGION) and endpoint (AWS_ENDPOINT_URL_KINESIS) and the network; retrying`,
+      };
+    }
     case 'throttled':
       return { code, reason: `throttled (${code}) trying to ${action} stream ${stream}` };
     default:
@@ -99,26 +116,44 @@ export function readinessOf(input: ReadinessInput): Check {
 
 export interface HealthInput {
   readonly lifecycle: Lifecycle;
-  /** Time since a reader last made progress (or since start). */
-  readonly sinceProgressMs: number;
+  readonly stream: string;
+  /** Time since the source started. */
+  readonly sinceStartMs: number;
+  /** Time since a reader last made progress (a read returned); undefined before the first. */
+  readonly sinceProgressMs: number | undefined;
+  /** Whether the shards were listed at least once. */
+  readonly listed: boolean;
   readonly stallTimeoutMs: number;
   readonly streamProblem: Problem | undefined;
   readonly readerProblems: ReadonlyMap<string, Problem>;
 }
 
-/** Healthy while some reader made progress within the stall timeout. */
+function seconds(ms: number): number {
+  return Math.round(ms / 1000);
+}
+
+/**
+ * Healthy once a read really returned and while some reader made progress
+ * within the stall timeout. Before the first read it fails, saying what is
+ * awaited and why it has not happened.
+ */
 export function healthOf(input: HealthInput): Check {
   const stopped = lifecycleCheck(input.lifecycle);
   if (stopped !== undefined) return stopped;
+  const problem = input.streamProblem ?? [...input.readerProblems.values()][0];
+  const why = problem === undefined ? '' : `; ${problem.reason}`;
   const since = input.sinceProgressMs;
+  if (since === undefined) {
+    const waiting = input.listed
+      ? `no shard of stream ${input.stream} read yet`
+      : `shards of stream ${input.stream} not listed yet`;
+    return { ok: false, reason: `${waiting} (started ${seconds(input.sinceStartMs)} s ago)${why}` };
+  }
   if (since <= input.stallTimeoutMs) {
     return { ok: true, reason: `a shard reader made progress ${since} ms ago` };
   }
-  const problem = input.streamProblem ?? [...input.readerProblems.values()][0];
   return {
     ok: false,
-    reason:
-      `no shard reader made progress for ${Math.round(since / 1000)} s (stall timeout ${Math.round(input.stallTimeoutMs / 1000)} s)` +
-      (problem === undefined ? '' : `; ${problem.reason}`),
+    reason: `no shard reader made progress for ${seconds(since)} s (stall timeout ${seconds(input.stallTimeoutMs)} s)${why}`,
   };
 }

@@ -17,8 +17,17 @@ describe('error classification', () => {
     expect(classifyError(named('AccessDeniedException'))).toBe('access-denied');
     expect(classifyError(named('InvalidArgumentException'))).toBe('invalid-argument');
     expect(classifyError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(
+      'unreachable',
+    );
+    expect(classifyError(Object.assign(new Error('no host'), { code: 'ENOTFOUND' }))).toBe(
+      'unreachable',
+    );
+    expect(classifyError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(
       'transient',
     );
+    expect(classifyError(named('CredentialsProviderError'))).toBe('no-credentials');
+    expect(classifyError(named('UnrecognizedClientException'))).toBe('credentials-rejected');
+    expect(classifyError(named('ExpiredTokenException'))).toBe('credentials-rejected');
     expect(classifyError(named('TimeoutError'))).toBe('transient');
   });
 

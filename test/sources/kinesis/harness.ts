@@ -1,9 +1,10 @@
 /**
  * Builds a KinesisSource for tests with short intervals, a private registry
  * and a sink that collects what it received. The shard of each delivery is
- * read off the source's position: between one batch and the next, the one
- * shard whose position moved to a new sequence number (or, for the batch that
- * ended a shard, to SHARD_END) is the batch's shard.
+ * the one the source counts it under (its records-read counter, incremented
+ * in the delivery's synchronous step), and the harness checks that the
+ * source's position of that shard moved by the end of that step: to a new
+ * sequence number, or to SHARD_END for the batch that ended the shard.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import pino, { type Logger } from 'pino';
@@ -72,27 +73,32 @@ export function makeSource(
   /** The shard positions just before each batch, and once the batch's synchronous step ended. */
   const before: Record<string, string>[] = [];
   const settled: Record<string, string>[] = [];
-  const moved = (
-    from: Record<string, string>,
-    to: Record<string, string>,
-    test: (value: string) => boolean,
-  ) => Object.keys(to).filter((id) => to[id] !== from[id] && test(to[id] ?? ''));
+  /** The shard each batch was counted under; the batch being delivered, between records() and the count. */
+  const countedUnder: string[] = [];
+  let delivering: number | undefined;
+  const inc = metrics.recordsRead.inc.bind(metrics.recordsRead);
+  metrics.recordsRead.inc = ((labels: { shard_id: string }, value?: number) => {
+    if (delivering !== undefined) countedUnder[delivering] = labels.shard_id;
+    delivering = undefined;
+    inc(labels, value);
+  }) as typeof metrics.recordsRead.inc;
   const shardOfBatch = (index: number): string => {
-    const from = before[index] ?? {};
-    const to = before[index + 1] ?? shardsOf(source.position());
-    const read = moved(from, to, isSequenceNumber);
-    if (read.length === 1) return read[0] as string;
-    // A batch that ended its shard moved it to SHARD_END in the same step.
-    const ended = moved(from, to, (v) => v === SHARD_END).filter(
-      (id) => (settled[index] ?? to)[id] === SHARD_END,
-    );
-    if (read.length === 0 && ended.length === 1) return ended[0] as string;
-    throw new Error(`batch ${index}: cannot tell its shard from the positions`);
+    const shardId = countedUnder[index];
+    if (shardId === undefined) throw new Error(`batch ${index}: not counted under a shard`);
+    const from = before[index]?.[shardId];
+    const to = (settled[index] ?? shardsOf(source.position()))[shardId];
+    if (to === undefined || to === from || !(isSequenceNumber(to) || to === SHARD_END)) {
+      throw new Error(
+        `batch ${index}: the position of ${shardId} did not move with the batch (${from} to ${to})`,
+      );
+    }
+    return shardId;
   };
   const sink: RecordSink = {
     records(batch) {
       const index = before.length;
       before.push(shardsOf(source.position()));
+      delivering = index;
       queueMicrotask(() => {
         settled[index] = shardsOf(source.position());
       });

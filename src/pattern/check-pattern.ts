@@ -212,7 +212,11 @@ function judge(
   warnings: readonly string[],
   events: readonly ReferenceEvent[],
 ): PatternResult {
-  const scope = patternLeaves(pattern).filter((leaf) => SCOPE_FIELDS.has(leaf.path));
+  // `exists: false` on a scope field narrows nothing: every event of the kind has the field.
+  const scope = patternLeaves(pattern).filter(
+    (leaf) =>
+      SCOPE_FIELDS.has(leaf.path) && !leaf.matchers.every((m) => isObject(m) && m.exists === false),
+  );
   const passed = new Set(
     events.filter((e) => matchesEventPattern(pattern, e.event, { assumed: SCOPE_FIELDS })),
   );
@@ -329,7 +333,7 @@ function report(
   return { path, kind, errors, patterns, valid, complete };
 }
 
-async function readInput(path: string, stdin?: AsyncIterable<unknown>): Promise<string> {
+async function readInput(path: string, stdin?: AsyncIterable<unknown> | Iterable<unknown>): Promise<string> {
   if (path !== '-') return readFile(path, 'utf8');
   if (stdin === undefined) throw new Error('no standard input');
   const chunks: Buffer[] = [];
@@ -341,7 +345,7 @@ async function readInput(path: string, stdin?: AsyncIterable<unknown>): Promise<
 export async function checkPatternFile(
   path: string,
   events: readonly ReferenceEvent[] = REFERENCE_EVENTS,
-  stdin?: AsyncIterable<unknown>,
+  stdin?: AsyncIterable<unknown> | Iterable<unknown>,
 ): Promise<PatternReport> {
   let text: string;
   try {
@@ -443,7 +447,7 @@ export function formatPatternReport(r: PatternReport): string {
 }
 
 export interface PatternIo {
-  readonly stdin?: AsyncIterable<unknown>;
+  readonly stdin?: AsyncIterable<unknown> | Iterable<unknown>;
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
 }

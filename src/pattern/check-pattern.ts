@@ -333,7 +333,10 @@ function report(
   return { path, kind, errors, patterns, valid, complete };
 }
 
-async function readInput(path: string, stdin?: AsyncIterable<unknown> | Iterable<unknown>): Promise<string> {
+async function readInput(
+  path: string,
+  stdin?: AsyncIterable<unknown> | Iterable<unknown>,
+): Promise<string> {
   if (path !== '-') return readFile(path, 'utf8');
   if (stdin === undefined) throw new Error('no standard input');
   const chunks: Buffer[] = [];

@@ -33,10 +33,11 @@ Commands:
   run      ${COMMANDS.run.usage}
   replay   ${COMMANDS.replay.usage}
   demo     ${COMMANDS.demo.usage}
-  check-pattern FILE
+  check-pattern FILE|-
            check an EventBridge event pattern (JSON, or the rules of a CloudFormation
-           template): what EventBridge would reject, and whether it matches ECS task
-           state changes (exit 0 valid and matching, 1 valid but not matching, 2 errors)
+           template) as EventBridge would: what it rejects, the pattern's scope, and
+           which task statuses and ECS detail-types pass (exit 0 nothing counted is
+           dropped, 1 it drops statuses or detail-types the metrics need, 2 invalid)
   version  print the version
 
 Run "ecs-events-exporter <command> --help" for the options of a command.

@@ -2,14 +2,83 @@
  * `ecs-events-exporter check-pattern FILE`: reads an EventBridge event pattern
  * (JSON), or the event patterns of the AWS::Events::Rule resources of a
  * CloudFormation template (YAML with !Ref/!GetAtt/!Sub… tags, or JSON),
- * reports what EventBridge would reject, and whether each pattern matches the
- * reference task state change events. Exit status: 0 valid and matching,
- * 1 valid but not matching them all, 2 on errors.
+ * reports what EventBridge would reject, and judges each pattern as
+ * EventBridge would match it against the reference events: which task
+ * statuses and ECS detail-types it lets through, within its scope.
+ *
+ * Scope: a condition on a field that says which tasks (cluster, service
+ * group, account, region, launch type, task definition…) narrows what is
+ * watched, and is legitimate. Such a condition is taken as met by any event
+ * that has the field; everything else (detail-type, source, lastStatus,
+ * stopCode, desiredStatus, …) is matched for real. Exit status: 0 nothing the
+ * metrics count is dropped within the scope, 1 something is, 2 invalid input.
  */
 import { readFile } from 'node:fs/promises';
 import { parse, type Tags } from 'yaml';
-import { checkEventPattern, isObject, matchesEventPattern } from './event-pattern.js';
-import { REFERENCE_EVENTS, type ReferenceEvent } from './reference-events.js';
+import {
+  TASK_IMAGE_PULL_DURATION,
+  TASK_RUN_DURATION,
+  TASK_STARTUP_DURATION,
+  TASK_STATE_TRANSITIONS,
+  TASK_STOPPED,
+} from '../kinds/task-state-change/task-metrics.js';
+import {
+  checkEventPattern,
+  isObject,
+  matchesEventPattern,
+  patternLeaves,
+} from './event-pattern.js';
+import {
+  ECS_DETAIL_TYPES,
+  REFERENCE_EVENTS,
+  type ReferenceEvent,
+  TASK_DETAIL_TYPE,
+  TASK_STATUSES,
+} from './reference-events.js';
+
+/** Fields that choose which tasks (or services, instances) are watched: a condition on them is a scope. */
+export const SCOPE_FIELDS: ReadonlySet<string> = new Set([
+  'account',
+  'region',
+  'resources',
+  'detail.clusterArn',
+  'detail.group',
+  'detail.taskDefinitionArn',
+  'detail.taskArn',
+  'detail.launchType',
+  'detail.capacityProviderName',
+  'detail.availabilityZone',
+  'detail.platformVersion',
+  'detail.platformFamily',
+  'detail.containerInstanceArn',
+  'detail.startedBy',
+  'detail.cpu',
+  'detail.memory',
+  'detail.containers.name',
+  'detail.containers.image',
+  'detail.containers.containerArn',
+  'detail.containers.taskArn',
+]);
+
+export interface StatusVerdict {
+  readonly status: string;
+  /** Reference task events with this lastStatus, and how many of them pass. */
+  readonly events: number;
+  readonly passed: number;
+}
+
+export interface DetailTypeVerdict {
+  readonly detailType: string;
+  /** Whether the exporter counts this detail-type today. */
+  readonly counted: boolean;
+  readonly events: number;
+  readonly passed: number;
+}
+
+export interface BrokenMetric {
+  readonly metric: string;
+  readonly because: string;
+}
 
 export interface PatternResult {
   /** "event pattern" for a pattern file; the rule's logical id in a template. */
@@ -17,8 +86,14 @@ export interface PatternResult {
   readonly pattern: unknown;
   readonly errors: readonly string[];
   readonly warnings: readonly string[];
-  /** Per reference event; empty when the pattern has errors. */
+  /** The conditions on scope fields, as written. */
+  readonly scope: readonly { readonly path: string; readonly matchers: readonly unknown[] }[];
+  /** Per reference event, within the scope; empty when the pattern has errors. */
   readonly matches: readonly { readonly event: string; readonly matched: boolean }[];
+  readonly statuses: readonly StatusVerdict[];
+  readonly detailTypes: readonly DetailTypeVerdict[];
+  /** What the dropped events cost the metrics; empty when nothing counted is dropped. */
+  readonly broken: readonly BrokenMetric[];
 }
 
 export interface PatternReport {
@@ -27,9 +102,10 @@ export interface PatternReport {
   /** Problems with the file itself: unreadable, not JSON/YAML, no rule with a pattern. */
   readonly errors: readonly string[];
   readonly patterns: readonly PatternResult[];
-  /** Every pattern valid and matching every reference event. */
+  /** Every pattern valid. */
   readonly valid: boolean;
-  readonly matching: boolean;
+  /** Valid, and no pattern drops, within its scope, an event the exporter counts. */
+  readonly complete: boolean;
 }
 
 const INTRINSICS = [
@@ -79,17 +155,145 @@ export function parseTemplate(text: string): unknown {
   return parse(text, { customTags: CLOUDFORMATION_TAGS });
 }
 
+const detailOf = (e: ReferenceEvent) => (e.event.detail ?? {}) as Record<string, unknown>;
+const isTaskEvent = (e: ReferenceEvent) =>
+  e.event.source === 'aws.ecs' && e.event['detail-type'] === TASK_DETAIL_TYPE;
+const carries = (e: ReferenceEvent, fields: readonly string[]) =>
+  fields.every((f) => typeof detailOf(e)[f] === 'string');
+
+/** The duration metrics: each needs one event of the task that carries both timestamps. */
+const DURATIONS: readonly { readonly metric: string; readonly fields: readonly string[] }[] = [
+  { metric: TASK_STARTUP_DURATION, fields: ['createdAt', 'startedAt'] },
+  { metric: TASK_IMAGE_PULL_DURATION, fields: ['pullStartedAt', 'pullStoppedAt'] },
+];
+
+function brokenMetrics(
+  statuses: readonly StatusVerdict[],
+  taskEvents: readonly ReferenceEvent[],
+  passed: ReadonlySet<ReferenceEvent>,
+): BrokenMetric[] {
+  const broken: BrokenMetric[] = [];
+  for (const s of statuses) {
+    if (s.passed === s.events) continue;
+    const what = `${s.events - s.passed} of ${s.events} ${s.status} events dropped`;
+    broken.push({ metric: `${TASK_STATE_TRANSITIONS}{last_status="${s.status}"}`, because: what });
+    if (s.status === 'STOPPED') {
+      broken.push({ metric: TASK_STOPPED, because: what });
+      broken.push({ metric: TASK_RUN_DURATION, because: what });
+    }
+  }
+  const tasks = new Map<string, ReferenceEvent[]>();
+  for (const e of taskEvents) {
+    const arn = String(detailOf(e).taskArn);
+    tasks.set(arn, [...(tasks.get(arn) ?? []), e]);
+  }
+  for (const { metric, fields } of DURATIONS) {
+    let lost = 0;
+    let having = 0;
+    for (const events of tasks.values()) {
+      const carriers = events.filter((e) => carries(e, fields));
+      if (carriers.length === 0) continue;
+      having++;
+      if (!carriers.some((e) => passed.has(e))) lost++;
+    }
+    if (lost > 0) {
+      broken.push({
+        metric,
+        because: `no event that passes carries ${fields.join(' and ')}, for ${lost} of ${having} tasks`,
+      });
+    }
+  }
+  return broken;
+}
+
+function judge(
+  name: string,
+  pattern: unknown,
+  warnings: readonly string[],
+  events: readonly ReferenceEvent[],
+): PatternResult {
+  // `exists: false` on a scope field narrows nothing: every event of the kind has the field.
+  const scope = patternLeaves(pattern).filter(
+    (leaf) =>
+      SCOPE_FIELDS.has(leaf.path) && !leaf.matchers.every((m) => isObject(m) && m.exists === false),
+  );
+  const passed = new Set(
+    events.filter((e) => matchesEventPattern(pattern, e.event, { assumed: SCOPE_FIELDS })),
+  );
+  const taskEvents = events.filter(isTaskEvent);
+  const statuses = [
+    ...TASK_STATUSES,
+    ...new Set(
+      taskEvents
+        .map((e) => String(detailOf(e).lastStatus))
+        .filter((s) => !(TASK_STATUSES as readonly string[]).includes(s)),
+    ),
+  ]
+    .map((status) => {
+      const of = taskEvents.filter((e) => detailOf(e).lastStatus === status);
+      return { status, events: of.length, passed: of.filter((e) => passed.has(e)).length };
+    })
+    .filter((s) => s.events > 0);
+  const detailTypes = ECS_DETAIL_TYPES.map(({ detailType, counted }) => {
+    const of = events.filter(
+      (e) => e.event.source === 'aws.ecs' && e.event['detail-type'] === detailType,
+    );
+    return {
+      detailType,
+      counted,
+      events: of.length,
+      passed: of.filter((e) => passed.has(e)).length,
+    };
+  });
+  const broken = brokenMetrics(statuses, taskEvents, passed);
+  for (const d of detailTypes) {
+    if (d.counted && d.detailType !== TASK_DETAIL_TYPE && d.passed < d.events) {
+      broken.push({
+        metric: `the metrics of "${d.detailType}"`,
+        because: `${d.events - d.passed} of ${d.events} events dropped`,
+      });
+    }
+  }
+  return {
+    name,
+    pattern,
+    errors: [],
+    warnings,
+    scope,
+    matches: events.map((e) => ({ event: e.name, matched: passed.has(e) })),
+    statuses,
+    detailTypes,
+    broken,
+  };
+}
+
 function checkOne(
   name: string,
   pattern: unknown,
   events: readonly ReferenceEvent[],
 ): PatternResult {
   const { errors, warnings } = checkEventPattern(pattern);
-  const matches =
-    errors.length > 0
-      ? []
-      : events.map((e) => ({ event: e.name, matched: matchesEventPattern(pattern, e.event) }));
-  return { name, pattern, errors, warnings, matches };
+  if (errors.length > 0) return invalid(name, pattern, errors, warnings);
+  return judge(name, pattern, warnings, events);
+}
+
+function invalid(
+  name: string,
+  pattern: unknown,
+  errors: string[],
+  warnings: readonly string[] = [],
+): PatternResult {
+  return {
+    name,
+    pattern,
+    errors,
+    warnings,
+    scope: [],
+    matches: [],
+    statuses: [],
+    detailTypes: [],
+    broken: [],
+  };
 }
 
 function rulesOf(template: Record<string, unknown>, events: readonly ReferenceEvent[]) {
@@ -105,13 +309,11 @@ function rulesOf(template: Record<string, unknown>, events: readonly ReferenceEv
       try {
         pattern = JSON.parse(pattern);
       } catch (err) {
-        results.push({
-          name: id,
-          pattern,
-          errors: [`EventPattern is a string that is not JSON: ${(err as Error).message}`],
-          warnings: [],
-          matches: [],
-        });
+        results.push(
+          invalid(id, pattern, [
+            `EventPattern is a string that is not JSON: ${(err as Error).message}`,
+          ]),
+        );
         continue;
       }
     }
@@ -127,18 +329,30 @@ function report(
   patterns: PatternResult[],
 ): PatternReport {
   const valid = errors.length === 0 && patterns.every((p) => p.errors.length === 0);
-  const matching = valid && patterns.every((p) => p.matches.every((m) => m.matched));
-  return { path, kind, errors, patterns, valid, matching };
+  const complete = valid && patterns.every((p) => p.broken.length === 0);
+  return { path, kind, errors, patterns, valid, complete };
 }
 
-/** Checks a pattern file or a CloudFormation template against `events` (the seed events by default). */
+async function readInput(
+  path: string,
+  stdin?: AsyncIterable<unknown> | Iterable<unknown>,
+): Promise<string> {
+  if (path !== '-') return readFile(path, 'utf8');
+  if (stdin === undefined) throw new Error('no standard input');
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Checks a pattern file (or - for standard input) or a CloudFormation template against `events`. */
 export async function checkPatternFile(
   path: string,
   events: readonly ReferenceEvent[] = REFERENCE_EVENTS,
+  stdin?: AsyncIterable<unknown> | Iterable<unknown>,
 ): Promise<PatternReport> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readInput(path, stdin);
   } catch (err) {
     return report(path, 'unreadable', [`cannot read ${path}: ${(err as Error).message}`], []);
   }
@@ -166,6 +380,60 @@ export async function checkPatternFile(
   return report(path, 'pattern', [], [checkOne('event pattern', data, events)]);
 }
 
+const pad = (text: string, width: number) => text.padEnd(width);
+
+function passMark(passed: number, events: number): string {
+  if (passed === events) return `passes (${events} of ${events} events)`;
+  if (passed === 0) return `DROPPED (0 of ${events} events pass)`;
+  return `PARTLY DROPPED (${passed} of ${events} events pass)`;
+}
+
+function formatResult(p: PatternResult, out: string[]) {
+  out.push(`  ${p.name}: ${p.errors.length === 0 ? 'valid' : 'INVALID'}`);
+  for (const e of p.errors) out.push(`    error: ${e}`);
+  for (const w of p.warnings) out.push(`    note: ${w}`);
+  if (p.errors.length > 0) return;
+  if (p.scope.length === 0) {
+    out.push('    scope: everything (no condition on cluster, service group, account, region…)');
+  } else {
+    out.push('    scope (a legitimate narrowing; judged as if every event were inside it):');
+    for (const s of p.scope) out.push(`      ${s.path} ${JSON.stringify(s.matchers)}`);
+  }
+  out.push(`    task statuses ("${TASK_DETAIL_TYPE}"):`);
+  for (const s of p.statuses) out.push(`      ${pad(s.status, 16)}${passMark(s.passed, s.events)}`);
+  out.push('    ECS detail-types:');
+  for (const d of p.detailTypes) {
+    const mark = d.passed === d.events ? 'passes' : d.passed === 0 ? 'dropped' : 'partly dropped';
+    const counted = d.counted ? 'counted by the exporter' : 'not counted yet';
+    out.push(`      ${pad(d.detailType, 38)}${pad(mark, 16)}${counted}`);
+  }
+  if (p.broken.length > 0) {
+    out.push('    drops what the metrics need:');
+    for (const b of p.broken) out.push(`      ${b.metric}: ${b.because}`);
+  }
+}
+
+const scopeWords = (p: PatternResult) =>
+  p.scope.length === 0
+    ? ''
+    : ` within its scope (${[...new Set(p.scope.map((s) => s.path))].join(', ')})`;
+
+function verdict(r: PatternReport): string {
+  if (!r.valid)
+    return 'INVALID: EventBridge would reject this pattern, or the file cannot be read.';
+  const lines = r.patterns.map((p) => {
+    const prefix = r.patterns.length > 1 ? `${p.name}: ` : '';
+    if (p.broken.length === 0) {
+      return `${prefix}OK: valid;${scopeWords(p)} every task status and every ECS detail-type the exporter counts passes.`;
+    }
+    const statuses = p.statuses.filter((s) => s.passed < s.events).map((s) => s.status);
+    const metrics = [...new Set(p.broken.map((b) => b.metric.replace(/\{.*$/, '')))];
+    const what = statuses.length > 0 ? `task statuses ${statuses.join(', ')}` : 'events';
+    return `${prefix}DROPS: valid, but${scopeWords(p)} it drops ${what} that the metrics need (${metrics.join(', ')}).`;
+  });
+  return lines.join('\n');
+}
+
 export function formatPatternReport(r: PatternReport): string {
   const out: string[] = [];
   const what =
@@ -176,38 +444,24 @@ export function formatPatternReport(r: PatternReport): string {
         : 'not read';
   out.push(`${r.path}: ${what}`);
   for (const e of r.errors) out.push(`  error: ${e}`);
-  for (const p of r.patterns) {
-    out.push(`  ${p.name}: ${p.errors.length === 0 ? 'valid' : 'INVALID'}`);
-    for (const e of p.errors) out.push(`    error: ${e}`);
-    for (const w of p.warnings) out.push(`    note: ${w}`);
-    for (const m of p.matches) {
-      out.push(
-        `    ${m.matched ? 'matches' : 'does NOT match'} the ${m.event} task state change event`,
-      );
-    }
-  }
-  out.push(
-    r.matching
-      ? 'OK: valid, and matches the ECS task state change events.'
-      : r.valid
-        ? 'NOT MATCHING: valid, but the exporter would miss ECS task state change events.'
-        : 'INVALID: EventBridge would reject this pattern.',
-  );
+  for (const p of r.patterns) formatResult(p, out);
+  out.push(verdict(r));
   return `${out.join('\n')}\n`;
 }
 
 export interface PatternIo {
+  readonly stdin?: AsyncIterable<unknown> | Iterable<unknown>;
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
 }
 
-/** The check-pattern command: the report on stdout (errors on stderr); 0, 1 or 2. */
+/** The check-pattern command: the report on stdout (on stderr when invalid); 0, 1 or 2. */
 export async function runCheckPattern(path: string, io: PatternIo): Promise<number> {
-  const r = await checkPatternFile(path);
+  const r = await checkPatternFile(path, REFERENCE_EVENTS, io.stdin);
   const text = formatPatternReport(r);
   if (r.valid) {
     io.stdout.write(text);
-    return r.matching ? 0 : 1;
+    return r.complete ? 0 : 1;
   }
   io.stderr.write(text);
   return 2;

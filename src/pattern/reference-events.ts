@@ -1,16 +1,61 @@
 /**
- * The two real "ECS Task State Change" events of the seed note (a task that
- * ran and exited, a task that failed to start), trimmed to the envelope and
- * the detail fields a pattern is likely to select on. A pattern that does not
- * match both would lose events the exporter needs. test/operator checks that
- * each is a faithful subset of its fixture in test/fixtures/events.
+ * The events a pattern is judged against: a full lifecycle of every way a
+ * task runs and ends (Fargate and EC2; PROVISIONING through STOPPED; the stop
+ * codes ECS sends), planned by the simulator in the shape of the real events
+ * of test/fixtures/events; the two real events of the seed note; and one
+ * event of each other ECS detail-type. Pure and reproducible: a fixed seed
+ * and start time.
  */
+import { EVENT_KINDS } from '../kinds/registry.js';
+import { createRandom } from '../simulator/random.js';
+import {
+  ACCOUNT,
+  planTaskLifecycle,
+  REGION,
+  type Scenario,
+  WORKLOADS,
+} from '../simulator/task-lifecycle.js';
+
 export interface ReferenceEvent {
   readonly name: string;
   readonly event: Readonly<Record<string, unknown>>;
 }
 
-export const REFERENCE_EVENTS: readonly ReferenceEvent[] = [
+export const TASK_DETAIL_TYPE = 'ECS Task State Change';
+
+/** Every task status ECS reports, in lifecycle order. */
+export const TASK_STATUSES = [
+  'PROVISIONING',
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+  'DEPROVISIONING',
+  'STOPPED',
+] as const;
+
+/** The ECS detail-types a rule on aws.ecs delivers, each with whether the exporter counts it today. */
+export const ECS_DETAIL_TYPES: readonly {
+  readonly detailType: string;
+  readonly counted: boolean;
+}[] = [
+  TASK_DETAIL_TYPE,
+  'ECS Deployment State Change',
+  'ECS Service Action',
+  'ECS Container Instance State Change',
+].map((detailType) => ({
+  detailType,
+  counted: EVENT_KINDS.some((k) => k.source === 'aws.ecs' && k.detailTypes.includes(detailType)),
+}));
+
+/**
+ * The two real "ECS Task State Change" events of the seed note (a task that
+ * ran and exited, a task that failed to start), trimmed to the envelope and
+ * the detail fields a pattern is likely to select on. test/operator checks
+ * that each is a faithful subset of its fixture in test/fixtures/events.
+ */
+export const SEED_EVENTS: readonly ReferenceEvent[] = [
   {
     name: 'task-exited',
     event: {
@@ -94,4 +139,103 @@ export const REFERENCE_EVENTS: readonly ReferenceEvent[] = [
       },
     },
   },
+];
+
+/** One lifecycle per scenario, named for how the task runs and ends. */
+const LIFECYCLES: readonly { readonly name: string; readonly scenario: Scenario }[] = [
+  { name: 'fargate-service-replaced', scenario: 'service_replaced' },
+  { name: 'fargate-batch-exited', scenario: 'batch_succeeded' },
+  { name: 'fargate-out-of-memory', scenario: 'out_of_memory' },
+  { name: 'fargate-image-pull-failed', scenario: 'image_pull_failed' },
+  { name: 'fargate-spot-interrupted', scenario: 'spot_interrupted' },
+  { name: 'fargate-user-stopped', scenario: 'user_stopped' },
+  { name: 'ec2-service-replaced', scenario: 'ec2_service_replaced' },
+  { name: 'ec2-host-lost', scenario: 'host_lost' },
+];
+
+const START_MS = Date.parse('2024-03-04T10:00:00Z');
+
+function lifecycleEvents(): ReferenceEvent[] {
+  const random = createRandom(9);
+  return LIFECYCLES.flatMap(({ name, scenario }, i) => {
+    const batch = scenario === 'batch_succeeded';
+    const workload = WORKLOADS.find(
+      (w) => (w.service === undefined) === batch,
+    ) as (typeof WORKLOADS)[number];
+    const planned = planTaskLifecycle(random, START_MS + i * 60_000, scenario, workload);
+    const seen = new Map<string, number>();
+    return planned.map(({ event }) => {
+      const status = String((event.detail as { lastStatus: string }).lastStatus);
+      const n = (seen.get(status) ?? 0) + 1;
+      seen.set(status, n);
+      return { name: `${name}/${status}${n > 1 ? `#${n}` : ''}`, event };
+    });
+  });
+}
+
+const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/prod`;
+const SERVICE_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:service/prod/web`;
+
+const envelope = (detailType: string, resource: string, detail: Record<string, unknown>) => ({
+  version: '0',
+  id: `0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f${detailType.length % 10}`,
+  'detail-type': detailType,
+  source: 'aws.ecs',
+  account: ACCOUNT,
+  time: '2024-03-04T10:30:00Z',
+  region: REGION,
+  resources: [resource],
+  detail,
+});
+
+/** One event of each other ECS detail-type, in the shape the ECS documentation gives. */
+const OTHER_KIND_EVENTS: readonly ReferenceEvent[] = [
+  {
+    name: 'deployment-in-progress',
+    event: envelope('ECS Deployment State Change', SERVICE_ARN, {
+      eventType: 'INFO',
+      eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS',
+      deploymentId: 'ecs-svc/7390162812438129376',
+      updatedAt: '2024-03-04T10:30:00.012Z',
+      reason: 'ECS deployment ecs-svc/7390162812438129376 in progress.',
+    }),
+  },
+  {
+    name: 'service-placement-failure',
+    event: envelope('ECS Service Action', SERVICE_ARN, {
+      eventType: 'WARN',
+      eventName: 'SERVICE_TASK_PLACEMENT_FAILURE',
+      clusterArn: CLUSTER_ARN,
+      createdAt: '2024-03-04T10:30:00.695Z',
+      reason: 'RESOURCE:MEMORY',
+    }),
+  },
+  {
+    name: 'container-instance-active',
+    event: envelope(
+      'ECS Container Instance State Change',
+      `arn:aws:ecs:${REGION}:${ACCOUNT}:container-instance/prod/6d2c4e1c07d4a5f3b9e2f0a1c3d5e7f9`,
+      {
+        agentConnected: true,
+        clusterArn: CLUSTER_ARN,
+        containerInstanceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:container-instance/prod/6d2c4e1c07d4a5f3b9e2f0a1c3d5e7f9`,
+        ec2InstanceId: 'i-0f2b1c9a8d7e6f543',
+        registeredResources: [
+          { name: 'CPU', type: 'INTEGER', integerValue: 2048 },
+          { name: 'MEMORY', type: 'INTEGER', integerValue: 7936 },
+        ],
+        status: 'ACTIVE',
+        version: 14,
+        versionInfo: { agentVersion: '1.82.0', dockerVersion: 'DockerVersion: 20.10.25' },
+        updatedAt: '2024-03-04T10:30:00.991Z',
+      },
+    ),
+  },
+];
+
+/** Everything a pattern is judged against. */
+export const REFERENCE_EVENTS: readonly ReferenceEvent[] = [
+  ...lifecycleEvents(),
+  ...SEED_EVENTS,
+  ...OTHER_KIND_EVENTS,
 ];

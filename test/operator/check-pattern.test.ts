@@ -4,10 +4,17 @@ import { describe, expect, it } from 'vitest';
 import {
   checkPatternFile,
   formatPatternReport,
+  type PatternReport,
   runCheckPattern,
 } from '../../src/pattern/check-pattern.js';
 import { checkEventPattern, matchesEventPattern } from '../../src/pattern/event-pattern.js';
-import { REFERENCE_EVENTS, type ReferenceEvent } from '../../src/pattern/reference-events.js';
+import {
+  REFERENCE_EVENTS,
+  type ReferenceEvent,
+  SEED_EVENTS,
+  TASK_STATUSES,
+} from '../../src/pattern/reference-events.js';
+import { runCli } from '../helpers/cli.js';
 
 const PATTERNS = new URL('../fixtures/patterns/', import.meta.url);
 const EVENTS = new URL('../fixtures/events/', import.meta.url);
@@ -38,18 +45,209 @@ function capture() {
   };
 }
 
-const matchedNames = (r: Awaited<ReturnType<typeof checkPatternFile>>) =>
+const only = (r: PatternReport) => r.patterns[0] as PatternReport['patterns'][number];
+const matchedNames = (r: PatternReport) =>
   r.patterns.flatMap((p) => p.matches.filter((m) => m.matched).map((m) => m.event));
+const droppedStatuses = (r: PatternReport) =>
+  only(r)
+    .statuses.filter((s) => s.passed < s.events)
+    .map((s) => s.status);
+const passingTypes = (r: PatternReport) =>
+  only(r)
+    .detailTypes.filter((d) => d.passed === d.events)
+    .map((d) => d.detailType);
+const detail = (e: ReferenceEvent) => e.event.detail as Record<string, unknown>;
+
+describe('the reference events', () => {
+  const tasks = REFERENCE_EVENTS.filter((e) => e.event['detail-type'] === 'ECS Task State Change');
+
+  it('cover every task status, Fargate and EC2, several stop codes, and the other ECS detail-types', () => {
+    expect(new Set(tasks.map((e) => detail(e).lastStatus))).toEqual(new Set(TASK_STATUSES));
+    expect(new Set(tasks.map((e) => detail(e).launchType))).toEqual(new Set(['FARGATE', 'EC2']));
+    const stopCodes = new Set(
+      tasks.filter((e) => detail(e).lastStatus === 'STOPPED').map((e) => detail(e).stopCode),
+    );
+    expect(stopCodes.size).toBeGreaterThanOrEqual(6);
+    expect(stopCodes).toContain(undefined); // a stop without a stop code (host lost)
+    expect(new Set(REFERENCE_EVENTS.map((e) => e.event['detail-type']))).toEqual(
+      new Set([
+        'ECS Task State Change',
+        'ECS Deployment State Change',
+        'ECS Service Action',
+        'ECS Container Instance State Change',
+      ]),
+    );
+    expect(new Set(REFERENCE_EVENTS.map((e) => e.name)).size).toBe(REFERENCE_EVENTS.length);
+  });
+
+  it('are shaped like the real fixtures: every detail field they carry is one a fixture carries', () => {
+    const real = new Set(FIXTURE_EVENTS.flatMap((e) => Object.keys(e.event.detail as object)));
+    real.add('containerInstanceArn'); // EC2 tasks carry it; the fixtures are Fargate and managed instances
+    for (const e of tasks) {
+      for (const key of Object.keys(detail(e))) expect(real, `${e.name}: ${key}`).toContain(key);
+    }
+  });
+
+  it('embed the seed events as faithful subsets of the seed fixtures', () => {
+    const subset = (part: unknown, whole: unknown): boolean => {
+      if (Array.isArray(part))
+        return Array.isArray(whole) && part.every((p, i) => subset(p, whole[i]));
+      if (part !== null && typeof part === 'object') {
+        return (
+          whole !== null &&
+          typeof whole === 'object' &&
+          Object.entries(part).every(([k, v]) => subset(v, (whole as Record<string, unknown>)[k]))
+        );
+      }
+      return part === whole;
+    };
+    expect(SEED_EVENTS.map((e) => e.name)).toEqual(['task-exited', 'task-failed-to-start']);
+    for (const ref of SEED_EVENTS) expect(subset(ref.event, fixture(ref.name))).toBe(true);
+  });
+});
 
 describe('check-pattern', () => {
-  it('the seed pattern is valid and matches both seed events and every fixture event', async () => {
-    const seeds = await checkPatternFile(pattern('seed.json'));
-    expect(seeds).toMatchObject({ kind: 'pattern', valid: true, matching: true });
-    expect(matchedNames(seeds)).toEqual(['task-exited', 'task-failed-to-start']);
+  it('the seed pattern lets every task status through (exit 0), and no other detail-type', async () => {
+    const r = await checkPatternFile(pattern('seed.json'));
+    expect(r).toMatchObject({ kind: 'pattern', valid: true, complete: true });
+    expect(only(r).statuses.map((s) => s.status)).toEqual([...TASK_STATUSES]);
+    expect(droppedStatuses(r)).toEqual([]);
+    expect(only(r).scope).toEqual([]);
+    expect(only(r).detailTypes.map((d) => [d.detailType, d.counted, d.passed > 0])).toEqual([
+      ['ECS Task State Change', true, true],
+      ['ECS Deployment State Change', false, false],
+      ['ECS Service Action', false, false],
+      ['ECS Container Instance State Change', false, false],
+    ]);
     const all = await checkPatternFile(pattern('seed.json'), FIXTURE_EVENTS);
-    expect(all.matching).toBe(true);
     expect(matchedNames(all)).toEqual(FIXTURE_EVENTS.map((e) => e.name));
-    expect(FIXTURE_EVENTS.length).toBeGreaterThanOrEqual(8);
+    const { out, io } = capture();
+    expect(await runCheckPattern(pattern('seed.json'), io)).toBe(0);
+    expect(out.stdout).toMatch(/^OK: valid; every task status/m);
+  });
+
+  it('a rule on all of aws.ecs passes every ECS detail-type', async () => {
+    const r = await checkPatternFile(pattern('all-ecs.json'));
+    expect(r.complete).toBe(true);
+    expect(passingTypes(r)).toHaveLength(4);
+  });
+
+  it('a pattern scoped to one cluster is a scope, not a miss (exit 0)', async () => {
+    const r = await checkPatternFile(pattern('one-cluster.json'));
+    expect(r).toMatchObject({ valid: true, complete: true });
+    expect(only(r).scope).toEqual([
+      { path: 'detail.clusterArn', matchers: ['arn:aws:ecs:us-east-1:111122223333:cluster/prod'] },
+    ]);
+    expect(droppedStatuses(r)).toEqual([]);
+    const { out, io } = capture();
+    expect(await runCheckPattern(pattern('one-cluster.json'), io)).toBe(0);
+    expect(out.stdout).toContain(
+      'detail.clusterArn ["arn:aws:ecs:us-east-1:111122223333:cluster/prod"]',
+    );
+    expect(out.stdout).toContain('OK: valid; within its scope (detail.clusterArn)');
+  });
+
+  it('an account, a group prefix and an anything-but on clusters are scopes too (exit 0)', async () => {
+    const r = await checkPatternFile(pattern('services-of-one-account.json'));
+    expect(r.complete).toBe(true);
+    expect(only(r).scope.map((s) => s.path)).toEqual([
+      'account',
+      'detail.group',
+      'detail.clusterArn',
+      'detail.launchType',
+    ]);
+    expect(droppedStatuses(r)).toEqual([]);
+  });
+
+  it('a STOPPED-only pattern drops every other status (exit 1), naming the metric it breaks', async () => {
+    const r = await checkPatternFile(pattern('stopped-only.json'));
+    expect(r).toMatchObject({ valid: true, complete: false });
+    expect(droppedStatuses(r)).toEqual(TASK_STATUSES.filter((s) => s !== 'STOPPED'));
+    const metrics = only(r).broken.map((b) => b.metric);
+    expect(metrics).toContain('ecs_task_state_transitions_total{last_status="RUNNING"}');
+    // Durations still come from the STOPPED events, which carry every timestamp.
+    expect(metrics.every((m) => m.startsWith('ecs_task_state_transitions_total'))).toBe(true);
+    const { out, io } = capture();
+    expect(await runCheckPattern(pattern('stopped-only.json'), io)).toBe(1);
+    expect(out.stdout).toMatch(/PENDING +DROPPED \(0 of \d+ events pass\)/);
+    expect(out.stdout).toMatch(/STOPPED +passes/);
+    expect(out.stdout).toMatch(/^DROPS: valid, but it drops task statuses PROVISIONING, PENDING/m);
+  });
+
+  it('lastStatus anything-but RUNNING drops RUNNING alone (exit 1)', async () => {
+    const r = await checkPatternFile(pattern('not-running.json'));
+    expect(r.complete).toBe(false);
+    expect(droppedStatuses(r)).toEqual(['RUNNING']);
+    expect(only(r).broken.map((b) => b.metric)).toEqual([
+      'ecs_task_state_transitions_total{last_status="RUNNING"}',
+    ]);
+  });
+
+  it('a pattern on another detail-type drops every task event (exit 1)', async () => {
+    const r = await checkPatternFile(pattern('deployment-state-change.json'));
+    expect(r).toMatchObject({ valid: true, complete: false });
+    expect(droppedStatuses(r)).toEqual([...TASK_STATUSES]);
+    expect(passingTypes(r)).toEqual(['ECS Deployment State Change']);
+    expect(only(r).broken.map((b) => b.metric)).toEqual(
+      expect.arrayContaining([
+        'ecs_task_stopped_total',
+        'ecs_task_run_duration_seconds',
+        'ecs_task_startup_duration_seconds',
+        'ecs_task_image_pull_duration_seconds',
+      ]),
+    );
+    const { io } = capture();
+    expect(await runCheckPattern(pattern('deployment-state-change.json'), io)).toBe(1);
+  });
+
+  it('filters on stop codes drop part of STOPPED: partly dropped, within the scope', async () => {
+    const failed = await checkPatternFile(pattern('only-failed-to-start.json'), FIXTURE_EVENTS);
+    expect(matchedNames(failed)).toEqual([
+      'task-failed-to-start',
+      'task-stopped-image-pull-failed',
+    ]);
+    // lastStatus, anything-but, prefix and exists on nested detail fields; launchType and
+    // clusterArn are scope, so only the stop without a stop code and the non-STOPPED fall out.
+    const stopped = await checkPatternFile(pattern('stopped-fargate-only.json'), FIXTURE_EVENTS);
+    expect(stopped.valid).toBe(true);
+    expect(matchedNames(stopped)).toEqual(
+      FIXTURE_EVENTS.map((e) => e.name).filter(
+        (n) => n !== 'task-spot-termination-notice' && n !== 'task-stopped-external-no-stop-code',
+      ),
+    );
+    const own = await checkPatternFile(pattern('stopped-fargate-only.json'));
+    const stoppedVerdict = only(own).statuses.find((s) => s.status === 'STOPPED');
+    expect(stoppedVerdict?.passed).toBe((stoppedVerdict?.events ?? 0) - 1);
+    expect(only(own).broken.map((b) => b.metric)).toContain('ecs_task_stopped_total');
+  });
+
+  it('exists:false on a field every task event has is no scope: it drops everything', async () => {
+    const r = await checkPatternFile('-', REFERENCE_EVENTS, [
+      Buffer.from(
+        JSON.stringify({ source: ['aws.ecs'], detail: { clusterArn: [{ exists: false }] } }),
+      ),
+    ]);
+    expect(only(r).scope).toEqual([]);
+    expect(droppedStatuses(r)).toEqual([...TASK_STATUSES]);
+  });
+
+  it('reads the rules of CloudFormation templates; the deploy template is judged OK (exit 0)', async () => {
+    const ours = await checkPatternFile(TEMPLATE);
+    expect(ours).toMatchObject({ kind: 'cloudformation', valid: true, complete: true });
+    expect(ours.patterns.map((p) => p.name)).toEqual(['TaskStateChangeRule']);
+    const { out, io } = capture();
+    expect(await runCheckPattern(TEMPLATE, io)).toBe(0);
+    expect(out.stdout).toContain('TaskStateChangeRule: valid');
+    expect(out.stdout).toContain('OK: valid;');
+
+    const scalar = await checkPatternFile(pattern('rule-scalar.cfn.yaml'));
+    expect(scalar.valid).toBe(false);
+    expect(scalar.patterns[0]?.name).toBe('Rule');
+    expect(scalar.patterns[0]?.errors[0]).toMatch(/^"detail-type" must be an object or an array/);
+
+    const asString = await checkPatternFile(pattern('rule-string-pattern.cfn.json'));
+    expect(asString).toMatchObject({ valid: true, complete: true });
+    expect(only(asString).scope.map((s) => s.path)).toEqual(['detail.group']);
   });
 
   it('rejects the scalar "detail-type": "ECS Task State Change" (exit 2, on stderr)', async () => {
@@ -76,59 +274,6 @@ describe('check-pattern', () => {
     ]);
   });
 
-  it('says a valid pattern for another detail-type matches no task event (exit 1)', async () => {
-    const r = await checkPatternFile(pattern('deployment-state-change.json'), FIXTURE_EVENTS);
-    expect(r).toMatchObject({ valid: true, matching: false });
-    expect(matchedNames(r)).toEqual([]);
-    const { out, io } = capture();
-    expect(await runCheckPattern(pattern('deployment-state-change.json'), io)).toBe(1);
-    expect(out.stdout).toContain('does NOT match the task-exited task state change event');
-    expect(out.stdout).toContain('NOT MATCHING');
-  });
-
-  it('a narrower pattern matches only the events it selects', async () => {
-    const failed = await checkPatternFile(pattern('only-failed-to-start.json'), FIXTURE_EVENTS);
-    expect(failed.matching).toBe(false);
-    expect(matchedNames(failed)).toEqual([
-      'task-failed-to-start',
-      'task-stopped-image-pull-failed',
-    ]);
-    // lastStatus, anything-but, prefix and exists on nested detail fields.
-    const stopped = await checkPatternFile(pattern('stopped-fargate-only.json'), FIXTURE_EVENTS);
-    expect(stopped.valid).toBe(true);
-    expect(matchedNames(stopped)).toEqual(
-      FIXTURE_EVENTS.map((e) => e.name).filter(
-        (n) => n !== 'task-spot-termination-notice' && n !== 'task-stopped-external-no-stop-code',
-      ),
-    );
-  });
-
-  it('reads the rules of CloudFormation templates, in YAML with intrinsic tags or JSON', async () => {
-    const ours = await checkPatternFile(TEMPLATE, FIXTURE_EVENTS);
-    expect(ours).toMatchObject({ kind: 'cloudformation', valid: true, matching: true });
-    expect(ours.patterns.map((p) => p.name)).toEqual(['TaskStateChangeRule']);
-    const { out, io } = capture();
-    expect(await runCheckPattern(TEMPLATE, io)).toBe(0);
-    expect(out.stdout).toContain('TaskStateChangeRule: valid');
-    expect(out.stdout).toContain('OK: valid, and matches the ECS task state change events.');
-
-    const scalar = await checkPatternFile(pattern('rule-scalar.cfn.yaml'));
-    expect(scalar.valid).toBe(false);
-    expect(scalar.patterns[0]?.name).toBe('Rule');
-    expect(scalar.patterns[0]?.errors[0]).toMatch(/^"detail-type" must be an object or an array/);
-
-    const asString = await checkPatternFile(
-      pattern('rule-string-pattern.cfn.json'),
-      FIXTURE_EVENTS,
-    );
-    expect(asString.valid).toBe(true);
-    expect(matchedNames(asString)).toEqual(
-      FIXTURE_EVENTS.filter((e) =>
-        String((e.event.detail as { group: string }).group).startsWith('family:'),
-      ).map((e) => e.name),
-    );
-  });
-
   it('reports files it cannot read or parse, and templates without a rule (exit 2)', async () => {
     const { io } = capture();
     expect(await runCheckPattern(pattern('no-such-file.json'), io)).toBe(2);
@@ -140,22 +285,38 @@ describe('check-pattern', () => {
     expect(noRule.errors).toEqual(['the template has no AWS::Events::Rule with an EventPattern']);
     expect(formatPatternReport(noRule)).toMatch(/INVALID/);
   });
+});
 
-  it('embeds reference events that are faithful subsets of the seed fixtures', () => {
-    const subset = (part: unknown, whole: unknown): boolean => {
-      if (Array.isArray(part))
-        return Array.isArray(whole) && part.every((p, i) => subset(p, whole[i]));
-      if (part !== null && typeof part === 'object') {
-        return (
-          whole !== null &&
-          typeof whole === 'object' &&
-          Object.entries(part).every(([k, v]) => subset(v, (whole as Record<string, unknown>)[k]))
-        );
-      }
-      return part === whole;
-    };
-    expect(REFERENCE_EVENTS.map((e) => e.name)).toEqual(['task-exited', 'task-failed-to-start']);
-    for (const ref of REFERENCE_EVENTS) expect(subset(ref.event, fixture(ref.name))).toBe(true);
+describe('check-pattern on the command line (built CLI)', () => {
+  it('--help and -h print the usage with the exit codes, and exit 0', () => {
+    for (const flag of ['--help', '-h']) {
+      const r = runCli(['check-pattern', flag]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: ecs-events-exporter check-pattern FILE\|-/);
+      expect(r.stdout).toContain('Exit status:');
+      expect(r.stderr).toBe('');
+    }
+    expect(runCli(['check-pattern', pattern('seed.json'), '--help']).status).toBe(0);
+  });
+
+  it('unknown flags and a missing or extra FILE are errors (exit 2)', () => {
+    const unknown = runCli(['check-pattern', '--strict', pattern('seed.json')]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('unknown option "--strict"');
+    expect(runCli(['check-pattern']).status).toBe(2);
+    expect(runCli(['check-pattern', pattern('seed.json'), pattern('seed.json')]).status).toBe(2);
+    expect(runCli(['check-pattern', pattern('no-such-file.json')]).status).toBe(2);
+  });
+
+  it('exits 0 for a scoped pattern, 1 for STOPPED only, 2 for an invalid one; - reads stdin', () => {
+    expect(runCli(['check-pattern', pattern('one-cluster.json')]).status).toBe(0);
+    expect(runCli(['check-pattern', pattern('stopped-only.json')]).status).toBe(1);
+    expect(runCli(['check-pattern', pattern('scalar-detail-type.json')]).status).toBe(2);
+    expect(runCli(['check-pattern', TEMPLATE]).status).toBe(0);
+    const piped = runCli(['check-pattern', '-'], readFileSync(pattern('not-running.json'), 'utf8'));
+    expect(piped.status).toBe(1);
+    expect(piped.stdout).toMatch(/RUNNING +DROPPED/);
+    expect(runCli(['check-pattern', '--', pattern('seed.json')]).status).toBe(0);
   });
 });
 
@@ -175,7 +336,7 @@ describe('event pattern checks', () => {
     };
     expect(checkEventPattern(valid)).toEqual({ errors: [], warnings: [] });
     const bad = checkEventPattern({
-      a: [{ numeric: ['>>', 'x'] }],
+      a: [{ numeric: ['>>', 1] }],
       b: [{ exists: 'yes' }],
       c: [{ prefix: 'x', suffix: 'y' }],
       d: [{ 'anything-but': [] }],
@@ -186,7 +347,6 @@ describe('event pattern checks', () => {
     });
     expect(bad.errors).toEqual([
       '"a"[0]: "numeric" operator ">>" is not one of <, <=, =, >, >=',
-      '"a"[0]: "numeric" value "x" is not a number',
       '"b"[0]: "exists" takes true or false',
       '"c"[0]: a match object must have exactly one operator, found 2',
       '"d"[0]: "anything-but" has an empty array',
@@ -195,6 +355,34 @@ describe('event pattern checks', () => {
       '"g" must be an object or an array, not number 5 (write [5])',
       '"$or": "$or" takes an array of at least two patterns',
     ]);
+    expect(
+      checkEventPattern({
+        a: [{ numeric: ['<', 5, '>', 1] }],
+        b: [{ numeric: ['>', 5, '<', 1] }],
+        c: [{ numeric: ['>', 6e9] }],
+        d: [{ numeric: ['=', 'x'] }],
+        e: [{ wildcard: 'a**b' }],
+        f: [{ wildcard: 'a\\b' }],
+        g: [{ 'anything-but': { prefix: '' } }],
+        h: [{ cidr: '10.0.0.0/33' }],
+      }).errors,
+    ).toEqual([
+      '"a"[0]: a "numeric" range is [">" | ">=", low, "<" | "<=", high]',
+      '"b"[0]: "numeric" range 5..1 is empty (low must be below high)',
+      '"c"[0]: "numeric" value 6000000000 is outside -5e9..5e9, the range EventBridge compares',
+      '"d"[0]: "numeric" value "x" is not a number',
+      '"e"[0]: "wildcard" may not have consecutive "*"',
+      '"f"[0]: "wildcard" may escape only "*" and "\\" with a backslash',
+      '"g"[0]: "anything-but" "prefix" may not be empty',
+      '"h"[0]: "cidr" takes an IP prefix such as "10.0.0.0/24" or "2001:db8::/32"',
+    ]);
+    expect(
+      checkEventPattern({
+        a: [{ 'anything-but': { wildcard: ['*/lib/*', '*/bin/*'] } }],
+        b: [{ 'anything-but': { 'equals-ignore-case': ['x', 'y'] } }],
+        c: [{ cidr: '2001:db8::/32' }, { wildcard: 'a\\*b' }],
+      }).errors,
+    ).toEqual([]);
     expect(checkEventPattern(['aws.ecs']).errors).toEqual([
       'an event pattern must be a JSON object, not an array',
     ]);
@@ -242,5 +430,54 @@ describe('event pattern checks', () => {
     const or = { $or: [{ detail: { ip: ['x'] } }, { detail: { ip: ['10.1.2.3'] } }] };
     expect(matchesEventPattern(or, withIp)).toBe(true);
     expect(matchesEventPattern({ $or: [{ a: ['x'] }, { b: ['y'] }] }, withIp)).toBe(false);
+  });
+});
+
+describe('event pattern matching, as EventBridge matches JSON events', () => {
+  const event = {
+    detail: {
+      containers: [
+        { name: 'app', exitCode: 1 },
+        { name: 'sidecar', exitCode: 0 },
+      ],
+      nested: { inner: 'x' },
+      ip6: '2001:db8::1',
+      path: '/usr/lib/x',
+    },
+  };
+  const m = (p: unknown) => matchesEventPattern(p, event);
+
+  it('matches the fields of one pattern object inside the same array element', () => {
+    expect(m({ detail: { containers: { name: ['app'], exitCode: [1] } } })).toBe(true);
+    expect(m({ detail: { containers: { name: ['app'], exitCode: [0] } } })).toBe(false);
+    expect(m({ detail: { containers: { exitCode: [0] } } })).toBe(true);
+  });
+
+  it('matches leaves only: exists is false for an object', () => {
+    expect(m({ detail: { nested: [{ exists: true }] } })).toBe(false);
+    expect(m({ detail: { nested: [{ exists: false }] } })).toBe(true);
+    expect(m({ detail: { nested: { inner: [{ exists: true }] } } })).toBe(true);
+    expect(m({ detail: { missing: { deeper: [{ exists: false }] } } })).toBe(true);
+  });
+
+  it('matches IPv6 cidr, wildcard escapes and anything-but wildcard lists', () => {
+    expect(m({ detail: { ip6: [{ cidr: '2001:db8::/32' }] } })).toBe(true);
+    expect(m({ detail: { ip6: [{ cidr: '2001:db9::/32' }] } })).toBe(false);
+    expect(
+      m({ detail: { path: [{ 'anything-but': { wildcard: ['*/lib/*', '*/bin/*'] } }] } }),
+    ).toBe(false);
+    expect(m({ detail: { path: [{ 'anything-but': { wildcard: ['*/bin/*'] } }] } })).toBe(true);
+    expect(matchesEventPattern({ a: [{ wildcard: 'x\\*y' }] }, { a: 'x*y' })).toBe(true);
+    expect(matchesEventPattern({ a: [{ wildcard: 'x\\*y' }] }, { a: 'xzy' })).toBe(false);
+  });
+
+  it('takes scope fields as met when the event has them, but never for exists:false', () => {
+    const assumed = new Set(['detail.clusterArn']);
+    const e = { detail: { clusterArn: 'arn:aws:ecs:eu-west-1:1:cluster/a' } };
+    const p = (matchers: unknown[]) => ({ detail: { clusterArn: matchers } });
+    expect(matchesEventPattern(p(['other']), e)).toBe(false);
+    expect(matchesEventPattern(p(['other']), e, { assumed })).toBe(true);
+    expect(matchesEventPattern(p([{ exists: false }]), e, { assumed })).toBe(false);
+    expect(matchesEventPattern(p(['other']), { detail: {} }, { assumed })).toBe(false);
   });
 });

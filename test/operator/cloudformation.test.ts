@@ -82,8 +82,13 @@ describe('CloudFormation template', () => {
     expect(rule.Properties.EventPattern).toEqual(SEED_PATTERN);
     expect(rule.Properties.State).toBe('ENABLED');
     const report = await checkPatternFile(fileURLToPath(PATH));
-    expect(report).toMatchObject({ kind: 'cloudformation', valid: true, matching: true });
-    expect(report.patterns.map((p) => [p.name, p.matches.length])).toEqual([[ruleId, 2]]);
+    expect(report).toMatchObject({ kind: 'cloudformation', valid: true, complete: true });
+    expect(report.patterns.map((p) => [p.name, p.broken])).toEqual([[ruleId, []]]);
+    const seeds = report.patterns[0]?.matches.filter((m) => m.event.startsWith('task-'));
+    expect(seeds).toEqual([
+      { event: 'task-exited', matched: true },
+      { event: 'task-failed-to-start', matched: true },
+    ]);
   });
 
   it('targets the stream, partitioned by task, with retries and a dead-letter queue', () => {

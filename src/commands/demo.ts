@@ -21,7 +21,7 @@ import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
 import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
 import { KinesisSource } from '../sources/kinesis/kinesis-source.js';
 import type { Io } from './io.js';
-import { StartupCheckFailed, shutdown, signalled, startExporter } from './serve.js';
+import { kinesisTuning, StartupCheckFailed, shutdown, signalled, startExporter } from './serve.js';
 
 export const DEMO_STREAM = 'ecs-task-events';
 
@@ -67,10 +67,7 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
     startPosition: { type: 'TRIM_HORIZON' },
     logger: logger.child({ component: 'kinesis' }),
     metrics: createKinesisMetrics(counting.registry),
-    shardListIntervalMs: config.shardListIntervalMs,
-    idleDelayMs: config.idleDelayMs,
-    stallTimeoutMs: config.stallTimeoutMs,
-    maxRecordsPerCall: config.maxRecordsPerCall,
+    ...kinesisTuning(config),
   });
   let exporter: Awaited<ReturnType<typeof startExporter>>;
   try {

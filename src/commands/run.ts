@@ -13,7 +13,7 @@ import { checkStore, DurableState } from '../state/durable-state.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import { registerStateMetrics } from '../state/state-metrics.js';
 import type { Io } from './io.js';
-import { StartupCheckFailed, shutdown, signalled, startExporter } from './serve.js';
+import { kinesisTuning, StartupCheckFailed, shutdown, signalled, startExporter } from './serve.js';
 
 /** The state file of a stream: named after the stream name, also when given as an ARN. */
 export function stateFileName(stream: string): string {
@@ -67,10 +67,7 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
     startPosition: config.startPosition,
     logger: logger.child({ component: 'kinesis' }),
     metrics,
-    shardListIntervalMs: config.shardListIntervalMs,
-    idleDelayMs: config.idleDelayMs,
-    stallTimeoutMs: config.stallTimeoutMs,
-    maxRecordsPerCall: config.maxRecordsPerCall,
+    ...kinesisTuning(config),
   });
   let durable: DurableState | undefined;
   if (store === undefined) {

@@ -7,8 +7,24 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Counting } from '../counting.js';
 import { type RunningServer, startServer } from '../http/server.js';
+import type { KinesisSourceOptions } from '../sources/kinesis/kinesis-source.js';
 import type { Check, Source } from '../sources/source.js';
 import type { DurableState } from '../state/durable-state.js';
+
+/** The Kinesis reading options `run` and `demo` share, from the configuration. */
+export function kinesisTuning(
+  config: Config,
+): Pick<
+  KinesisSourceOptions,
+  'shardListIntervalMs' | 'idleDelayMs' | 'stallTimeoutMs' | 'maxRecordsPerCall'
+> {
+  return {
+    shardListIntervalMs: config.shardListIntervalMs,
+    idleDelayMs: config.idleDelayMs,
+    stallTimeoutMs: config.stallTimeoutMs,
+    maxRecordsPerCall: config.maxRecordsPerCall,
+  };
+}
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
 export const SHUTDOWN_BUDGET_MS = 8000;

@@ -25,6 +25,7 @@ export function renderMetricsReference(catalog: readonly MetricSpec[] = METRIC_C
   for (const [group, title] of [
     ['task', 'Task metrics'],
     ['exporter', 'Exporter self metrics'],
+    ['process', 'Process metrics (run and demo)'],
   ] as const) {
     out.push(
       `## ${title}`,

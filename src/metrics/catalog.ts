@@ -172,12 +172,72 @@ export const KINESIS_METRIC_CATALOG: readonly MetricSpec[] = [
   },
 ];
 
+const processMetric = (name: string, type: 'counter' | 'gauge', help: string): MetricSpec => ({
+  name,
+  type,
+  group: 'process',
+  help,
+  labelNames: [],
+});
+
+/**
+ * The exporter's process, under prom-client's standard names (served by
+ * `run` and `demo`, not printed by `replay`).
+ */
+export const PROCESS_METRICS: readonly MetricSpec[] = [
+  processMetric(
+    'process_cpu_seconds_total',
+    'counter',
+    'User and system CPU time spent, in seconds.',
+  ),
+  processMetric('process_cpu_user_seconds_total', 'counter', 'User CPU time spent, in seconds.'),
+  processMetric(
+    'process_cpu_system_seconds_total',
+    'counter',
+    'System CPU time spent, in seconds.',
+  ),
+  processMetric(
+    'process_start_time_seconds',
+    'gauge',
+    'Start time of the process since the epoch, in seconds.',
+  ),
+  processMetric('process_resident_memory_bytes', 'gauge', 'Resident memory size, in bytes.'),
+  processMetric('process_virtual_memory_bytes', 'gauge', 'Virtual memory size, in bytes.'),
+  processMetric('process_heap_bytes', 'gauge', 'Process heap size, in bytes.'),
+  processMetric('process_open_fds', 'gauge', 'Open file descriptors.'),
+  processMetric('process_max_fds', 'gauge', 'Most open file descriptors allowed.'),
+  processMetric(
+    'nodejs_eventloop_lag_seconds',
+    'gauge',
+    'Event loop lag, in seconds, as last measured.',
+  ),
+  processMetric('nodejs_eventloop_lag_p50_seconds', 'gauge', 'Median event loop lag, in seconds.'),
+  processMetric(
+    'nodejs_eventloop_lag_p90_seconds',
+    'gauge',
+    '90th percentile of event loop lag, in seconds.',
+  ),
+  processMetric(
+    'nodejs_eventloop_lag_p99_seconds',
+    'gauge',
+    '99th percentile of event loop lag, in seconds.',
+  ),
+  processMetric('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap size, in bytes.'),
+  processMetric('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap used, in bytes.'),
+  processMetric(
+    'nodejs_external_memory_bytes',
+    'gauge',
+    'Memory of C++ objects bound to JavaScript objects, in bytes.',
+  ),
+];
+
 /** Every metric the exporter exposes. */
 export const METRIC_CATALOG: readonly MetricSpec[] = [
   ...TASK_METRICS,
   ...SELF_METRICS,
   ...KINESIS_METRIC_CATALOG,
   ...STATE_METRIC_CATALOG,
+  ...PROCESS_METRICS,
 ];
 
 export function metricSpec(name: string): MetricSpec {

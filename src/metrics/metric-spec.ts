@@ -12,8 +12,8 @@ export interface MetricSpec {
   readonly help: string;
   readonly labelNames: readonly string[];
   readonly buckets?: readonly number[];
-  /** `task` for what ECS did, `exporter` for the exporter itself. */
-  readonly group: 'task' | 'exporter';
+  /** `task` for what ECS did, `exporter` for the exporter itself, `process` for its process. */
+  readonly group: 'task' | 'exporter' | 'process';
 }
 
 /** The value every unbounded label takes past the cap on series. */

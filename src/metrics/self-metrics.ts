@@ -17,6 +17,7 @@ import {
   EXPORTER_TRACKED_TASKS_LIMIT,
 } from './catalog.js';
 import { counter, gauge, histogram, registerFamily } from './collectors.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import type { SeriesStore } from './series-store.js';
 
 export const RECORD_RESULTS = ['processed', 'duplicate', 'invalid', 'ignored'] as const;
@@ -90,6 +91,7 @@ export function createSelfMetrics(
   gauge(registry, EXPORTER_TRACKED_TASKS, (g) => g.set(probes.trackedTasks()));
   gauge(registry, EXPORTER_TRACKED_TASKS_LIMIT, (g) => g.set(probes.trackedTasksLimit()));
   if (build !== undefined) {
+    registerProcessMetrics(registry);
     gauge(registry, EXPORTER_BUILD_INFO).set(
       { version: build.version, nodejs_version: build.nodejsVersion },
       1,

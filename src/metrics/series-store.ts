@@ -156,6 +156,25 @@ export class SeriesStore {
     series.sumMs += ms;
   }
 
+  /**
+   * Creates a counter or histogram series at 0 unless it exists, so that
+   * Prometheus sees its first fact as an increase (a series born at 1 hides
+   * it from rate() and increase()). Within the cap only: a label set that
+   * would fold is not created, and nothing is counted as folded.
+   */
+  ensure(family: Family, base: LabelValues, extra: readonly string[]): void {
+    if (family.series.has(keyOf(base, extra))) return;
+    if (family.own >= this.#options.maxSeriesPerMetric) return;
+    if (base.values.length !== family.leading) {
+      throw new Error(`${family.spec.name} takes ${family.leading} leading label values`);
+    }
+    const values = this.#bound(family, [...base.values, ...extra]);
+    const key = keyFromValues(values, family.leading);
+    if (family.series.has(key)) return;
+    family.own++;
+    family.series.set(key, newSeries(family, values, family.leading, false));
+  }
+
   #series(family: Family, base: LabelValues, extra: readonly string[]): Series {
     const found = family.series.get(keyOf(base, extra));
     if (found !== undefined) {
@@ -171,10 +190,7 @@ export class SeriesStore {
   /** A label set not seen as it is: bound its values, then find, create or fold its series. */
   #slowSeries(family: Family, raw: string[], baseLength: number): Series {
     const names = family.spec.labelNames;
-    const values = raw.map((value, i) => {
-      const bound = this.#bounds.get(names[i] as string);
-      return bound === undefined ? value : bound.bound(value);
-    });
+    const values = this.#bound(family, raw);
     let key = keyFromValues(values, baseLength);
     const existing = family.series.get(key);
     if (existing !== undefined) {
@@ -197,6 +213,15 @@ export class SeriesStore {
     const series = newSeries(family, values, baseLength, folded);
     family.series.set(key, series);
     return series;
+  }
+
+  /** The values of bounded labels as recorded: known, first come, else `other`. */
+  #bound(family: Family, raw: readonly string[]): string[] {
+    const names = family.spec.labelNames;
+    return raw.map((value, i) => {
+      const bound = this.#bounds.get(names[i] as string);
+      return bound === undefined ? value : bound.bound(value);
+    });
   }
 
   /** Every value and the first-come values of bounded labels, as plain data (JSON-safe). */

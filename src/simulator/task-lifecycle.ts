@@ -18,7 +18,8 @@ export type Scenario =
   | 'health_check_failed'
   | 'user_stopped'
   | 'host_lost'
-  | 'ec2_service_replaced';
+  | 'ec2_service_replaced'
+  | 'crash_loop';
 
 /** Relative weights of the scenarios in a simulated mix. */
 export const SCENARIO_WEIGHTS: Readonly<Record<Scenario, number>> = {
@@ -33,6 +34,8 @@ export const SCENARIO_WEIGHTS: Readonly<Record<Scenario, number>> = {
   user_stopped: 5,
   host_lost: 3,
   ec2_service_replaced: 10,
+  // Only when asked for by name (tests): seeded corpora stay what they were.
+  crash_loop: 0,
 };
 
 export interface PlannedEvent {
@@ -130,9 +133,11 @@ export function planTaskLifecycle(
   const runMs = Math.max(
     1000,
     Math.round(
-      (BATCH_SCENARIOS.has(scenario) || scenario === 'out_of_memory'
-        ? duration(random, 5000, 120_000, 3_600_000)
-        : duration(random, 60_000, 1_800_000, 86_400_000)) * timings.runScale,
+      (scenario === 'crash_loop'
+        ? duration(random, 1000, 5000, 30_000)
+        : BATCH_SCENARIOS.has(scenario) || scenario === 'out_of_memory'
+          ? duration(random, 5000, 120_000, 3_600_000)
+          : duration(random, 60_000, 1_800_000, 86_400_000)) * timings.runScale,
     ),
   );
   const failedAt = pullStartedAt + duration(random, 2000, 15_000, 120_000);
@@ -147,7 +152,7 @@ export function planTaskLifecycle(
     scenario === 'service_replaced' ||
     scenario === 'ec2_service_replaced'
       ? 0
-      : scenario === 'batch_failed'
+      : scenario === 'batch_failed' || scenario === 'crash_loop'
         ? random.pick([1, 2, 127])
         : scenario === 'out_of_memory'
           ? 137
@@ -172,6 +177,7 @@ export function planTaskLifecycle(
     case 'batch_succeeded':
     case 'batch_failed':
     case 'out_of_memory':
+    case 'crash_loop':
       stopCode = 'EssentialContainerExited';
       stoppedReason = 'Essential container in task exited';
       break;

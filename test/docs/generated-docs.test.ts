@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createCounting } from '../../src/counting.js';
 import { LABEL_DOCS, METRIC_CATALOG } from '../../src/metrics/catalog.js';
 import { renderConfigurationReference } from '../../tools/docs/configuration-reference.js';
 import { renderMetricsReference } from '../../tools/docs/metrics-reference.js';
-import { freshCore } from '../helpers/exposition.js';
+import { freshCore, replayConfig, silentLogger } from '../helpers/exposition.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -34,9 +36,35 @@ describe('generated references', () => {
     }
   });
 
+  it('a live exporter adds its process metrics: in the catalog, and accepted by promtool', async () => {
+    const core = createCounting(replayConfig(), silentLogger, true);
+    const exposed = await core.registry.getMetricsAsJSON();
+    const names = exposed.map((m) => m.name);
+    for (const metric of exposed) {
+      const spec = METRIC_CATALOG.find((m) => m.name === metric.name);
+      expect(spec, metric.name).toBeDefined();
+      expect(metric.type).toBe(spec?.type);
+    }
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes']) {
+      expect(names).toContain(name);
+    }
+    for (const name of ['nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes']) {
+      expect(names).toContain(name);
+    }
+    const check = spawnSync('promtool', ['check', 'metrics'], {
+      input: await core.registry.metrics(),
+      encoding: 'utf8',
+    });
+    expect(`${check.stdout}${check.stderr}`).toBe('');
+  });
+
   it('follows the naming rules: prefixes, _total on counters, units in the suffix', () => {
     for (const spec of METRIC_CATALOG) {
-      expect(spec.name).toMatch(spec.group === 'task' ? /^ecs_task_/ : /^ecs_events_exporter_/);
+      expect(spec.name).toMatch(
+        { task: /^ecs_task_/, exporter: /^ecs_events_exporter_/, process: /^(process|nodejs)_/ }[
+          spec.group
+        ],
+      );
       if (spec.type === 'counter') expect(spec.name).toMatch(/_total$/);
       else expect(spec.name).not.toMatch(/_total$/);
       if (spec.type === 'histogram') expect(spec.name).toMatch(/_seconds$/);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { WATCHED_STOPS } from '../../src/kinds/task-state-change/task-metrics.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { expositionOf, fixtureEvent, sumOf } from '../helpers/exposition.js';
 
@@ -134,9 +135,11 @@ describe('the cap on series per task metric', () => {
         detail: { ...detail, taskDefinitionArn: 'arn:aws:ecs:eu-west-1:1:task-definition/first:1' },
       });
     });
+    // Room for the first workload's stops watched from birth (WATCHED_STOPS, at 0) and its own.
+    const cap = String(WATCHED_STOPS.length + 1);
     const text = await expositionOf(
       [...first, ...lines, ...extra],
-      ['--max-series-per-metric', '5'],
+      ['--max-series-per-metric', cap],
     );
     expect(sumOf(text, 'ecs_task_stopped_total', 'family="first"')).toBe(21);
     expect(sumOf(text, 'ecs_task_stopped_total', 'family="_other_"')).toBeGreaterThan(0);
@@ -177,6 +180,59 @@ describe('bounded labels', () => {
     expect(sumOf(text, 'ecs_task_stopped_total', 'stop_code="other"')).toBe(8);
     expect(sumOf(text, 'ecs_task_stopped_total', 'stop_code="EssentialContainerExited"')).toBe(1);
     expect(sumOf(text, 'ecs_task_stopped_total')).toBe(41);
-    expect(codes.size).toBe(34);
+    // 32 first come, other, and the known codes of the stops born at 0 (WATCHED_STOPS).
+    const watchedCodes = new Set(WATCHED_STOPS.map(([code]) => code));
+    expect(codes.size).toBe(33 + watchedCodes.size);
+  });
+});
+
+describe('series born at 0', () => {
+  const pending = (family: string, group: string) => {
+    const seed = fixtureEvent('task-exited.json');
+    const detail = seed.detail as Record<string, unknown>;
+    return JSON.stringify({
+      ...seed,
+      detail: {
+        ...detail,
+        lastStatus: 'PENDING',
+        taskArn: `arn:aws:ecs:eu-west-1:1:task/c/${family.padStart(32, '0')}`,
+        group,
+        taskDefinitionArn: `arn:aws:ecs:eu-west-1:1:task-definition/${family}:1`,
+      },
+    });
+  };
+
+  it('a workload has its watched stops, and a service its crash-loop input, at 0 from its first event', async () => {
+    const text = await expositionOf([pending('web', 'service:web'), pending('job', 'family:job')]);
+    for (const family of ['web', 'job']) {
+      for (const [code, reason] of WATCHED_STOPS) {
+        const found = series(text, 'ecs_task_stopped_total').filter(
+          (l) =>
+            l.includes(`family="${family}"`) &&
+            l.includes(`stop_code="${code}",reason="${reason}"`),
+        );
+        expect(found, `${family} ${code} ${reason}`).toHaveLength(1);
+        expect(found[0]).toMatch(/ 0$/);
+      }
+    }
+    const runs = series(text, 'ecs_task_run_duration_seconds_count');
+    expect(runs).toEqual([
+      expect.stringMatching(
+        /ecs_service="web",family="web",.*stop_code="EssentialContainerExited"\} 0$/,
+      ),
+    ]);
+    expect(sumOf(text, 'ecs_task_stopped_total')).toBe(0);
+  });
+
+  it('only within the cap, and never counted as folded', async () => {
+    const cap = WATCHED_STOPS.length + 2;
+    const text = await expositionOf(
+      [pending('a', 'service:a'), pending('b', 'service:b')],
+      ['--max-series-per-metric', String(cap)],
+    );
+    const stopped = series(text, 'ecs_task_stopped_total');
+    expect(stopped).toHaveLength(cap);
+    expect(stopped.filter((l) => l.includes('_other_'))).toEqual([]);
+    expect(sumOf(text, 'ecs_events_exporter_series_folded_total')).toBe(0);
   });
 });

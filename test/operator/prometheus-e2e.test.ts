@@ -42,6 +42,7 @@ const STREAM = 'ecs-task-events-e2e';
 /** The alerts the burst below must fire. */
 const BURST_ALERTS = [
   'EcsServiceTasksFailingToStart',
+  'EcsServiceTasksCrashLooping',
   'EcsTaskOutOfMemoryKillsBurst',
   'EcsTaskHealthCheckFailures',
 ];
@@ -54,7 +55,12 @@ const QUIET_ALERTS = [
   'EcsEventsExporterDown',
   'EcsEventsExporterAbsent',
   'EcsEventsExporterNoRecentEvents',
+  'EcsEventsExporterNoEventsReceived',
   'EcsEventsExporterStreamLagGrowing',
+  'EcsEventsExporterReadErrors',
+  'EcsEventsExporterCheckpointNotAdvancing',
+  'EcsEventsExporterSeriesFolding',
+  'EcsEventsExporterCapacityEvictions',
 ];
 /** A healthy read of a local stream has no Kinesis errors, so no series of them. */
 const expectedEmpty = (expr: string) => expr.includes('ecs_events_exporter_kinesis_errors_total');
@@ -69,11 +75,19 @@ const STEADY: Scenario[] = [
   'user_stopped',
   'host_lost',
 ];
-const BURST: Scenario[] = ['image_pull_failed', 'out_of_memory', 'health_check_failed'];
+const BURST: Scenario[] = [
+  'image_pull_failed',
+  'out_of_memory',
+  'health_check_failed',
+  'crash_loop',
+];
 
-/** The rule file with every `for:` dropped, so pending alerts fire within the test. */
+/**
+ * The rule file with every `for:` and group `interval:` dropped, so pending
+ * alerts fire, and every group is evaluated, within the test.
+ */
 function rulesWithoutFor(): string {
-  const shortened: RuleGroup[] = loadRuleGroups().map((g) => ({
+  const shortened: RuleGroup[] = loadRuleGroups().map(({ interval: _interval, ...g }) => ({
     ...g,
     rules: g.rules.map(({ for: _for, ...rule }) => rule),
   }));
@@ -216,25 +230,30 @@ describe('Prometheus end to end', () => {
     // Before the burst the rules are evaluated and see no failure at all.
     await waitFor(
       async () =>
-        (await prometheus.query('ecs_service:ecs_task_failed_to_start:ratio_rate5m')).length > 0,
+        (await prometheus.query('ecs_service:ecs_task_failed_to_start:ratio_rate1h')).length > 0,
       10_000,
       'the failure ratio to be recorded',
       200,
     );
-    const ratios = await prometheus.query('ecs_service:ecs_task_failed_to_start:ratio_rate5m');
+    const ratios = await prometheus.query('ecs_service:ecs_task_failed_to_start:ratio_rate1h');
     expect(ratios.map((s) => Number(s.value[1]))).toEqual(ratios.map(() => 0));
     for (const name of BURST_ALERTS) expect(await firing(name), name).toEqual([]);
 
-    // 2 invalid records (a JSON string, an event whose detail is an array);
+    // 40 invalid records (JSON strings, events whose detail is an array: over
+    // the alert's floor of 10 and 1% of the records read while it watches);
     // 60 tasks that fail to start (most of the stops of each service from now
-    // on), 20 that are OOM-killed and 20 that fail health checks (about 5 per
-    // service, over the alerts' 3).
+    // on), 80 that exit within seconds of RUNNING, 20 that are OOM-killed and
+    // 20 that fail health checks (about 5 per service, over the alerts' 3).
     const burst = (tasks: number, seed: number, scenario: Scenario) =>
       generateCorpus({ tasks, seed, startMs: now - 5 * 60_000, scenarios: [scenario] });
+    const invalid = Array.from({ length: 20 }, (_, i) => [
+      `not an event ${i}`,
+      { source: 'aws.ecs', 'detail-type': 'ECS Task State Change', detail: [i] },
+    ]).flat();
     await put([
-      'not an event',
-      { source: 'aws.ecs', 'detail-type': 'ECS Task State Change', detail: [] },
+      ...invalid,
       ...burst(60, 14, 'image_pull_failed'),
+      ...burst(80, 17, 'crash_loop'),
       ...burst(20, 15, 'out_of_memory'),
       ...burst(20, 16, 'health_check_failed'),
     ]);

@@ -5,6 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { STOP_REASON_NAMES } from '../../src/kinds/task-state-change/stop-reason.js';
 import { RECORD_RESULTS } from '../../src/metrics/self-metrics.js';
+import {
+  DEFAULT_RUNBOOK_URL_PATTERN,
+  renderPrometheusRule,
+  withRunbookPattern,
+} from '../../tools/rules/prometheus-rule.js';
 import { selectorProblems, selectorsOf } from './promql.js';
 import {
   allRules,
@@ -13,10 +18,12 @@ import {
   RULE_TESTS_DIR,
   RULES_PATH,
   RUNBOOK_PATH,
+  type RuleGroup,
   recordingRuleNames,
 } from './rules.js';
 
 const groups = loadRuleGroups();
+const rulesText = readFileSync(RULES_PATH, 'utf8');
 const rules = allRules(groups);
 const alerts = rules.filter((r) => r.alert !== undefined);
 const recorded = recordingRuleNames(groups);
@@ -132,13 +139,33 @@ describe('Prometheus rules', () => {
     expect(anchors.sort()).toEqual(alerts.map((a) => slug(a.alert as string)).sort());
   });
 
-  it('are the same in the Kubernetes PrometheusRule', () => {
-    const doc = parse(
-      readFileSync(new URL('deploy/kubernetes/prometheusrule.yaml', REPO), 'utf8'),
-    ) as { apiVersion: string; kind: string; spec: { groups: unknown } };
+  it('are the same in the Kubernetes PrometheusRule, generated from them (npm run rules:generate)', () => {
+    const text = readFileSync(new URL('deploy/kubernetes/prometheusrule.yaml', REPO), 'utf8');
+    expect(text).toBe(renderPrometheusRule(rulesText));
+    const doc = parse(text) as { apiVersion: string; kind: string; spec: { groups: unknown } };
     expect(doc.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(doc.kind).toBe('PrometheusRule');
     expect(doc.spec.groups).toEqual(groups);
+  });
+
+  it('take their runbook base from a pattern, changing nothing else', () => {
+    // The committed file is the default pattern applied, byte for byte.
+    expect(withRunbookPattern(rulesText, DEFAULT_RUNBOOK_URL_PATTERN)).toBe(rulesText);
+    const moved = withRunbookPattern(rulesText, 'https://wiki.example.com/ecs/runbook#%s');
+    const movedGroups = (parse(moved) as { groups: RuleGroup[] }).groups;
+    const movedAlerts = allRules(movedGroups).filter((r) => r.alert !== undefined);
+    for (const alert of movedAlerts) {
+      expect(alert.annotations?.runbook_url).toBe(
+        `https://wiki.example.com/ecs/runbook#${(alert.alert as string).toLowerCase()}`,
+      );
+    }
+    const strip = (g: RuleGroup[]) =>
+      allRules(g).map((r) => ({
+        ...r,
+        annotations: { ...r.annotations, runbook_url: undefined },
+      }));
+    expect(strip(movedGroups)).toEqual(strip(groups));
+    expect(moved.split('\n').length).toBe(rulesText.split('\n').length);
   });
 
   it('have a unit test that fires each alert and a series that must not', () => {

@@ -18,6 +18,7 @@ export interface Rule {
 
 export interface RuleGroup {
   readonly name: string;
+  readonly interval?: string;
   readonly rules: readonly Rule[];
 }
 

@@ -91,6 +91,7 @@ async function replayPeak(tasks: number): Promise<{ peakMiB: number; output: str
 function bytesPerTrackedTask(tasks: number): { rss: number; heap: number } {
   const tracker = new TaskTracker({ maxTrackedTasks: tasks });
   const sink = {
+    workload() {},
     transition() {},
     stopped() {},
     imagePull() {},

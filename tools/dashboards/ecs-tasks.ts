@@ -89,11 +89,11 @@ export function ecsTasksDashboard(): Dashboard {
     .timeseries({
       title: 'Failure-to-start ratio',
       description:
-        'Share of stopped tasks that never started (stop code TaskFailedToStart) over 5 minutes, per service: the recording rule the EcsServiceTasksFailingToStart alert reads (it fires above 20%, held over 1 hour too). Empty for a service with no stops, and without the rules loaded in Prometheus.',
+        'Share of stopped tasks that never started (stop code TaskFailedToStart) over the last hour, per service: the recording rule the EcsServiceTasksFailingToStart alert reads (it fires above 20%, with at least 3 failures in 3 hours). Empty for a service with no stops, and without the rules loaded in Prometheus.',
       unit: 'percentunit',
       queries: [
         {
-          expr: `ecs_service:ecs_task_failed_to_start:ratio_rate5m{${SEL}}`,
+          expr: `ecs_service:ecs_task_failed_to_start:ratio_rate1h{${SEL}}`,
           legend: SERVICE_LEGEND,
         },
       ],

@@ -1,5 +1,9 @@
 /** Renders docs/metrics.md from the metric catalog and the reason classes. */
 import { STOP_REASON_CLASSES } from '../../src/kinds/task-state-change/stop-reason.js';
+import {
+  WATCHED_RUN_STOP_CODE,
+  WATCHED_STOPS,
+} from '../../src/kinds/task-state-change/task-metrics.js';
 import { LABEL_DOCS, METRIC_CATALOG, type MetricSpec } from '../../src/metrics/catalog.js';
 
 function row(spec: MetricSpec): string {
@@ -21,6 +25,7 @@ export function renderMetricsReference(catalog: readonly MetricSpec[] = METRIC_C
   for (const [group, title] of [
     ['task', 'Task metrics'],
     ['exporter', 'Exporter self metrics'],
+    ['process', 'Process metrics (run and demo)'],
   ] as const) {
     out.push(
       `## ${title}`,
@@ -31,6 +36,24 @@ export function renderMetricsReference(catalog: readonly MetricSpec[] = METRIC_C
     for (const spec of catalog.filter((m) => m.group === group)) out.push(row(spec));
     out.push('');
   }
+  out.push(
+    '## Series born at 0',
+    '',
+    'A counter series that first appears at 1 hides its first count from `rate()` and',
+    '`increase()`. So the first processed event of a workload (cluster, service, family,',
+    'launch type) creates, at 0, the series that alert rules and dashboards watch:',
+    '',
+    ...WATCHED_STOPS.map(
+      ([code, reason]) => `- \`ecs_task_stopped_total{stop_code="${code}", reason="${reason}"}\``,
+    ),
+    `- for a service's tasks (\`ecs_service\` not empty), \`ecs_task_run_duration_seconds{stop_code="${WATCHED_RUN_STOP_CODE}"}\`, the input of the crash-loop alert`,
+    '',
+    'A scrape between that first event and the first failure sees the failure as an',
+    'increase; a workload whose first event seen is already its failure still starts at 1.',
+    'These series count against `--max-series-per-metric` like any other; past the cap',
+    'they are not created (and nothing is folded for them).',
+    '',
+  );
   out.push('## Histogram buckets', '', '| metric | upper bounds (seconds) |', '| --- | --- |');
   for (const spec of catalog.filter((m) => m.buckets !== undefined)) {
     out.push(`| \`${spec.name}\` | ${spec.buckets?.join(', ')} |`);

@@ -60,8 +60,33 @@ export const TASK_METRICS: readonly MetricSpec[] = [
   },
 ];
 
+/**
+ * The stops that alert rules and dashboards watch, each with the stop code
+ * ECS gives it: every failure reason class of the contract, and failures to
+ * start of no known class. Their series are born at 0 with each workload.
+ */
+export const WATCHED_STOPS: readonly (readonly [stopCode: string, reason: string])[] = [
+  ['TaskFailedToStart', 'image_pull_failed'],
+  ['TaskFailedToStart', 'resource_initialization_failed'],
+  ['TaskFailedToStart', 'container_start_failed'],
+  ['TaskFailedToStart', 'network_provisioning_failed'],
+  ['TaskFailedToStart', 'other'],
+  ['EssentialContainerExited', 'out_of_memory'],
+  ['ServiceSchedulerInitiated', 'health_check_failed'],
+];
+
+/** Run durations of a service's tasks that stopped on their own: the crash-loop input. */
+export const WATCHED_RUN_STOP_CODE = 'EssentialContainerExited';
+
 /** What a processed event adds to the task metrics. Called at most once per task and fact. */
 export interface TaskFactSink {
+  /**
+   * A processed event of the workload these labels name: the series alerts
+   * read are created at 0 if they do not exist yet (within the series cap),
+   * so a scrape before the workload's first failure sees that failure as an
+   * increase.
+   */
+  workload(labels: LabelValues): void;
   transition(labels: LabelValues, lastStatus: string): void;
   stopped(labels: LabelValues, stopCode: string, reason: string): void;
   /** Durations are whole milliseconds: ECS timestamps have millisecond precision. */
@@ -79,7 +104,16 @@ export function taskMetricsSink(store: SeriesStore): TaskFactSink {
   const pull = store.family(TASK_IMAGE_PULL_DURATION);
   const startup = store.family(TASK_STARTUP_DURATION);
   const run = store.family(TASK_RUN_DURATION);
+  // Interned label objects already given their zero series (a miss only repeats a no-op).
+  const born = new WeakSet<LabelValues>();
   return {
+    workload: (labels) => {
+      if (born.has(labels)) return;
+      born.add(labels);
+      for (const watched of WATCHED_STOPS) store.ensure(stopped, labels, watched);
+      // Only service tasks are expected to keep running; a batch task may end in seconds.
+      if (labels.values[1] !== '') store.ensure(run, labels, [WATCHED_RUN_STOP_CODE]);
+    },
     transition: (labels, lastStatus) => store.inc(transitions, labels, [lastStatus]),
     stopped: (labels, stopCode, reason) => store.inc(stopped, labels, [stopCode, reason]),
     imagePull: (labels, ms) => store.observe(pull, labels, NONE, ms),

@@ -162,6 +162,7 @@ export class TaskTracker {
       return 'duplicate';
     }
     const labels = event.labels;
+    sink.workload(labels);
     const status = boundLabelValue(event.lastStatus);
     if (tasks.addStatus(slot, status)) sink.transition(labels, status);
     if (!tasks.isDone(slot, DONE_PULL)) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expositionOf, fixtureLine, sample, sumOf } from './helpers/exposition.js';
 
 const SEED_LABELS =
-  'ecs_cluster="apline-hello-cluster",ecs_service="",family="apline-hello-task-definition",launch_type="FARGATE"';
+  'aws_account_id="832665068462",aws_region="ap-northeast-1",ecs_cluster="apline-hello-cluster",ecs_service="",family="apline-hello-task-definition",launch_type="FARGATE"';
 
 describe('fixture events → exposition', () => {
   const fixtures = [
@@ -94,7 +94,7 @@ describe('fixture events → exposition', () => {
   it('EXTERNAL launch type, no stopCode, exitCode null, fractions of any length', async () => {
     const text = await expositionOf([fixtureLine('task-stopped-external-no-stop-code.json')]);
     const labels =
-      'ecs_cluster="edge-sites",ecs_service="sensor-gateway",family="sensor-gateway",launch_type="EXTERNAL"';
+      'aws_account_id="832665068462",aws_region="ap-northeast-1",ecs_cluster="edge-sites",ecs_service="sensor-gateway",family="sensor-gateway",launch_type="EXTERNAL"';
     expect(
       sample(text, `ecs_task_stopped_total{${labels},stop_code="none",reason="host_lost"}`),
     ).toBe(1);

@@ -68,8 +68,62 @@ export const KNOWN_STOP_CODES = [
 
 export const KNOWN_LAUNCH_TYPES = ['', 'EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
 
+/** AWS Regions (commercial, China and GovCloud), as events name them. */
+export const KNOWN_AWS_REGIONS = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-1',
+  'ap-south-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ca-central-1',
+  'ca-west-1',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-north-1',
+  'il-central-1',
+  'me-south-1',
+  'me-central-1',
+  'mx-central-1',
+  'sa-east-1',
+  'cn-north-1',
+  'cn-northwest-1',
+  'us-gov-east-1',
+  'us-gov-west-1',
+  '',
+] as const;
+
 /** Every label of every metric: the one place its meaning and its bound are written. */
 export const LABELS: Readonly<Record<string, LabelSpec>> = {
+  aws_account_id: {
+    bound: 'unbounded',
+    leading: true,
+    doc: "The event's `account`: the AWS account the ECS resource belongs to (one stream often carries many accounts through a cross-account event bus); empty if absent.",
+  },
+  aws_region: {
+    bound: 'bounded',
+    leading: true,
+    known: KNOWN_AWS_REGIONS,
+    doc: "The event's `region` (`us-east-1`, `eu-west-1`, …); empty if absent.",
+  },
   ecs_cluster: {
     bound: 'unbounded',
     leading: true,

@@ -66,7 +66,7 @@ describe('the cap on series per task metric', () => {
     }
     // Only unbounded labels fold: launch type and stop code keep their values.
     expect(capped).toMatch(
-      /ecs_task_stopped_total\{ecs_cluster="_other_",ecs_service="_other_",family="_other_",launch_type="(FARGATE|EC2)",stop_code="[A-Za-z]+",reason="[a-z_]+"\} \d+/,
+      /ecs_task_stopped_total\{aws_account_id="_other_",aws_region="[a-z0-9-]*",ecs_cluster="_other_",ecs_service="_other_",family="_other_",launch_type="(FARGATE|EC2)",stop_code="[A-Za-z]+",reason="[a-z_]+"\} \d+/,
     );
     expect(capped).not.toMatch(/(launch_type|stop_code|last_status)="_other_"/);
     for (const [name, label] of [

@@ -67,6 +67,8 @@ export function decodeTaskEvent(
       lastStatus,
       timeMs: typeof time === 'string' ? parseTime(time) : Number.NaN,
       labels: interner.intern(
+        stringOrEmpty(event.account),
+        stringOrEmpty(event.region),
         stringOrEmpty(d.clusterArn),
         stringOrEmpty(d.group),
         stringOrEmpty(d.taskDefinitionArn),

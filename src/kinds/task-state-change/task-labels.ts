@@ -1,6 +1,7 @@
 /**
- * The leading labels of every task metric (`ecs_cluster`, `ecs_service`,
- * `family`, `launch_type`), derived from ECS ARNs and fields, bounded in
+ * The leading labels of every task metric (`aws_account_id`, `aws_region`,
+ * `ecs_cluster`, `ecs_service`, `family`, `launch_type`), derived from the
+ * event's account and region and from ECS ARNs and fields, bounded in
  * length, and interned.
  */
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
@@ -23,12 +24,16 @@ export function taskDefinitionFamily(taskDefinitionArn: string): string {
 }
 
 function buildTaskLabels(
+  account: string,
+  region: string,
   clusterArn: string,
   group: string,
   taskDefinitionArn: string,
   launchType: string,
 ): TaskLabels {
   return labelValues([
+    boundLabelValue(account),
+    boundLabelValue(region),
     clusterName(clusterArn),
     serviceName(group),
     taskDefinitionFamily(taskDefinitionArn),
@@ -40,6 +45,8 @@ function buildTaskLabels(
 const INTERN_LIMIT = 20_000;
 
 interface Interned {
+  readonly account: string;
+  readonly region: string;
   readonly clusterArn: string;
   readonly group: string;
   readonly launchType: string;
@@ -47,7 +54,7 @@ interface Interned {
 }
 
 /**
- * Returns the same frozen label object for the same four raw fields, so the
+ * Returns the same frozen label object for the same six raw fields, so the
  * hot path allocates nothing for tasks of a known workload: one Map lookup by
  * task definition, then a short scan (a task definition rarely runs in more
  * than a cluster or two). Bounded: the cache is dropped whole when it grows
@@ -58,6 +65,8 @@ export class TaskLabelInterner {
   #size = 0;
 
   intern(
+    account: string,
+    region: string,
     clusterArn: string,
     group: string,
     taskDefinitionArn: string,
@@ -66,12 +75,18 @@ export class TaskLabelInterner {
     let entries = this.#byDefinition.get(taskDefinitionArn);
     if (entries !== undefined) {
       for (const e of entries) {
-        if (e.group === group && e.launchType === launchType && e.clusterArn === clusterArn) {
+        if (
+          e.group === group &&
+          e.launchType === launchType &&
+          e.clusterArn === clusterArn &&
+          e.account === account &&
+          e.region === region
+        ) {
           return e.labels;
         }
       }
     }
-    const labels = buildTaskLabels(clusterArn, group, taskDefinitionArn, launchType);
+    const labels = buildTaskLabels(account, region, clusterArn, group, taskDefinitionArn, launchType);
     if (++this.#size > INTERN_LIMIT) {
       this.#byDefinition = new Map();
       this.#size = 0;
@@ -81,7 +96,7 @@ export class TaskLabelInterner {
       entries = [];
       this.#byDefinition.set(taskDefinitionArn, entries);
     }
-    entries.push({ clusterArn, group, launchType, labels });
+    entries.push({ account, region, clusterArn, group, launchType, labels });
     return labels;
   }
 }

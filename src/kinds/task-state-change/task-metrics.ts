@@ -7,7 +7,17 @@ import type { MetricSpec } from '../../metrics/metric-spec.js';
 import type { Family, LabelValues, SeriesStore } from '../../metrics/series-store.js';
 
 /** Labels on every task metric, in this order: interned together per task workload. */
-export const TASK_LABEL_NAMES = ['ecs_cluster', 'ecs_service', 'family', 'launch_type'] as const;
+export const TASK_LABEL_NAMES = [
+  'aws_account_id',
+  'aws_region',
+  'ecs_cluster',
+  'ecs_service',
+  'family',
+  'launch_type',
+] as const;
+
+/** Where `ecs_service` is among the task labels. */
+const SERVICE_INDEX = TASK_LABEL_NAMES.indexOf('ecs_service');
 
 const withTaskLabels = (...extra: string[]): readonly string[] => [...TASK_LABEL_NAMES, ...extra];
 
@@ -112,7 +122,7 @@ export function taskMetricsSink(store: SeriesStore): TaskFactSink {
       born.add(labels);
       for (const watched of WATCHED_STOPS) store.ensure(stopped, labels, watched);
       // Only service tasks are expected to keep running; a batch task may end in seconds.
-      if (labels.values[1] !== '') store.ensure(run, labels, [WATCHED_RUN_STOP_CODE]);
+      if (labels.values[SERVICE_INDEX] !== '') store.ensure(run, labels, [WATCHED_RUN_STOP_CODE]);
     },
     transition: (labels, lastStatus) => store.inc(transitions, labels, [lastStatus]),
     stopped: (labels, stopCode, reason) => store.inc(stopped, labels, [stopCode, reason]),

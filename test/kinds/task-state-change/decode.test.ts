@@ -71,7 +71,14 @@ describe('decodeRecord', () => {
         lastStatus: 'STOPPED',
         stopCode: 'EssentialContainerExited',
         labels: {
-          values: ['apline-hello-cluster', '', 'apline-hello-task-definition', 'FARGATE'],
+          values: [
+            '832665068462',
+            'ap-northeast-1',
+            'apline-hello-cluster',
+            '',
+            'apline-hello-task-definition',
+            'FARGATE',
+          ],
         },
       });
       expect(decoded.event.timeMs).toBe(Date.UTC(2021, 6, 12, 5, 44, 9));
@@ -80,7 +87,7 @@ describe('decodeRecord', () => {
 
   it('reads the service from group service:NAME', () => {
     const decoded = decodeRecord(withDetail({ group: 'service:checkout' }));
-    expect(decoded.kind === 'task' && decoded.event.labels.values[1]).toBe('checkout');
+    expect(decoded.kind === 'task' && decoded.event.labels.values[3]).toBe('checkout');
   });
 
   it('ignores well-formed events of other sources and detail-types', () => {

@@ -39,6 +39,8 @@ function counterSamples(text: string): Map<string, number> {
       name.endsWith('_total') || name.endsWith('_bucket') || name.endsWith('_count');
     if (!counterLike || name.startsWith('ecs_events_exporter_kinesis_')) continue;
     if (name.startsWith('ecs_events_exporter_event_delivery_lag')) continue;
+    // Process metrics describe the process: a new one starts them again.
+    if (name.startsWith('process_') || name.startsWith('nodejs_')) continue;
     out.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return out;

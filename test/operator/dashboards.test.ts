@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { generateDashboards, renderDashboards } from '../../tools/dashboards/dashboards.js';
 import { DATASOURCE } from '../../tools/dashboards/panels.js';
-import { parseLabelValues, selectorProblems } from './promql.js';
+import { catalogSeries, parseLabelValues, selectorProblems, selectorsOf } from './promql.js';
 import { loadRuleGroups, REPO, recordingRuleNames } from './rules.js';
 
 const DASHBOARDS_DIR = new URL('grafana/dashboards/', REPO);
@@ -36,12 +36,29 @@ interface Variable {
   datasource?: { type?: string; uid?: string };
 }
 interface DashboardJson {
+  graphTooltip?: number;
+  links?: unknown[];
+  tags?: string[];
   annotations: { list?: { name: string; expr?: string; datasource?: unknown }[] };
   uid: string;
   title: string;
   panels: Panel[];
   templating: { list: Variable[] };
 }
+
+/**
+ * Units of Grafana's unit picker that the dashboards use (dashboard-linter's
+ * panel-units-rule accepts only those): a custom `suffix:` unit is not one.
+ */
+const STANDARD_UNITS = ['bool', 'bytes', 'Bps', 'cps', 'ms', 'percentunit', 'reqps', 's', 'short'];
+
+/**
+ * Queries exempt from target-rate-interval-rule, with the reason (what a
+ * dashboard-linter `.lint` exclusion would say).
+ */
+const RATE_INTERVAL_EXCLUSIONS: Record<string, string> = {
+  'ecs-tasks.json: Top failing services': 'an instant table of totals over the selected time range',
+};
 
 const committed = readdirSync(DASHBOARDS_DIR)
   .filter((f) => f.endsWith('.json'))
@@ -126,9 +143,13 @@ describe('generated dashboards', () => {
     }
   });
 
-  it('use $__rate_interval in every rate() and increase()', () => {
+  it('use $__rate_interval in every rate(), irate() and increase() (target-rate-interval-rule)', () => {
     for (const { d, p, t } of allTargets) {
       const where = `${d.file}: ${p.title}: ${t.expr}`;
+      if (RATE_INTERVAL_EXCLUSIONS[`${d.file}: ${p.title}`] !== undefined) {
+        expect(t.expr, where).toMatch(/\[\$__range\]/);
+        continue;
+      }
       const calls = t.expr.match(/\b(rate|irate|increase)\(/g) ?? [];
       const ranges = t.expr.match(/\[[^\]]*\]/g) ?? [];
       expect(
@@ -155,7 +176,7 @@ describe('generated dashboards', () => {
       ];
       for (const text of texts) {
         for (const m of text.matchAll(/\$\{?(\w+)/g)) {
-          if (m[1] === '__rate_interval') continue;
+          if (m[1] === '__rate_interval' || m[1] === '__range') continue;
           expect(names, `${file}: $${m[1]} in ${text}`).toContain(m[1]);
         }
       }
@@ -179,7 +200,9 @@ describe('generated dashboards', () => {
       expect(parsed?.label, query).toBe(name);
       expect(selectorProblems(parsed?.series ?? '', new Set()), query).toEqual([]);
     }
-    const taskTargets = allTargets.filter(({ d }) => d.file === 'ecs-tasks.json');
+    const taskTargets = allTargets.filter(
+      ({ d, t }) => d.file === 'ecs-tasks.json' && t.expr.includes('ecs_task_'),
+    );
     for (const { p, t } of taskTargets) {
       for (const label of ['ecs_cluster', 'ecs_service', 'family']) {
         expect(t.expr, p.title).toContain(`${label}=~"$${label}"`);
@@ -196,16 +219,101 @@ describe('generated dashboards', () => {
       const list = json.annotations.list ?? [];
       expect(list.length, file).toBeGreaterThan(0);
       for (const a of list) {
-        const m = /^ALERTS\{alertstate="firing", alertname=~"([^"]+)"\}$/.exec(a.expr ?? '');
+        const m = /^ALERTS\{alertstate="firing", alertname=~"([^"]+)", (.+)\}$/.exec(a.expr ?? '');
         expect(m, `${file}: ${a.expr}`).not.toBeNull();
         const re = new RegExp(`^(?:${m?.[1]})$`);
         const matched = alertNames.filter((n) => re.test(n));
         expect(matched.length, `${file}: ${a.expr}`).toBeGreaterThan(0);
         for (const n of matched) shown.add(n);
+        // Filtered by the dashboard's own selection.
+        const filters =
+          file === 'ecs-tasks.json' ? ['ecs_cluster', 'ecs_service'] : ['job', 'instance'];
+        for (const label of filters) expect(m?.[2], file).toContain(`${label}=~"$${label}"`);
       }
     }
     // Together the dashboards show every alert.
     expect([...shown].sort()).toEqual([...alertNames].sort());
+  });
+
+  // The rules of Grafana's dashboard-linter (github.com/grafana/dashboard-linter),
+  // checked here: it is a Go tool, and Go cannot be installed where the tests run.
+  describe('dashboard-linter rules', () => {
+    it('template-job-rule and template-instance-rule: a job and an instance variable, from the datasource', () => {
+      for (const { file, json } of dashboards) {
+        const job = json.templating.list.find((v) => v.name === 'job');
+        expect(job, file).toMatchObject({ type: 'query', datasource: DATASOURCE });
+        const jobQuery = parseLabelValues(
+          (job?.query as { query: string } | undefined)?.query ?? '',
+        );
+        expect(jobQuery?.label, file).toBe('job');
+        const instance = json.templating.list.find((v) => v.name === 'instance');
+        expect(instance, file).toMatchObject({
+          type: 'query',
+          multi: true,
+          includeAll: true,
+          datasource: DATASOURCE,
+        });
+        const instanceQuery = parseLabelValues(
+          (instance?.query as { query: string } | undefined)?.query ?? '',
+        );
+        expect(instanceQuery?.label, file).toBe('instance');
+        expect(instanceQuery?.series, file).toContain('job=~"$job"');
+      }
+    });
+
+    it('template-label-promql-rule: every label variable queries a catalog series that has the label', () => {
+      for (const { file, json } of dashboards) {
+        for (const v of json.templating.list.filter((x) => x.type === 'query')) {
+          const parsed = parseLabelValues((v.query as { query: string }).query);
+          expect(parsed, `${file}: $${v.name}`).toBeDefined();
+          const { series, label } = parsed as { series: string; label: string };
+          expect(selectorProblems(series, new Set()), `${file}: $${v.name}`).toEqual([]);
+          const name = series.replace(/\{.*$/, '');
+          const labels = catalogSeries().get(name);
+          expect(labels?.has(label), `${file}: $${v.name}`).toBe(true);
+        }
+      }
+    });
+
+    it('target-job-rule and target-instance-rule: every query matches the job and instance variables', () => {
+      for (const { d, p, t } of allTargets) {
+        for (const { name, matchers } of selectorsOf(t.expr)) {
+          const where = `${d.file}: ${p.title}: ${name}`;
+          expect(matchers, where).toContainEqual({ label: 'job', op: '=~', value: '$job' });
+          expect(matchers, where).toContainEqual({
+            label: 'instance',
+            op: '=~',
+            value: '$instance',
+          });
+        }
+      }
+    });
+
+    it('panel-units-rule: every panel has a standard Grafana unit, never a custom one', () => {
+      for (const { file, json } of dashboards) {
+        for (const p of queryPanels(json)) {
+          const units = [p.fieldConfig?.defaults?.unit, p.options?.yAxis?.unit].filter(
+            (u) => u !== undefined,
+          );
+          for (const unit of units) expect(STANDARD_UNITS, `${file}: ${p.title}`).toContain(unit);
+        }
+      }
+    });
+
+    it('share a crosshair and link to each other, keeping the time range and variables', () => {
+      for (const { file, json } of dashboards) {
+        expect(json.graphTooltip, file).toBe(1);
+        expect(json.links, file).toContainEqual(
+          expect.objectContaining({
+            type: 'dashboards',
+            tags: ['ecs-events-exporter'],
+            keepTime: true,
+            includeVars: true,
+          }),
+        );
+        expect(json.tags, file).toContain('ecs-events-exporter');
+      }
+    });
   });
 
   it('are provisioned with a Prometheus data source and a file provider', () => {

@@ -96,7 +96,10 @@ function rulesWithoutFor(): string {
 
 /** A dashboard query as Grafana would send it with every variable at All. */
 function instantiate(expr: string): string {
-  return expr.replace(/\$__rate_interval/g, '1m').replace(/\$\{?\w+\}?/g, '.*');
+  return expr
+    .replace(/\$__rate_interval/g, '1m')
+    .replace(/\$__range/g, '1h')
+    .replace(/\$\{?\w+\}?/g, '.*');
 }
 
 describe('Prometheus end to end', () => {

@@ -5,7 +5,10 @@
  * service and family.
  */
 import { type Dashboard, DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { WATCHED_STOPS } from '../../src/kinds/task-state-change/task-metrics.js';
 import {
+  EXPORTER_LAST_EVENT_TIMESTAMP,
+  EXPORTER_RECORDS,
   TASK_IMAGE_PULL_DURATION,
   TASK_RUN_DURATION,
   TASK_STARTUP_DURATION,
@@ -14,16 +17,26 @@ import {
 } from '../../src/metrics/catalog.js';
 import {
   alertsAnnotation,
+  DASHBOARD_TOOLTIP,
+  dashboardLinks,
   datasourceVariable,
+  instanceVariable,
+  jobVariable,
   Layout,
   labelVariable,
   type Query,
+  TARGET_SEL,
 } from './panels.js';
 
 export const ECS_TASKS_UID = 'ecs-events-exporter-tasks';
 
 /** The label filter of every task query. */
-const SEL = 'ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"';
+const SEL = `${TARGET_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"`;
+
+/** The reason classes of failures (those the exporter creates at 0 with each workload). */
+const FAILURE_REASONS = [...new Set(WATCHED_STOPS.map(([, reason]) => reason))]
+  .filter((r) => r !== 'other')
+  .join('|');
 const BY_SERVICE = 'ecs_cluster, ecs_service, family';
 const SERVICE_LEGEND = '{{ecs_cluster}}/{{ecs_service}} {{family}}';
 
@@ -35,9 +48,13 @@ function quantiles(metric: string, by = ''): Query[] {
   }));
 }
 
+/**
+ * Stops per second: a rate, not an increase over $__rate_interval, which is
+ * longer than a bar and would count each stop in several bars.
+ */
 function stoppedBy(filter: string, by = BY_SERVICE, legend = SERVICE_LEGEND): Query {
   return {
-    expr: `sum by (${by}) (increase(${TASK_STOPPED}{${SEL}, ${filter}}[$__rate_interval]))`,
+    expr: `sum by (${by}) (rate(${TASK_STOPPED}{${SEL}, ${filter}}[$__rate_interval]))`,
     legend,
   };
 }
@@ -52,15 +69,24 @@ export function ecsTasksDashboard(): Dashboard {
     .editable()
     .refresh('1m')
     .time({ from: 'now-6h', to: 'now' })
-    .annotation(alertsAnnotation('EcsService.*|EcsTask.*'))
+    .tooltip(DASHBOARD_TOOLTIP)
+    .link(dashboardLinks())
+    .annotation(
+      alertsAnnotation(
+        'EcsService.*|EcsTask.*',
+        'ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"',
+      ),
+    )
     .withVariable(datasourceVariable())
-    .withVariable(labelVariable('ecs_cluster', 'Cluster', TASK_STATE_TRANSITIONS, ''))
+    .withVariable(jobVariable())
+    .withVariable(instanceVariable())
+    .withVariable(labelVariable('ecs_cluster', 'Cluster', TASK_STATE_TRANSITIONS, TARGET_SEL))
     .withVariable(
       labelVariable(
         'ecs_service',
         'Service',
         TASK_STATE_TRANSITIONS,
-        'ecs_cluster=~"$ecs_cluster"',
+        `${TARGET_SEL}, ecs_cluster=~"$ecs_cluster"`,
       ),
     )
     .withVariable(
@@ -68,17 +94,55 @@ export function ecsTasksDashboard(): Dashboard {
         'family',
         'Task family',
         TASK_STATE_TRANSITIONS,
-        'ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service"',
+        `${TARGET_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service"`,
       ),
     );
 
   new Layout(dashboard)
+    .row('Exporter')
+    .timeseries({
+      title: 'Exporter up',
+      description:
+        'Whether Prometheus scrapes the exporter. Flat panels below during a 0 (or no line) mean no data, not calm: see the ecs-events-exporter health dashboard.',
+      unit: 'bool',
+      width: 8,
+      height: 5,
+      queries: [{ expr: `up{${TARGET_SEL}}`, legend: '{{instance}}' }],
+    })
+    .timeseries({
+      title: 'Age of the newest event',
+      description:
+        'Time since the newest task state change the exporter has seen. Growing while the account is busy means events no longer arrive, and the panels below are stale.',
+      unit: 's',
+      width: 8,
+      height: 5,
+      queries: [
+        {
+          expr: `time() - ${EXPORTER_LAST_EVENT_TIMESTAMP}{${TARGET_SEL}}`,
+          legend: '{{instance}}',
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Records processed',
+      description:
+        'New task state changes the exporter counted per second. Zero while ECS is busy means the exporter reads nothing.',
+      unit: 'cps',
+      width: 8,
+      height: 5,
+      queries: [
+        {
+          expr: `sum by (instance) (rate(${EXPORTER_RECORDS}{${TARGET_SEL}, result="processed"}[$__rate_interval]))`,
+          legend: '{{instance}}',
+        },
+      ],
+    })
     .row('Launches and stops')
     .timeseries({
       title: 'Tasks launched',
       description:
         'Tasks per second that reached PENDING (every task does, on Fargate and EC2), by service. A drop to zero while a service should be scaling, or a spike (a crash loop being replaced), is worth a look.',
-      unit: 'suffix: tasks/s',
+      unit: 'cps',
       queries: [
         {
           expr: `sum by (${BY_SERVICE}) (rate(${TASK_STATE_TRANSITIONS}{${SEL}, last_status="PENDING"}[$__rate_interval]))`,
@@ -89,11 +153,11 @@ export function ecsTasksDashboard(): Dashboard {
     .timeseries({
       title: 'Failure-to-start ratio',
       description:
-        'Share of stopped tasks that never started (stop code TaskFailedToStart) over the last hour, per service: the recording rule the EcsServiceTasksFailingToStart alert reads (it fires above 20%, with at least 3 failures in 3 hours). Empty for a service with no stops, and without the rules loaded in Prometheus.',
+        'Share of stopped tasks that never started (stop code TaskFailedToStart), per service. The EcsServiceTasksFailingToStart alert reads the same share over the last hour (it fires above 20%, with at least 3 failures in 3 hours). Empty for a service with no stops.',
       unit: 'percentunit',
       queries: [
         {
-          expr: `ecs_service:ecs_task_failed_to_start:ratio_rate1h{${SEL}}`,
+          expr: `sum by (${BY_SERVICE}) (rate(${TASK_STOPPED}{${SEL}, stop_code="TaskFailedToStart"}[$__rate_interval])) / (sum by (${BY_SERVICE}) (rate(${TASK_STOPPED}{${SEL}}[$__rate_interval])) > 0)`,
           legend: SERVICE_LEGEND,
         },
       ],
@@ -102,7 +166,7 @@ export function ecsTasksDashboard(): Dashboard {
       title: 'Tasks stopped by stop code',
       description:
         'Tasks per second that stopped, by ECS stop code. TaskFailedToStart means tasks that never ran; SpotInterruption capacity taken back; ServiceSchedulerInitiated deployments, scale-in and health-check replacements; EssentialContainerExited a container ending on its own.',
-      unit: 'suffix: tasks/s',
+      unit: 'cps',
       stacked: true,
       queries: [
         {
@@ -115,7 +179,7 @@ export function ecsTasksDashboard(): Dashboard {
       title: 'Tasks stopped by reason',
       description:
         'Tasks per second that stopped, by reason class (from stoppedReason and the container reasons; see docs/metrics.md). Worry about growth in image_pull_failed, resource_initialization_failed, out_of_memory or health_check_failed.',
-      unit: 'suffix: tasks/s',
+      unit: 'cps',
       stacked: true,
       queries: [
         {
@@ -128,7 +192,7 @@ export function ecsTasksDashboard(): Dashboard {
       title: 'State transitions',
       description:
         'Tasks per second reaching each lastStatus. PENDING far above RUNNING means tasks are not getting to run; compare with the failure-to-start panels.',
-      unit: 'suffix: tasks/s',
+      unit: 'cps',
       queries: [
         {
           expr: `sum by (last_status) (rate(${TASK_STATE_TRANSITIONS}{${SEL}}[$__rate_interval]))`,
@@ -139,11 +203,23 @@ export function ecsTasksDashboard(): Dashboard {
     .timeseries({
       title: 'Failed to start, by reason',
       description:
-        'Tasks that never started (stop code TaskFailedToStart) in each interval, by reason class: image_pull_failed (the image or registry), resource_initialization_failed (secrets, registry auth, logging, volumes). Any sustained value here means a service cannot reach its desired count.',
-      unit: 'short',
+        'Tasks per second that never started (stop code TaskFailedToStart), by reason class: image_pull_failed (the image or registry), resource_initialization_failed (secrets, registry auth, logging, volumes). Any sustained value here means a service cannot reach its desired count.',
+      unit: 'cps',
       bars: true,
       stacked: true,
       queries: [stoppedBy('stop_code="TaskFailedToStart"', 'reason', '{{reason}}')],
+    })
+    .table({
+      title: 'Top failing services',
+      description: `The 10 services (or standalone families) with the most tasks stopped for a failure (${FAILURE_REASONS.replace(/\|/g, ', ')}) over the selected time range. Start here when an alert names no service you know.`,
+      unit: 'short',
+      width: 24,
+      queries: [
+        {
+          expr: `topk(10, sum by (${BY_SERVICE}) (increase(${TASK_STOPPED}{${SEL}, reason=~"${FAILURE_REASONS}"}[$__range])) > 0)`,
+          legend: SERVICE_LEGEND,
+        },
+      ],
     })
     .row('Durations')
     .timeseries({
@@ -153,14 +229,26 @@ export function ecsTasksDashboard(): Dashboard {
       unit: 's',
       queries: quantiles(TASK_IMAGE_PULL_DURATION),
     })
-    .heatmap({
-      title: 'Image pull duration distribution',
+    .timeseries({
+      title: 'Image pull p90 by family',
       description:
-        'How many image pulls finished in each duration bucket, per interval. A second band of slow pulls shows a subset of hosts, images or zones pulling slowly, which the percentiles can hide.',
+        "The 90th percentile of image pull time per task family: one family slow points at its image (size, tag, registry), all of them at the network or the registry. EcsTaskImagePullSlow compares the 30-minute p90 with the family's usual one.",
       unit: 's',
       queries: [
         {
-          expr: `sum by (le) (increase(${TASK_IMAGE_PULL_DURATION}_bucket{${SEL}}[$__rate_interval]))`,
+          expr: `histogram_quantile(0.9, sum by (le, ecs_cluster, family) (rate(${TASK_IMAGE_PULL_DURATION}_bucket{${SEL}}[$__rate_interval])))`,
+          legend: '{{ecs_cluster}} {{family}}',
+        },
+      ],
+    })
+    .heatmap({
+      title: 'Image pull duration distribution',
+      description:
+        'Image pulls per second that finished in each duration bucket. A second band of slow pulls shows a subset of hosts, images or zones pulling slowly, which the percentiles can hide.',
+      unit: 's',
+      queries: [
+        {
+          expr: `sum by (le) (rate(${TASK_IMAGE_PULL_DURATION}_bucket{${SEL}}[$__rate_interval]))`,
           legend: '{{le}}',
         },
       ],
@@ -181,10 +269,24 @@ export function ecsTasksDashboard(): Dashboard {
     })
     .row('Failures')
     .timeseries({
+      title: 'Crash-loop exits',
+      description:
+        'Service tasks per second whose essential container exited within a minute of RUNNING, by service. EcsServiceTasksCrashLooping fires when they are over 20% of the stops of the last hour, and at least 3 in 3 hours.',
+      unit: 'cps',
+      bars: true,
+      width: 24,
+      queries: [
+        {
+          expr: `sum by (${BY_SERVICE}) (rate(${TASK_RUN_DURATION}_bucket{${SEL}, ecs_service!="", stop_code="EssentialContainerExited", le="60"}[$__rate_interval]))`,
+          legend: SERVICE_LEGEND,
+        },
+      ],
+    })
+    .timeseries({
       title: 'OOM kills',
       description:
-        'Tasks stopped because a container exceeded its memory limit (reason out_of_memory) in each interval, by service. EcsTaskOutOfMemoryKillsBurst fires at 3 in 15 minutes for one family.',
-      unit: 'short',
+        'Tasks per second stopped because a container exceeded its memory limit (reason out_of_memory), by service. EcsTaskOutOfMemoryKillsBurst fires at 3 in an hour for one family.',
+      unit: 'cps',
       bars: true,
       width: 8,
       queries: [stoppedBy('reason="out_of_memory"')],
@@ -192,8 +294,8 @@ export function ecsTasksDashboard(): Dashboard {
     .timeseries({
       title: 'Health-check failures',
       description:
-        'Tasks stopped for failing load balancer or container health checks in each interval, by service. EcsTaskHealthCheckFailures fires at 3 in 15 minutes.',
-      unit: 'short',
+        'Tasks per second stopped for failing load balancer or container health checks, by service. EcsTaskHealthCheckFailures fires at 3 in an hour.',
+      unit: 'cps',
       bars: true,
       width: 8,
       queries: [stoppedBy('reason="health_check_failed"')],
@@ -201,8 +303,8 @@ export function ecsTasksDashboard(): Dashboard {
     .timeseries({
       title: 'Spot interruptions',
       description:
-        'Tasks stopped because Fargate Spot or EC2 Spot took the capacity back, in each interval, by service. Expected now and then; a service that keeps losing most of its tasks needs an on-demand base in its capacity provider strategy.',
-      unit: 'short',
+        'Tasks per second stopped because Fargate Spot or EC2 Spot took the capacity back, by service. Expected now and then; a service that keeps losing most of its tasks needs an on-demand base in its capacity provider strategy.',
+      unit: 'cps',
       bars: true,
       width: 8,
       queries: [stoppedBy('reason="spot_interruption"')],

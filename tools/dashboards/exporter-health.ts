@@ -12,14 +12,23 @@ import {
   EXPORTER_TRACKED_TASKS,
   EXPORTER_TRACKED_TASKS_LIMIT,
 } from '../../src/metrics/catalog.js';
-import { alertsAnnotation, datasourceVariable, Layout, labelVariable } from './panels.js';
+import {
+  alertsAnnotation,
+  DASHBOARD_TOOLTIP,
+  dashboardLinks,
+  datasourceVariable,
+  instanceVariable,
+  jobVariable,
+  Layout,
+  TARGET_SEL,
+} from './panels.js';
 
 export const EXPORTER_HEALTH_UID = 'ecs-events-exporter-health';
 
 /** The scrape job of the exporter, as the alert rules and deploy/ configure it. */
 export const EXPORTER_JOB = 'ecs-events-exporter';
 
-const SEL = 'instance=~"$instance"';
+const SEL = TARGET_SEL;
 const KINESIS = 'ecs_events_exporter_kinesis';
 
 export function exporterHealthDashboard(): Dashboard {
@@ -32,24 +41,27 @@ export function exporterHealthDashboard(): Dashboard {
     .editable()
     .refresh('30s')
     .time({ from: 'now-3h', to: 'now' })
-    .annotation(alertsAnnotation('EcsEventsExporter.*'))
+    .tooltip(DASHBOARD_TOOLTIP)
+    .link(dashboardLinks())
+    .annotation(alertsAnnotation('EcsEventsExporter.*', 'job=~"$job", instance=~"$instance"'))
     .withVariable(datasourceVariable())
-    .withVariable(labelVariable('instance', 'Instance', EXPORTER_RECORDS, ''));
+    .withVariable(jobVariable())
+    .withVariable(instanceVariable());
 
   new Layout(dashboard)
     .row('Records')
     .timeseries({
       title: 'Exporter targets up',
-      description: `1 when Prometheus scraped the exporter (job ${EXPORTER_JOB}) successfully, 0 when it failed. Any 0 for minutes fires EcsEventsExporterDown; no line at all, EcsEventsExporterAbsent.`,
+      description: `1 when Prometheus scraped the exporter (job ${EXPORTER_JOB} by default) successfully, 0 when it failed. Any 0 for minutes fires EcsEventsExporterDown; no line at all, EcsEventsExporterAbsent.`,
       unit: 'bool',
       width: 8,
-      queries: [{ expr: `up{job="${EXPORTER_JOB}", ${SEL}}`, legend: '{{instance}}' }],
+      queries: [{ expr: `up{${SEL}}`, legend: '{{instance}}' }],
     })
     .timeseries({
       title: 'Records by result',
       description:
-        'Records read per second, by what became of them: processed (new task state changes), duplicate (redelivered), ignored (other EventBridge events), invalid (skipped; EcsEventsExporterInvalidRecords fires on any). Processed at zero for long, with the account active, means events stopped arriving.',
-      unit: 'suffix: records/s',
+        'Records read per second, by what became of them: processed (new task state changes), duplicate (redelivered), ignored (other EventBridge events), invalid (skipped; EcsEventsExporterInvalidRecords fires past 1% and 10 in an hour). Processed at zero for long, with the account active, means events stopped arriving.',
+      unit: 'cps',
       width: 16,
       stacked: true,
       queries: [
@@ -98,7 +110,7 @@ export function exporterHealthDashboard(): Dashboard {
       title: 'Kinesis errors',
       description:
         'Failed calls per second by operation and error code. ProvisionedThroughputExceededException means reads are throttled (another consumer shares the shards); ExpiredIteratorException and connection errors are retried. Any lasting rate deserves a look at the logs.',
-      unit: 'suffix: errors/s',
+      unit: 'cps',
       queries: [
         {
           expr: `sum by (operation, code) (rate(${KINESIS}_errors_total{${SEL}}[$__rate_interval]))`,
@@ -110,7 +122,7 @@ export function exporterHealthDashboard(): Dashboard {
       title: 'Records read, per shard',
       description:
         'Kinesis records read per second from each shard. A shard at zero while others read shows a stuck shard reader (check its lag and errors).',
-      unit: 'suffix: records/s',
+      unit: 'cps',
       queries: [
         {
           expr: `sum by (shard_id) (rate(${KINESIS}_records_read_total{${SEL}}[$__rate_interval]))`,
@@ -119,18 +131,28 @@ export function exporterHealthDashboard(): Dashboard {
       ],
     })
     .timeseries({
-      title: 'Bytes read and GetRecords calls',
+      title: 'Bytes read',
       description:
-        'Bytes of record data read per second, and GetRecords calls per second (each shard allows 2 MB/s and 5 calls/s, shared by every consumer).',
+        'Bytes of record data read per second (each shard allows 2 MB/s, shared by every consumer).',
       unit: 'Bps',
+      width: 6,
       queries: [
         {
-          expr: `sum (rate(${KINESIS}_bytes_read_total{${SEL}}[$__rate_interval]))`,
-          legend: 'bytes/s',
+          expr: `sum by (instance) (rate(${KINESIS}_bytes_read_total{${SEL}}[$__rate_interval]))`,
+          legend: '{{instance}}',
         },
+      ],
+    })
+    .timeseries({
+      title: 'GetRecords calls',
+      description:
+        'Successful GetRecords calls per second, empty ones included (each shard allows 5 calls/s, shared by every consumer).',
+      unit: 'reqps',
+      width: 6,
+      queries: [
         {
-          expr: `sum (rate(${KINESIS}_get_records_calls_total{${SEL}}[$__rate_interval]))`,
-          legend: 'GetRecords calls/s',
+          expr: `sum by (instance) (rate(${KINESIS}_get_records_calls_total{${SEL}}[$__rate_interval]))`,
+          legend: '{{instance}}',
         },
       ],
     })
@@ -149,15 +171,26 @@ export function exporterHealthDashboard(): Dashboard {
     .timeseries({
       title: 'Shards read',
       description:
-        'Shards being read now, and shards read to their end (closed by a resharding) in each interval. Owned shards should equal the open shards of the stream.',
+        'Shards being read now. Owned shards should equal the open shards of the stream.',
       unit: 'short',
+      width: 6,
       queries: [
         {
           expr: `sum by (instance) (${KINESIS}_shards_owned{${SEL}})`,
           legend: 'owned {{instance}}',
         },
+      ],
+    })
+    .timeseries({
+      title: 'Shards finished',
+      description:
+        'Shards read to their end (closed by a split or a merge) per second: bars during a resharding.',
+      unit: 'cps',
+      bars: true,
+      width: 6,
+      queries: [
         {
-          expr: `sum by (instance) (increase(${KINESIS}_shards_finished_total{${SEL}}[$__rate_interval]))`,
+          expr: `sum by (instance) (rate(${KINESIS}_shards_finished_total{${SEL}}[$__rate_interval]))`,
           legend: 'finished {{instance}}',
         },
       ],
@@ -182,14 +215,57 @@ export function exporterHealthDashboard(): Dashboard {
     .timeseries({
       title: 'Task state evictions',
       description:
-        'Tracked tasks dropped in each interval, by cause: retention (stopped longer ago than --stopped-task-retention, normal) or capacity (the limit forced it: raise --max-tracked-tasks).',
-      unit: 'short',
+        'Tracked tasks dropped per second, by cause: retention (stopped longer ago than --stopped-task-retention, normal) or capacity (the limit forced it: raise --max-tracked-tasks).',
+      unit: 'cps',
       bars: true,
       queries: [
         {
-          expr: `sum by (cause) (increase(${EXPORTER_TASK_STATE_EVICTIONS}{${SEL}}[$__rate_interval]))`,
+          expr: `sum by (cause) (rate(${EXPORTER_TASK_STATE_EVICTIONS}{${SEL}}[$__rate_interval]))`,
           legend: '{{cause}}',
         },
+      ],
+    })
+    .row('Process')
+    .timeseries({
+      title: 'CPU',
+      description:
+        'CPU time the exporter uses per second (1 = one core). Node.js runs the counting on one thread: near 1, the exporter is saturated and falls behind the stream.',
+      unit: 'percentunit',
+      width: 6,
+      queries: [
+        {
+          expr: `sum by (instance) (rate(process_cpu_seconds_total{${SEL}}[$__rate_interval]))`,
+          legend: '{{instance}}',
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Memory',
+      description:
+        'Resident memory of the process and the V8 heap in use. Tracked tasks cost about 200 bytes each; compare with the container memory limit.',
+      unit: 'bytes',
+      width: 6,
+      queries: [
+        { expr: `process_resident_memory_bytes{${SEL}}`, legend: 'resident {{instance}}' },
+        { expr: `nodejs_heap_size_used_bytes{${SEL}}`, legend: 'heap used {{instance}}' },
+      ],
+    })
+    .timeseries({
+      title: 'Event-loop lag',
+      description:
+        'The 99th percentile of how late the event loop runs its work. Over 100 ms, scrapes and reads wait behind the counting.',
+      unit: 's',
+      width: 6,
+      queries: [{ expr: `nodejs_eventloop_lag_p99_seconds{${SEL}}`, legend: 'p99 {{instance}}' }],
+    })
+    .timeseries({
+      title: 'Open file descriptors',
+      description: 'File descriptors open, against the most allowed.',
+      unit: 'short',
+      width: 6,
+      queries: [
+        { expr: `process_open_fds{${SEL}}`, legend: 'open {{instance}}' },
+        { expr: `process_max_fds{${SEL}}`, legend: 'max {{instance}}' },
       ],
     });
 

@@ -9,6 +9,9 @@ import {
   AnnotationQueryBuilder,
   type Dashboard,
   type DashboardBuilder,
+  DashboardCursorSync,
+  DashboardLinkBuilder,
+  DashboardLinkType,
   DatasourceVariableBuilder,
   QueryVariableBuilder,
   RowBuilder,
@@ -20,7 +23,11 @@ import {
   YAxisConfigBuilder,
 } from '@grafana/grafana-foundation-sdk/heatmap';
 import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder as TablePanelBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+
+/** A shared crosshair: the time under the mouse is marked on every panel. */
+export const DASHBOARD_TOOLTIP = DashboardCursorSync.Crosshair;
 
 /** The one datasource reference of every panel and query. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template.
@@ -46,14 +53,49 @@ export function labelVariable(name: string, label: string, metric: string, selec
     .sort(VariableSort.AlphabeticalAsc);
 }
 
-/** Firing alerts whose name matches `alertnames` (a regex), as annotations on every panel. */
-export function alertsAnnotation(alertnames: string) {
+/** The series every exporter exposes while it runs: where the job and instance variables look. */
+const EXPORTER_SERIES = 'ecs_events_exporter_build_info';
+
+/** The scrape job of the exporter: one at a time, so `up` and ALERTS stay to this exporter. */
+export function jobVariable() {
+  const definition = `label_values(${EXPORTER_SERIES}, job)`;
+  return new QueryVariableBuilder('job')
+    .label('Job')
+    .datasource(DATASOURCE)
+    .query({ qryType: 1, query: definition, refId: 'PrometheusVariableQueryEditor-VariableQuery' })
+    .definition(definition)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc);
+}
+
+/** The exporter instances of the selected job, multi-value with All. */
+export const instanceVariable = () =>
+  labelVariable('instance', 'Instance', EXPORTER_SERIES, 'job=~"$job"');
+
+/** The matchers of the job and instance variables, in every query. */
+export const TARGET_SEL = 'job=~"$job", instance=~"$instance"';
+
+/** Links to every dashboard of the project, keeping the time range and the variables. */
+export function dashboardLinks() {
+  return new DashboardLinkBuilder('ecs-events-exporter')
+    .type(DashboardLinkType.Dashboards)
+    .tags(['ecs-events-exporter'])
+    .asDropdown(false)
+    .includeVars(true)
+    .keepTime(true);
+}
+
+/**
+ * Firing alerts whose name matches `alertnames` (a regex) and whose labels
+ * match the dashboard's variables (`filters`), as annotations on every panel.
+ */
+export function alertsAnnotation(alertnames: string, filters: string) {
   return new AnnotationQueryBuilder()
     .name('Firing alerts')
     .datasource(DATASOURCE)
     .enable(true)
     .iconColor('red')
-    .expr(`ALERTS{alertstate="firing", alertname=~"${alertnames}"}`)
+    .expr(`ALERTS{alertstate="firing", alertname=~"${alertnames}", ${filters}}`)
     .step('1m')
     .titleFormat('{{alertname}}')
     .textFormat(
@@ -76,6 +118,8 @@ export interface PanelSpec {
   readonly width?: number;
   readonly stacked?: boolean;
   readonly bars?: boolean;
+  /** Grid height; 8 unless given. */
+  readonly height?: number;
 }
 
 const REF_IDS = 'ABCDEFGHIJ';
@@ -138,7 +182,7 @@ export class Layout {
   }
 
   timeseries(spec: PanelSpec): this {
-    const { gridPos, id } = this.#place(spec.width ?? 12, 8);
+    const { gridPos, id } = this.#place(spec.width ?? 12, spec.height ?? 8);
     const panel = new TimeseriesPanelBuilder()
       .id(id)
       .gridPos(gridPos)
@@ -156,6 +200,32 @@ export class Layout {
           spec.stacked ? common.StackingMode.Normal : common.StackingMode.None,
         ),
       );
+    this.dashboard.withPanel(panel);
+    return this;
+  }
+
+  /** A table of the latest value of each series of one instant query, largest first. */
+  table(spec: PanelSpec): this {
+    const { gridPos, id } = this.#place(spec.width ?? 12, spec.height ?? 8);
+    const panel = new TablePanelBuilder()
+      .id(id)
+      .gridPos(gridPos)
+      .title(spec.title)
+      .description(spec.description)
+      .datasource(DATASOURCE)
+      .unit(spec.unit)
+      .targets(
+        spec.queries.map((q, i) =>
+          new DataqueryBuilder()
+            .datasource(DATASOURCE)
+            .expr(q.expr)
+            .legendFormat(q.legend)
+            .instant()
+            .format(PromQueryFormat.Table)
+            .refId(REF_IDS[i] as string),
+        ),
+      )
+      .sortBy([new common.TableSortByFieldStateBuilder().displayName('Value').desc(true)]);
     this.dashboard.withPanel(panel);
     return this;
   }

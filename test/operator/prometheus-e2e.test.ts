@@ -11,7 +11,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +58,7 @@ const QUIET_ALERTS = [
   'EcsEventsExporterNoEventsReceived',
   'EcsEventsExporterStreamLagGrowing',
   'EcsEventsExporterReadErrors',
-  'EcsEventsExporterCheckpointNotAdvancing',
+  'EcsEventsExporterStateNotSaved',
   'EcsEventsExporterSeriesFolding',
   'EcsEventsExporterCapacityEvictions',
 ];
@@ -150,6 +150,8 @@ describe('Prometheus end to end', () => {
         'TRIM_HORIZON',
         '--state-dir',
         stateDir,
+        '--checkpoint-interval',
+        '1s',
         '--listen-address',
         '127.0.0.1:0',
         '--log-level',
@@ -359,4 +361,20 @@ describe('Prometheus end to end', () => {
     }
     expect(prometheus.log()).not.toMatch(/level=error/);
   });
+
+  // Last: it breaks the exporter's state directory.
+  it('saves that start failing fire EcsEventsExporterStateNotSaved, and /readyz says why', async () => {
+    const firing = async () =>
+      prometheus.query('ALERTS{alertname="EcsEventsExporterStateNotSaved", alertstate="firing"}');
+    expect(await firing()).toEqual([]);
+    // The state directory is replaced by a file, as when a volume is swapped under the exporter.
+    rmSync(stateDir, { recursive: true, force: true });
+    writeFileSync(stateDir, 'not a directory\n');
+    await waitFor(async () => (await firing()).length > 0, 20_000, 'the alert to fire', 200);
+    const ready = await fetch(`${exporterUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toMatch(
+      /saving the state to file .* failed \d+ time\(s\) in a row: cannot save the state to .*: a file is in the way where a directory is expected \(EEXIST\)/,
+    );
+  }, 30_000);
 });

@@ -159,12 +159,28 @@ export function exporterHealthDashboard(): Dashboard {
     .timeseries({
       title: 'Checkpoint age',
       description:
-        'Seconds since the stored checkpoint last matched the processed positions. After a restart the exporter resumes from the checkpoint, so its age bounds the records read twice (counted as duplicates); worry when it grows without bound (saves failing; see SaveCheckpoint errors).',
+        'Seconds since the saved state (checkpoint and counts) last matched what was processed. After a restart the exporter resumes from it, so its age bounds the records read twice (counted as duplicates). It grows while saves fail or hang, and then every task metric stands still at its last saved value (alert EcsEventsExporterStateNotSaved).',
       unit: 's',
       queries: [
         {
           expr: `max by (instance) (${KINESIS}_checkpoint_age_seconds{${SEL}})`,
           legend: '{{instance}}',
+        },
+      ],
+    })
+    .timeseries({
+      title: 'State saves failing',
+      description:
+        'Failed saves of the state per second, and the records counted but not shown yet because no save succeeded since (scrapes show the values of the last save). Both stay at 0 while saving works; /readyz names the cause when they do not.',
+      unit: 'short',
+      queries: [
+        {
+          expr: `sum by (instance) (rate(ecs_events_exporter_state_save_failures_total{${SEL}}[$__rate_interval]))`,
+          legend: 'failed saves/s {{instance}}',
+        },
+        {
+          expr: `max by (instance) (ecs_events_exporter_state_unsaved_records{${SEL}})`,
+          legend: 'unsaved records {{instance}}',
         },
       ],
     })

@@ -3,7 +3,15 @@
  * catalog learn about them. Adding a kind is a folder beside this file and
  * a line here.
  */
+import { CONTAINER_INSTANCE_STATE_CHANGE } from './container-instance-state-change/kind.js';
+import { DEPLOYMENT_STATE_CHANGE } from './deployment-state-change/kind.js';
 import type { EventKind } from './kind.js';
+import { SERVICE_ACTION } from './service-action/kind.js';
 import { TASK_STATE_CHANGE } from './task-state-change/kind.js';
 
-export const EVENT_KINDS: readonly EventKind[] = [TASK_STATE_CHANGE];
+export const EVENT_KINDS: readonly EventKind[] = [
+  TASK_STATE_CHANGE,
+  DEPLOYMENT_STATE_CHANGE,
+  SERVICE_ACTION,
+  CONTAINER_INSTANCE_STATE_CHANGE,
+];

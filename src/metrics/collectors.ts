@@ -80,7 +80,7 @@ interface SampleValue {
 interface CollectorMetric {
   readonly name: string;
   readonly help: string;
-  readonly type: 'counter' | 'histogram';
+  readonly type: 'counter' | 'gauge' | 'histogram';
   readonly aggregator: 'sum';
   get(): Promise<{
     name: string;
@@ -120,7 +120,7 @@ function samples(store: SeriesStore, family: Family): SampleValue[] {
 /** Registers one family of the store on `registry`, rendered from the store at each scrape. */
 export function registerFamily(registry: Registry, store: SeriesStore, family: Family): void {
   const { name, help } = family.spec;
-  const type = family.isHistogram ? 'histogram' : 'counter';
+  const type = family.spec.type;
   const metric: CollectorMetric = {
     name,
     help,

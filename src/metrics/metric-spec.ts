@@ -4,6 +4,8 @@
  * unbounded (folded past the series cap) or come from a small set (kept,
  * and bounded by their own means). Pure: nothing here touches a registry.
  */
+import { STOP_REASON_NAMES } from '../kinds/task-state-change/stop-reason.js';
+
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 export interface MetricSpec {
@@ -13,7 +15,7 @@ export interface MetricSpec {
   readonly labelNames: readonly string[];
   readonly buckets?: readonly number[];
   /** `task` for what ECS did, `exporter` for the exporter itself, `process` for its process. */
-  readonly group: 'task' | 'exporter' | 'process';
+  readonly group: 'task' | 'ecs' | 'exporter' | 'process';
 }
 
 /** The value every unbounded label takes past the cap on series. */
@@ -111,6 +113,62 @@ export const KNOWN_AWS_REGIONS = [
   '',
 ] as const;
 
+/** Task placement failure reasons ECS documents for service actions, and `none`. */
+export const KNOWN_ACTION_REASONS = [
+  'none',
+  'RESOURCE:CPU',
+  'RESOURCE:MEMORY',
+  'RESOURCE:GPU',
+  'RESOURCE:ENI',
+  'RESOURCE:PORTS',
+  'RESOURCE:PORTS_TCP',
+  'RESOURCE:PORTS_UDP',
+  'RESOURCE:FARGATE',
+  'AttributeConstraint',
+  'MemberOfConstraint',
+  'DistinctInstanceConstraint',
+] as const;
+
+/** Service action event names ECS documents (INFO, WARN and ERROR events). */
+export const KNOWN_SERVICE_EVENT_NAMES = [
+  'SERVICE_STEADY_STATE',
+  'TASKSET_STEADY_STATE',
+  'CAPACITY_PROVIDER_STEADY_STATE',
+  'SERVICE_DESIRED_COUNT_UPDATED',
+  'SERVICE_TASK_START_IMPAIRED',
+  'SERVICE_DISCOVERY_INSTANCE_UNHEALTHY',
+  'SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED',
+  'ECS_OPERATION_THROTTLED',
+  'SERVICE_DISCOVERY_OPERATION_THROTTLED',
+  'SERVICE_TASK_PLACEMENT_FAILURE',
+  'SERVICE_TASK_CONFIGURATION_FAILURE',
+] as const;
+
+/** Container instance statuses ECS documents. */
+export const KNOWN_INSTANCE_STATUSES = [
+  'REGISTERING',
+  'REGISTRATION_FAILED',
+  'ACTIVE',
+  'DRAINING',
+  'DEREGISTERING',
+  'INACTIVE',
+] as const;
+
+/** Exit codes kept as numbers; any other is `other`. */
+export const KNOWN_EXIT_CODES = [
+  '0',
+  '1',
+  '2',
+  '126',
+  '127',
+  '130',
+  '134',
+  '137',
+  '139',
+  '143',
+  '255',
+] as const;
+
 /** Every label of every metric: the one place its meaning and its bound are written. */
 export const LABELS: Readonly<Record<string, LabelSpec>> = {
   aws_account_id: {
@@ -156,8 +214,40 @@ export const LABELS: Readonly<Record<string, LabelSpec>> = {
     doc: '`detail.stopCode` (`EssentialContainerExited`, `TaskFailedToStart`, `UserInitiated`, `ServiceSchedulerInitiated`, `SpotInterruption`, `TerminationNotice`, …) or `none` when the event has none.',
   },
   reason: {
+    bound: 'bounded',
+    known: [...STOP_REASON_NAMES, OTHER, ...KNOWN_ACTION_REASONS],
+    doc: 'On task metrics: the bounded class of the stop reason (see the table of reason classes below). On `ecs_service_action_events_total`: `detail.reason` as ECS sends it (`RESOURCE:MEMORY`, `RESOURCE:CPU`, `RESOURCE:FARGATE`, …), or `none`.',
+  },
+  outcome: {
     bound: 'closed',
-    doc: 'Bounded class of the stop reason; see the table of reason classes below.',
+    doc: 'What became of a deployment: `started`, `completed`, `failed` or `rolled_back` (the deployment circuit breaker rolled it back).',
+  },
+  event_name: {
+    bound: 'bounded',
+    known: KNOWN_SERVICE_EVENT_NAMES,
+    doc: '`detail.eventName` of a service action (`SERVICE_STEADY_STATE`, `SERVICE_TASK_PLACEMENT_FAILURE`, `SERVICE_TASK_START_IMPAIRED`, `CAPACITY_PROVIDER_STEADY_STATE`, …).',
+  },
+  event_type: {
+    bound: 'bounded',
+    known: ['INFO', 'WARN', 'ERROR'],
+    doc: '`detail.eventType` of a service action: `INFO`, `WARN` or `ERROR`.',
+  },
+  status: {
+    bound: 'bounded',
+    known: KNOWN_INSTANCE_STATUSES,
+    doc: 'Container instance `detail.status` (`ACTIVE`, `DRAINING`, `REGISTERING`, `DEREGISTERING`, `INACTIVE`, `REGISTRATION_FAILED`).',
+  },
+  agent_connected: {
+    bound: 'closed',
+    doc: "Whether the container instance's ECS agent is connected: `true` or `false`.",
+  },
+  container_name: {
+    bound: 'unbounded',
+    doc: 'Name of the container in the task definition (`detail.containers[].name`).',
+  },
+  exit_code: {
+    bound: 'closed',
+    doc: "A container's `exitCode`: the number for 0, 1, 2, 126, 127, 130, 134, 137, 139, 143 and 255, else `other`.",
   },
   result: {
     bound: 'closed',

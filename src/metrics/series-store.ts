@@ -66,7 +66,6 @@ export class Family {
   readonly leading: number;
 
   constructor(spec: MetricSpec) {
-    if (spec.type === 'gauge') throw new Error(`${spec.name}: the series store keeps no gauges`);
     if (spec.type === 'histogram' && spec.buckets === undefined) {
       throw new Error(`${spec.name} has no buckets`);
     }
@@ -143,6 +142,15 @@ export class SeriesStore {
   /** Adds 1 to a counter series. */
   inc(family: Family, base: LabelValues, extra: readonly string[]): void {
     this.#series(family, base, extra).value++;
+  }
+
+  /**
+   * Adds `delta` (negative to take away) to a gauge series: a "current
+   * state" view a kind keeps by moving an entity from one label set to
+   * another.
+   */
+  add(family: Family, base: LabelValues, extra: readonly string[], delta: number): void {
+    this.#series(family, base, extra).value += delta;
   }
 
   /** Observes whole milliseconds in a histogram series. */

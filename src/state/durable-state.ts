@@ -83,8 +83,8 @@ export function restoreState(counting: Counting, data: unknown): void {
   const counts = readCounts(state.self, counting);
   const apply: (() => void)[] = [];
   for (const [name, kind] of counting.kinds) {
-    if (!(name in state.kinds)) throw new Error(`no state for ${name}`);
-    apply.push(kind.prepareRestore(state.kinds[name]));
+    // A kind added since the state was saved starts empty.
+    if (name in state.kinds) apply.push(kind.prepareRestore(state.kinds[name]));
   }
   apply.push(counting.store.prepareRestore(state.series));
   for (const step of apply) step();

@@ -61,7 +61,12 @@ describe('generated references', () => {
   it('follows the naming rules: prefixes, _total on counters, units in the suffix', () => {
     for (const spec of METRIC_CATALOG) {
       expect(spec.name).toMatch(
-        { task: /^ecs_task_/, exporter: /^ecs_events_exporter_/, process: /^(process|nodejs)_/ }[
+        {
+          task: /^ecs_task_/,
+          ecs: /^ecs_(service|container)_/,
+          exporter: /^ecs_events_exporter_/,
+          process: /^(process|nodejs)_/,
+        }[
           spec.group
         ],
       );

@@ -147,7 +147,7 @@ describe('exporter state', () => {
       if (i % 17 === 0) restoreState(two, JSON.parse(JSON.stringify(captureState(two))));
     }
     expect(await exposition(two)).toBe(await exposition(one));
-    expect(two.tracked()).toBe(5);
+    expect(two.kinds.get('task-state-change')?.tracked).toBe(5);
   });
 
   const TASKS = 'task-state-change';
@@ -155,9 +155,9 @@ describe('exporter state', () => {
     (s.kinds as Record<string, Record<string, unknown>>)[TASKS] as Record<string, unknown>;
   const corruptions: [string, (state: Record<string, unknown>) => void][] = [
     [
-      'a missing kind state',
+      'a kind state of the wrong type',
       (s) => {
-        delete (s.kinds as Record<string, unknown>)[TASKS];
+        (s.kinds as Record<string, unknown>)[TASKS] = 'tasks';
       },
     ],
     [

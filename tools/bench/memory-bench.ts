@@ -97,6 +97,7 @@ function bytesPerTrackedTask(tasks: number): { rss: number; heap: number } {
     imagePull() {},
     startup() {},
     run() {},
+    exit() {},
   };
   const interner = new TaskLabelInterner();
   const decoded = (i: number) => {

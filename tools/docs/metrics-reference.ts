@@ -24,6 +24,7 @@ export function renderMetricsReference(catalog: readonly MetricSpec[] = METRIC_C
   ];
   for (const [group, title] of [
     ['task', 'Task metrics'],
+    ['ecs', 'Deployment, service action and container instance metrics'],
     ['exporter', 'Exporter self metrics'],
     ['process', 'Process metrics (run and demo)'],
   ] as const) {

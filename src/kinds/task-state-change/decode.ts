@@ -41,6 +41,28 @@ function containerReasons(containers: unknown): readonly string[] {
   return reasons ?? NO_REASONS;
 }
 
+const NO_EXITS: readonly (readonly [string, number])[] = Object.freeze([]);
+
+/** The containers that have exited: a name and an integer exit code. */
+function containerExits(containers: unknown): readonly (readonly [string, number])[] {
+  if (!Array.isArray(containers)) return NO_EXITS;
+  let exits: [string, number][] | undefined;
+  for (const container of containers) {
+    if (container !== null && typeof container === 'object') {
+      const { name, exitCode } = container as Record<string, unknown>;
+      if (
+        typeof name === 'string' &&
+        typeof exitCode === 'number' &&
+        Number.isSafeInteger(exitCode)
+      ) {
+        if (exits === undefined) exits = [[name, exitCode]];
+        else exits.push([name, exitCode]);
+      }
+    }
+  }
+  return exits ?? NO_EXITS;
+}
+
 export function decodeTaskEvent(
   event: Record<string, unknown>,
   interner: TaskLabelInterner,
@@ -78,6 +100,7 @@ export function decodeTaskEvent(
       stoppedReason: optionalString(d.stoppedReason),
       // Only a stop is classified by reason: other events skip the walk over containers.
       containerReasons: lastStatus === 'STOPPED' ? containerReasons(d.containers) : NO_REASONS,
+      exits: containerExits(d.containers),
       createdAt: optionalString(d.createdAt),
       pullStartedAt: optionalString(d.pullStartedAt),
       pullStoppedAt: optionalString(d.pullStoppedAt),

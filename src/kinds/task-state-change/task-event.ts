@@ -16,6 +16,8 @@ export interface EcsTaskEvent {
   readonly stoppedReason: string | undefined;
   /** The `reason` texts of the task's containers, in order; read for STOPPED events only. */
   readonly containerReasons: readonly string[];
+  /** Containers with an integer `exitCode` in this event: name, then exit code. */
+  readonly exits: readonly (readonly [name: string, exitCode: number])[];
   readonly createdAt: string | undefined;
   readonly pullStartedAt: string | undefined;
   readonly pullStoppedAt: string | undefined;

@@ -86,7 +86,14 @@ export class TaskLabelInterner {
         }
       }
     }
-    const labels = buildTaskLabels(account, region, clusterArn, group, taskDefinitionArn, launchType);
+    const labels = buildTaskLabels(
+      account,
+      region,
+      clusterArn,
+      group,
+      taskDefinitionArn,
+      launchType,
+    );
     if (++this.#size > INTERN_LIMIT) {
       this.#byDefinition = new Map();
       this.#size = 0;

@@ -26,6 +26,15 @@ export const TASK_STOPPED = 'ecs_task_stopped_total';
 export const TASK_IMAGE_PULL_DURATION = 'ecs_task_image_pull_duration_seconds';
 export const TASK_STARTUP_DURATION = 'ecs_task_startup_duration_seconds';
 export const TASK_RUN_DURATION = 'ecs_task_run_duration_seconds';
+export const CONTAINER_EXITS = 'ecs_container_exits_total';
+
+/** Exit codes kept as numbers (the contract's list); any other is `other`. */
+const EXIT_CODES: ReadonlySet<number> = new Set([0, 1, 2, 126, 127, 130, 134, 137, 139, 143, 255]);
+
+/** The `exit_code` label of an exit code. */
+export function exitCodeLabel(exitCode: number): string {
+  return EXIT_CODES.has(exitCode) ? String(exitCode) : 'other';
+}
 
 export const TASK_METRICS: readonly MetricSpec[] = [
   {
@@ -68,6 +77,13 @@ export const TASK_METRICS: readonly MetricSpec[] = [
       1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 604800,
     ],
   },
+  {
+    name: CONTAINER_EXITS,
+    type: 'counter',
+    group: 'ecs',
+    help: 'Containers that exited, by container name and exit code (0, 1, 2, 126, 127, 130, 134, 137, 139, 143, 255, else other), once per task and container.',
+    labelNames: withTaskLabels('container_name', 'exit_code'),
+  },
 ];
 
 /**
@@ -103,6 +119,8 @@ export interface TaskFactSink {
   imagePull(labels: LabelValues, ms: number): void;
   startup(labels: LabelValues, ms: number): void;
   run(labels: LabelValues, stopCode: string, ms: number): void;
+  /** A container of the task exited (its name already bounded). */
+  exit(labels: LabelValues, containerName: string, exitCode: number): void;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -114,6 +132,7 @@ export function taskMetricsSink(store: SeriesStore): TaskFactSink {
   const pull = store.family(TASK_IMAGE_PULL_DURATION);
   const startup = store.family(TASK_STARTUP_DURATION);
   const run = store.family(TASK_RUN_DURATION);
+  const exits = store.family(CONTAINER_EXITS);
   // Interned label objects already given their zero series (a miss only repeats a no-op).
   const born = new WeakSet<LabelValues>();
   return {
@@ -129,5 +148,7 @@ export function taskMetricsSink(store: SeriesStore): TaskFactSink {
     imagePull: (labels, ms) => store.observe(pull, labels, NONE, ms),
     startup: (labels, ms) => store.observe(startup, labels, NONE, ms),
     run: (labels, stopCode, ms) => store.observe(run, labels, [stopCode], ms),
+    exit: (labels, containerName, exitCode) =>
+      store.inc(exits, labels, [containerName, exitCodeLabel(exitCode)]),
   };
 }

@@ -31,6 +31,8 @@ export interface TrackerSnapshot {
   readonly stoppedQueue: readonly number[];
   /** base64 of Float64Array: the stop time of each queue entry. */
   readonly stoppedQueueTimes: string;
+  /** By task key: the containers whose exit was counted (absent in states saved before). */
+  readonly exited?: Readonly<Record<string, readonly string[]>>;
 }
 
 export const toBase64 = (array: ArrayBufferView): string =>

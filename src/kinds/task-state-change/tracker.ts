@@ -54,15 +54,35 @@ function millis(fromIso: string | undefined, toIso: string | undefined): number 
 }
 
 /** The duration to observe, or NaN when it must not be observed. */
-function observable(value: number): number {
+export function observable(value: number): number {
   if (value >= 0) return value <= MAX_DURATION_MS ? value : Number.NaN;
   return value >= -NEGATIVE_DURATION_TOLERANCE_MS ? 0 : Number.NaN;
+}
+
+/** The saved containers counted per task, keyed as restored; absent in states saved before exits were counted. */
+function readExited(data: unknown, stored: ReadonlyMap<string, string>): Map<string, string[]> {
+  const exited = new Map<string, string[]>();
+  if (data === undefined) return exited;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new Error('exited containers are not an object');
+  }
+  for (const [key, names] of Object.entries(data)) {
+    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
+      throw new Error('exited containers are malformed');
+    }
+    const restored = stored.get(key);
+    if (restored === undefined) throw new Error('exited containers of an unknown task');
+    exited.set(restored, [...names]);
+  }
+  return exited;
 }
 
 export class TaskTracker {
   #tasks = new TaskTable();
   readonly #options: Required<TaskTrackerOptions>;
   readonly #stopped = new StoppedQueue();
+  /** Per task key: the containers whose exit was counted. Only tasks with an exit have an entry. */
+  #exited = new Map<string, string[]>();
   #newestEventMs = Number.NEGATIVE_INFINITY;
   readonly #isLive = (key: string, atMs: number): boolean => {
     const slot = this.#tasks.slot(key);
@@ -117,6 +137,7 @@ export class TaskTracker {
       extraStatuses: c.extraStatuses,
       stoppedQueue: queue,
       stoppedQueueTimes: toBase64(Float64Array.from(times)),
+      exited: Object.fromEntries(this.#exited),
     };
   }
 
@@ -133,7 +154,9 @@ export class TaskTracker {
       stored.get(key) ?? key,
       at,
     ]);
+    const exited = readExited((data as { exited?: unknown }).exited, stored);
     return () => {
+      this.#exited = exited;
       this.#tasks = table;
       this.#stopped.reset(stopped);
       this.#newestEventMs = snapshot.newestEventMs ?? Number.NEGATIVE_INFINITY;
@@ -163,6 +186,7 @@ export class TaskTracker {
     }
     const labels = event.labels;
     sink.workload(labels);
+    if (event.exits.length > 0) this.#countExits(key, event, sink);
     const status = boundLabelValue(event.lastStatus);
     if (tasks.addStatus(slot, status)) sink.transition(labels, status);
     if (!tasks.isDone(slot, DONE_PULL)) {
@@ -210,6 +234,21 @@ export class TaskTracker {
     return 'processed';
   }
 
+  /** Counts each container's exit once per task: at the first processed event that has it. */
+  #countExits(key: string, event: EcsTaskEvent, sink: TaskFactSink): void {
+    let counted = this.#exited.get(key);
+    for (const [rawName, exitCode] of event.exits) {
+      const name = boundLabelValue(rawName);
+      if (counted?.includes(name)) continue;
+      if (counted === undefined) {
+        counted = [];
+        this.#exited.set(key, counted);
+      }
+      counted.push(name);
+      sink.exit(event.labels, name, exitCode);
+    }
+  }
+
   /** Forgets STOPPED tasks whose retention, in event time, has passed. */
   #expire(): void {
     const horizon = this.#newestEventMs - this.#options.stoppedRetentionMs;
@@ -217,6 +256,7 @@ export class TaskTracker {
       const key = this.#stopped.shift(this.#isLive, (at) => at < horizon);
       if (key === undefined) return;
       this.#tasks.delete(key);
+      this.#exited.delete(key);
       this.#options.forgotten('retention');
     }
   }
@@ -230,6 +270,7 @@ export class TaskTracker {
       ) ?? this.#tasks.oldest(keep);
     if (key !== undefined) {
       this.#tasks.delete(key);
+      this.#exited.delete(key);
       this.#options.forgotten('capacity');
     }
   }

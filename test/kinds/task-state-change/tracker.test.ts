@@ -26,6 +26,7 @@ function event(
     stopCode: undefined,
     stoppedReason: undefined,
     containerReasons: [],
+    exits: [],
     createdAt: undefined,
     pullStartedAt: undefined,
     pullStoppedAt: undefined,
@@ -53,6 +54,7 @@ function recordingSink() {
     imagePull: (_l, s) => facts.push(`pull ${s}`),
     startup: (_l, s) => facts.push(`startup ${s}`),
     run: (_l, code, s) => facts.push(`run ${code} ${s}`),
+    exit: (_l, name, code) => facts.push(`exit ${name} ${code}`),
   };
   return { facts, sink };
 }

@@ -1,0 +1,146 @@
+/**
+ * "ECS Container Instance State Change": state changes by status and agent
+ * connection, once per (containerInstanceArn, version), and the one
+ * "current state" view the contract allows: a gauge of instances by status
+ * and agent connection, following the highest version seen per instance.
+ */
+import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { type LabelValues, labelValues } from '../../metrics/series-store.js';
+import { clusterLabels, detailOf, eventTimeMs, firstResource, wrongType } from '../ecs-event.js';
+import { EventTimeLedger } from '../event-time-ledger.js';
+import type { EventKind, KindState } from '../kind.js';
+import { boundLabelValue } from '../label-values.js';
+
+export const INSTANCE_STATE_CHANGES = 'ecs_container_instance_state_changes_total';
+export const CONTAINER_INSTANCES = 'ecs_container_instances';
+
+const INSTANCE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster'] as const;
+
+export const CONTAINER_INSTANCE_METRICS: readonly MetricSpec[] = [
+  {
+    name: INSTANCE_STATE_CHANGES,
+    type: 'counter',
+    group: 'ecs',
+    help: 'Container instance state changes by status and agent connection, once per instance and version.',
+    labelNames: [...INSTANCE_LABELS, 'status', 'agent_connected'],
+  },
+  {
+    name: CONTAINER_INSTANCES,
+    type: 'gauge',
+    group: 'ecs',
+    help: 'Container instances by status and agent connection, as of the highest version seen of each. An instance is kept until the cap on tracked entities drops it, or until it has been INACTIVE for the retention.',
+    labelNames: [...INSTANCE_LABELS, 'status', 'agent_connected'],
+  },
+];
+
+/** The current view of one instance: highest version, its labels, status and agent connection. */
+interface Instance {
+  v: number;
+  l: string[];
+  s: string;
+  a: 'true' | 'false';
+}
+
+function readInstance(value: unknown): Instance {
+  const i = value as Instance;
+  if (
+    typeof i !== 'object' ||
+    i === null ||
+    !Number.isSafeInteger(i.v) ||
+    !Array.isArray(i.l) ||
+    i.l.length !== INSTANCE_LABELS.length ||
+    !i.l.every((x) => typeof x === 'string') ||
+    typeof i.s !== 'string' ||
+    (i.a !== 'true' && i.a !== 'false')
+  ) {
+    throw new Error('container instance state is malformed');
+  }
+  return { v: i.v, l: [...i.l], s: i.s, a: i.a };
+}
+
+export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
+  name: 'container-instance-state-change',
+  source: 'aws.ecs',
+  detailTypes: ['ECS Container Instance State Change'],
+  metrics: CONTAINER_INSTANCE_METRICS,
+  create(context): KindState {
+    const store = context.store;
+    const changes = store.family(INSTANCE_STATE_CHANGES);
+    const gauge = store.family(CONTAINER_INSTANCES);
+    const options = {
+      maxEntries: context.maxTrackedTasks,
+      retentionMs: context.stoppedRetentionMs,
+      forgotten: context.forgotten,
+    };
+    const versions = new EventTimeLedger<0>(options);
+    const instances = new EventTimeLedger<Instance>({
+      ...options,
+      // A registered instance may send nothing for days: only INACTIVE ones age out.
+      keeps: (instance) => instance.s !== 'INACTIVE',
+    });
+    const view = (i: Instance): [LabelValues, string[]] => [labelValues(i.l), [i.s, i.a]];
+    instances.onDrop = (_key, dropped) => store.add(gauge, ...view(dropped), -1);
+    return {
+      apply(event) {
+        const detail = detailOf(event);
+        if (detail === undefined) return { invalid: 'detail is not an object' };
+        const { containerInstanceArn, version, status, agentConnected } = detail;
+        if (typeof containerInstanceArn !== 'string') {
+          return { invalid: 'detail.containerInstanceArn is not a string' };
+        }
+        if (typeof version !== 'number' || !Number.isSafeInteger(version)) {
+          return { invalid: 'detail.version is not an integer' };
+        }
+        if (typeof status !== 'string') return { invalid: 'detail.status is not a string' };
+        if (typeof agentConnected !== 'boolean') {
+          return { invalid: 'detail.agentConnected is not a boolean' };
+        }
+        const problem = wrongType(detail, ['clusterArn']);
+        if (problem !== undefined) return { invalid: problem };
+        const atMs = eventTimeMs(event);
+        const identity = `${version} ${containerInstanceArn}`;
+        const seen = versions.get(identity) !== undefined;
+        versions.set(identity, 0, atMs);
+        if (seen) return 'duplicate';
+        const current: Instance = {
+          v: version,
+          l: clusterLabels(event, detail, containerInstanceArn || firstResource(event)),
+          s: boundLabelValue(status),
+          a: agentConnected ? 'true' : 'false',
+        };
+        store.inc(changes, labelValues(current.l), [current.s, current.a]);
+        const previous = instances.get(containerInstanceArn);
+        if (previous === undefined || version > previous.v) {
+          if (previous !== undefined) store.add(gauge, ...view(previous), -1);
+          store.add(gauge, ...view(current), 1);
+          instances.set(containerInstanceArn, current, atMs);
+        } else {
+          instances.set(containerInstanceArn, previous, atMs);
+        }
+        return 'processed';
+      },
+      get tracked() {
+        return versions.size + instances.size;
+      },
+      get newestEventMs() {
+        return Math.max(versions.newestMs, instances.newestMs);
+      },
+      snapshot: () => ({ versions: versions.snapshot(), instances: instances.snapshot() }),
+      prepareRestore(data) {
+        const d = data as { versions?: unknown; instances?: unknown } | null;
+        if (typeof d !== 'object' || d === null) {
+          throw new Error('container instance state is not an object');
+        }
+        const a = versions.prepareRestore(d.versions, (v) => {
+          if (v !== 0) throw new Error('container instance version is malformed');
+          return 0;
+        });
+        const b = instances.prepareRestore(d.instances, readInstance);
+        return () => {
+          a();
+          b();
+        };
+      },
+    };
+  },
+};

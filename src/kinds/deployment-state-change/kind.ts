@@ -1,0 +1,189 @@
+/**
+ * "ECS Deployment State Change" (and its daemon variant): deployments by
+ * outcome, once per (deploymentId, outcome), and how long each took, from
+ * its start to its first end, observed once whatever the order in which the
+ * two arrive. A record's identity is its content (deploymentId, eventName,
+ * updatedAt, reason): redeliveries with a new event id are duplicates.
+ */
+import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
+import { EventTimeLedger } from '../event-time-ledger.js';
+import type { EventKind, KindState } from '../kind.js';
+import { parseTime } from '../parse-time.js';
+import { observable } from '../task-state-change/tracker.js';
+
+export const SERVICE_DEPLOYMENTS = 'ecs_service_deployments_total';
+export const SERVICE_DEPLOYMENT_DURATION = 'ecs_service_deployment_duration_seconds';
+
+const SERVICE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service'] as const;
+
+export const DEPLOYMENT_METRICS: readonly MetricSpec[] = [
+  {
+    name: SERVICE_DEPLOYMENTS,
+    type: 'counter',
+    group: 'ecs',
+    help: 'Service deployments by outcome (started, completed, failed, rolled_back), once per deployment and outcome.',
+    labelNames: [...SERVICE_LABELS, 'outcome'],
+  },
+  {
+    name: SERVICE_DEPLOYMENT_DURATION,
+    type: 'histogram',
+    group: 'ecs',
+    help: 'Time from the start of a deployment (its first IN_PROGRESS event not rolling back) to its end (COMPLETED or FAILED), by updatedAt, once per deployment.',
+    labelNames: [...SERVICE_LABELS, 'outcome'],
+    buckets: [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800],
+  },
+];
+
+export const OUTCOMES = ['started', 'completed', 'failed', 'rolled_back'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
+/** What is kept per deployment: outcomes counted (bits of OUTCOMES), start and end. */
+interface Deployment {
+  /** Bit i set: OUTCOMES[i] counted. */
+  o: number;
+  /** updatedAt of the start, ms; null before it arrived. */
+  s: number | null;
+  /** updatedAt of the first end, ms, and its outcome. */
+  e: number | null;
+  eo: 'completed' | 'failed' | null;
+  /** Duration observed (or found unobservable). */
+  d: boolean;
+}
+
+function readDeployment(value: unknown): Deployment {
+  const d = value as Deployment;
+  const time = (t: unknown) => t === null || (typeof t === 'number' && Number.isFinite(t));
+  if (
+    typeof d !== 'object' ||
+    d === null ||
+    !Number.isInteger(d.o) ||
+    d.o < 0 ||
+    d.o >= 1 << OUTCOMES.length ||
+    !time(d.s) ||
+    !time(d.e) ||
+    !(d.eo === null || d.eo === 'completed' || d.eo === 'failed') ||
+    typeof d.d !== 'boolean'
+  ) {
+    throw new Error('deployment state is malformed');
+  }
+  return { o: d.o, s: d.s, e: d.e, eo: d.eo, d: d.d };
+}
+
+const ROLLING_BACK = /rolling back/i;
+
+/** The outcomes an event stands for: by its name's ending, so daemon deployments count the same. */
+function outcomesOf(eventName: string, reason: string): Outcome[] {
+  const out: Outcome[] = [];
+  const inProgress = eventName.endsWith('DEPLOYMENT_IN_PROGRESS');
+  const failed = eventName.endsWith('DEPLOYMENT_FAILED');
+  if (inProgress) out.push('started');
+  if (eventName.endsWith('DEPLOYMENT_COMPLETED')) out.push('completed');
+  if (failed) out.push('failed');
+  if ((inProgress || failed) && ROLLING_BACK.test(reason)) out.push('rolled_back');
+  return out;
+}
+
+export const DEPLOYMENT_STATE_CHANGE: EventKind = {
+  name: 'deployment-state-change',
+  source: 'aws.ecs',
+  detailTypes: ['ECS Deployment State Change', 'ECS Daemon Deployment State Change'],
+  metrics: DEPLOYMENT_METRICS,
+  create(context): KindState {
+    const ledgerOptions = {
+      maxEntries: context.maxTrackedTasks,
+      retentionMs: context.stoppedRetentionMs,
+      forgotten: context.forgotten,
+    };
+    const identities = new EventTimeLedger<0>(ledgerOptions);
+    const deployments = new EventTimeLedger<Deployment>(ledgerOptions);
+    const store = context.store;
+    const counted = store.family(SERVICE_DEPLOYMENTS);
+    const durations = store.family(SERVICE_DEPLOYMENT_DURATION);
+    return {
+      apply(event) {
+        const detail = detailOf(event);
+        if (detail === undefined) return { invalid: 'detail is not an object' };
+        const { eventName, deploymentId } = detail;
+        if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
+        if (typeof deploymentId !== 'string') {
+          return { invalid: 'detail.deploymentId is not a string' };
+        }
+        const problem = wrongType(detail, ['updatedAt', 'reason', 'eventType', 'clusterArn']);
+        if (problem !== undefined) return { invalid: problem };
+        const updatedAt = typeof detail.updatedAt === 'string' ? detail.updatedAt : '';
+        const reason = typeof detail.reason === 'string' ? detail.reason : '';
+        const atMs = eventTimeMs(event);
+        const identity = JSON.stringify([deploymentId, eventName, updatedAt, reason]);
+        if (identities.get(identity) !== undefined) {
+          identities.set(identity, 0, atMs);
+          return 'duplicate';
+        }
+        identities.set(identity, 0, atMs);
+        const labels = serviceLabels(event, detail);
+        const state = deployments.get(deploymentId) ?? {
+          o: 0,
+          s: null,
+          e: null,
+          eo: null,
+          d: false,
+        };
+        const outcomes = outcomesOf(eventName, reason);
+        for (const outcome of outcomes) {
+          const bit = 1 << OUTCOMES.indexOf(outcome);
+          if ((state.o & bit) === 0) {
+            state.o |= bit;
+            store.inc(counted, labels, [outcome]);
+          }
+        }
+        const updatedMs = parseTime(updatedAt);
+        if (Number.isFinite(updatedMs)) {
+          if (
+            outcomes.includes('started') &&
+            !outcomes.includes('rolled_back') &&
+            state.s === null
+          ) {
+            state.s = updatedMs;
+          }
+          const end = outcomes.includes('completed')
+            ? 'completed'
+            : outcomes.includes('failed')
+              ? 'failed'
+              : null;
+          if (end !== null && state.e === null) {
+            state.e = updatedMs;
+            state.eo = end;
+          }
+        }
+        if (!state.d && state.s !== null && state.e !== null && state.eo !== null) {
+          state.d = true;
+          const ms = observable(state.e - state.s);
+          if (!Number.isNaN(ms)) store.observe(durations, labels, [state.eo], ms);
+        }
+        deployments.set(deploymentId, state, atMs);
+        return 'processed';
+      },
+      get tracked() {
+        return identities.size + deployments.size;
+      },
+      get newestEventMs() {
+        return Math.max(identities.newestMs, deployments.newestMs);
+      },
+      snapshot: () => ({ identities: identities.snapshot(), deployments: deployments.snapshot() }),
+      prepareRestore(data) {
+        const d = data as { identities?: unknown; deployments?: unknown } | null;
+        if (typeof d !== 'object' || d === null)
+          throw new Error('deployment state is not an object');
+        const a = identities.prepareRestore(d.identities, (v) => {
+          if (v !== 0) throw new Error('deployment identity is malformed');
+          return 0;
+        });
+        const b = deployments.prepareRestore(d.deployments, readDeployment);
+        return () => {
+          a();
+          b();
+        };
+      },
+    };
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * "ECS Service Action" (and its daemon variant): steady state, task
+ * placement failures and their reason, task start impaired, capacity
+ * provider steady state, and any event name ECS adds later (bounded), each
+ * counted once per (service ARN, eventName, createdAt, reason).
+ */
+import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { detailOf, eventTimeMs, firstResource, serviceLabels, wrongType } from '../ecs-event.js';
+import { EventTimeLedger } from '../event-time-ledger.js';
+import type { EventKind, KindState } from '../kind.js';
+import { boundLabelValue } from '../label-values.js';
+
+export const SERVICE_ACTION_EVENTS = 'ecs_service_action_events_total';
+
+export const SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
+  {
+    name: SERVICE_ACTION_EVENTS,
+    type: 'counter',
+    group: 'ecs',
+    help: 'Service action events (steady state, task placement failures, task start impaired, …) by event name, type and reason, once per service, event name, createdAt and reason.',
+    labelNames: [
+      'aws_account_id',
+      'aws_region',
+      'ecs_cluster',
+      'ecs_service',
+      'event_name',
+      'event_type',
+      'reason',
+    ],
+  },
+];
+
+export const SERVICE_ACTION: EventKind = {
+  name: 'service-action',
+  source: 'aws.ecs',
+  detailTypes: ['ECS Service Action', 'ECS Daemon Service Action'],
+  metrics: SERVICE_ACTION_METRICS,
+  create(context): KindState {
+    const identities = new EventTimeLedger<0>({
+      maxEntries: context.maxTrackedTasks,
+      retentionMs: context.stoppedRetentionMs,
+      forgotten: context.forgotten,
+    });
+    const store = context.store;
+    const events = store.family(SERVICE_ACTION_EVENTS);
+    return {
+      apply(event) {
+        const detail = detailOf(event);
+        if (detail === undefined) return { invalid: 'detail is not an object' };
+        const { eventName } = detail;
+        if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
+        const problem = wrongType(detail, ['eventType', 'createdAt', 'reason', 'clusterArn']);
+        if (problem !== undefined) return { invalid: problem };
+        const createdAt = typeof detail.createdAt === 'string' ? detail.createdAt : '';
+        const reason =
+          typeof detail.reason === 'string' && detail.reason !== '' ? detail.reason : 'none';
+        const atMs = eventTimeMs(event);
+        const identity = JSON.stringify([firstResource(event), eventName, createdAt, reason]);
+        const seen = identities.get(identity) !== undefined;
+        identities.set(identity, 0, atMs);
+        if (seen) return 'duplicate';
+        const eventType = typeof detail.eventType === 'string' ? detail.eventType : '';
+        store.inc(events, serviceLabels(event, detail), [
+          boundLabelValue(eventName),
+          boundLabelValue(eventType),
+          boundLabelValue(reason),
+        ]);
+        return 'processed';
+      },
+      get tracked() {
+        return identities.size;
+      },
+      get newestEventMs() {
+        return identities.newestMs;
+      },
+      snapshot: () => ({ identities: identities.snapshot() }),
+      prepareRestore(data) {
+        const d = data as { identities?: unknown } | null;
+        if (typeof d !== 'object' || d === null)
+          throw new Error('service action state is not an object');
+        return identities.prepareRestore(d.identities, (v) => {
+          if (v !== 0) throw new Error('service action identity is malformed');
+          return 0;
+        });
+      },
+    };
+  },
+};

@@ -283,7 +283,13 @@ export class SeriesStore {
   /** The series of a family as scrapes show them, in a stable order. */
   shown(family: Family): Series[] {
     const series = this.#published?.get(family.spec.name) ?? family.series;
-    return [...series.values()].sort((a, b) =>
+    // A gauge series at 0 is one every entity left: not shown, so what a
+    // scrape shows does not depend on the order the entities moved in.
+    const values =
+      family.spec.type === 'gauge'
+        ? [...series.values()].filter((s) => s.value !== 0)
+        : [...series.values()];
+    return values.sort((a, b) =>
       a.sortBase < b.sortBase
         ? -1
         : a.sortBase > b.sortBase

@@ -94,6 +94,12 @@ export interface PatternResult {
   readonly detailTypes: readonly DetailTypeVerdict[];
   /** What the dropped events cost the metrics; empty when nothing counted is dropped. */
   readonly broken: readonly BrokenMetric[];
+  /**
+   * Counted detail-types other than task state changes that the pattern does
+   * not send at all: a rule for task events only is a legitimate choice, so
+   * this is a note (their metrics stay empty), not a drop.
+   */
+  readonly notSent: readonly string[];
 }
 
 export interface PatternReport {
@@ -246,8 +252,11 @@ function judge(
     };
   });
   const broken = brokenMetrics(statuses, taskEvents, passed);
+  const notSent: string[] = [];
   for (const d of detailTypes) {
-    if (d.counted && d.detailType !== TASK_DETAIL_TYPE && d.passed < d.events) {
+    if (!d.counted || d.detailType === TASK_DETAIL_TYPE || d.events === 0) continue;
+    if (d.passed === 0) notSent.push(d.detailType);
+    else if (d.passed < d.events) {
       broken.push({
         metric: `the metrics of "${d.detailType}"`,
         because: `${d.events - d.passed} of ${d.events} events dropped`,
@@ -264,6 +273,7 @@ function judge(
     statuses,
     detailTypes,
     broken,
+    notSent,
   };
 }
 
@@ -293,6 +303,7 @@ function invalid(
     statuses: [],
     detailTypes: [],
     broken: [],
+    notSent: [],
   };
 }
 
@@ -424,6 +435,9 @@ function verdict(r: PatternReport): string {
   const lines = r.patterns.map((p) => {
     const prefix = r.patterns.length > 1 ? `${p.name}: ` : '';
     if (p.broken.length === 0) {
+      if (p.notSent.length > 0) {
+        return `${prefix}OK: valid;${scopeWords(p)} every task status passes. Not sent: ${p.notSent.join(', ')} (their metrics stay empty; add them to the rule's detail-type list to count them).`;
+      }
       return `${prefix}OK: valid;${scopeWords(p)} every task status and every ECS detail-type the exporter counts passes.`;
     }
     const statuses = p.statuses.filter((s) => s.passed < s.events).map((s) => s.status);

@@ -19,7 +19,7 @@ describe('ecs-events-exporter replay', () => {
       fixtureLine('task-exited.json'),
       JSON.stringify({
         source: 'aws.ecs',
-        'detail-type': 'ECS Deployment State Change',
+        'detail-type': 'ECS A Detail-Type Not Read',
         detail: {},
       }),
       '',

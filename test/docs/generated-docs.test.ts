@@ -66,9 +66,7 @@ describe('generated references', () => {
           ecs: /^ecs_(service|container)_/,
           exporter: /^ecs_events_exporter_/,
           process: /^(process|nodejs)_/,
-        }[
-          spec.group
-        ],
+        }[spec.group],
       );
       if (spec.type === 'counter') expect(spec.name).toMatch(/_total$/);
       else expect(spec.name).not.toMatch(/_total$/);

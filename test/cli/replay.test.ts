@@ -61,8 +61,10 @@ describe('ecs-events-exporter replay', () => {
     );
   });
 
-  it('fails with exit code 2 on a directory, no file, or bad options', () => {
-    expect(runCli(['replay', dir]).status).toBe(2);
+  it('fails with exit code 2 on an empty directory, no file, or bad options', () => {
+    const empty = runCli(['replay', mkdtempSync(join(tmpdir(), 'replay-empty-'))]);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/: no files in it\n$/);
     expect(runCli(['replay']).status).toBe(2);
     const bad = runCli(['replay', '-', '--max-tracked-tasks', 'lots', '--nope']);
     expect(bad.status).toBe(2);

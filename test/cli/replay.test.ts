@@ -75,7 +75,7 @@ describe('ecs-events-exporter replay', () => {
   it('prints help for the command and for the program', () => {
     const help = runCli(['replay', '--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/Usage: ecs-events-exporter replay FILE\|-/);
+    expect(help.stdout).toMatch(/Usage: ecs-events-exporter replay FILE\|DIR\|-/);
     expect(help.stdout).toMatch(/ECS_EXPORTER_MAX_TRACKED_TASKS/);
     const top = runCli(['--help']);
     expect(top.status).toBe(0);

@@ -14,9 +14,14 @@ const COMMANDS: Record<Command, { usage: string; summary: string }> = {
       'Consume every shard of the Kinesis Data Stream the EventBridge rule writes to, and serve /metrics, /healthz and /readyz. AWS region, credentials and endpoint come the standard SDK way (AWS_REGION, the default credential chain, AWS_ENDPOINT_URL_KINESIS).',
   },
   replay: {
-    usage: 'replay FILE|- [options]',
+    usage: 'replay FILE|DIR|- [options]',
     summary:
-      'Read newline-delimited EventBridge events from FILE (or - for standard input), apply the counting rules and print the final metrics in the Prometheus text format.',
+      'Read archived EventBridge events from FILE, every file under DIR, or - for standard input, apply the counting rules and print the final metrics in the Prometheus text format. The format of each file is detected: one event per line, pretty-printed or back-to-back JSON, a JSON array, CloudWatch Logs export lines (TIMESTAMP {event}), the JSON output of aws logs filter-log-events or get-log-events, or any of these gzip-compressed. Ends with a one-line summary on standard error.',
+  },
+  backfill: {
+    usage: 'backfill FILE|DIR|- --output FILE [options]',
+    summary:
+      'Read archived events as replay does and write the metrics as they stood at every --step of event time, in the OpenMetrics text format with timestamps, for promtool tsdb create-blocks-from openmetrics. Ends with a one-line summary (records, instants, output size) on standard error.',
   },
   demo: {
     usage: 'demo [options]',
@@ -32,6 +37,7 @@ Turns Amazon ECS "Task State Change" events into Prometheus metrics.
 Commands:
   run      ${COMMANDS.run.usage}
   replay   ${COMMANDS.replay.usage}
+  backfill ${COMMANDS.backfill.usage}
   demo     ${COMMANDS.demo.usage}
   check-pattern FILE|-
            check an EventBridge event pattern (JSON, or the rules of a CloudFormation
@@ -84,7 +90,8 @@ async function main(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const { config, positionals } = loaded;
-  if (command !== 'replay' && positionals.length > 0) {
+  const reading = command === 'replay' || command === 'backfill';
+  if (!reading && positionals.length > 0) {
     io.stderr.write(`ecs-events-exporter ${command}: unexpected argument "${positionals[0]}"\n`);
     return 2;
   }
@@ -92,12 +99,17 @@ async function main(argv: string[], io: Io): Promise<number> {
   const logger = createLogger(config.logLevel, config.logFormat);
   logProcessWarnings(logger);
   switch (command) {
-    case 'replay': {
+    case 'replay':
+    case 'backfill': {
       if (positionals.length !== 1) {
         io.stderr.write(
-          'ecs-events-exporter replay: expects exactly one FILE, or - for standard input\n',
+          `ecs-events-exporter ${command}: expects exactly one FILE or DIR, or - for standard input\n`,
         );
         return 2;
+      }
+      if (command === 'backfill') {
+        const { backfill } = await import('./commands/backfill.js');
+        return backfill(config, positionals[0] as string, logger, io);
       }
       const { replay } = await import('./commands/replay.js');
       return replay(config, positionals[0] as string, logger, io);

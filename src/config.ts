@@ -11,7 +11,7 @@ export type LogFormat = 'json' | 'pretty';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type Command = 'run' | 'replay' | 'demo';
+export type Command = 'run' | 'replay' | 'demo' | 'backfill';
 
 export interface Config {
   listenAddress: { host: string; port: number };
@@ -32,6 +32,8 @@ export interface Config {
   demoTasksPerSecond: number;
   demoShards: number;
   demoKinesisEndpoint: string | undefined;
+  backfillStepMs: number;
+  backfillOutput: string | undefined;
 }
 
 export interface OptionSpec {
@@ -101,7 +103,7 @@ function httpUrl(text: string): string {
   return text;
 }
 
-const ALL: readonly Command[] = ['run', 'replay', 'demo'];
+const ALL: readonly Command[] = ['run', 'replay', 'demo', 'backfill'];
 const SERVING: readonly Command[] = ['run', 'demo'];
 const READING: readonly Command[] = ['run', 'demo'];
 
@@ -299,6 +301,36 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ['demo'],
     default: undefined,
     parse: httpUrl,
+  },
+  {
+    key: 'backfillStepMs',
+    flag: '--step',
+    env: 'ECS_EXPORTER_BACKFILL_STEP',
+    value: 'DURATION',
+    description:
+      'Event time between two instants of the history: every metric is written as it stood at each multiple of this. Shorter steps give finer history and a larger file.',
+    commands: ['backfill'],
+    default: '1m',
+    parse: (text) => {
+      const ms = positiveDuration(text);
+      if (ms < 1000 || ms % 1000 !== 0) throw new Error(`"${text}" must be whole seconds`);
+      return ms;
+    },
+  },
+  {
+    key: 'backfillOutput',
+    flag: '--output',
+    env: 'ECS_EXPORTER_BACKFILL_OUTPUT',
+    value: 'FILE',
+    description:
+      'Where the OpenMetrics text goes (the input of `promtool tsdb create-blocks-from openmetrics`). Its families are assembled in temporary files beside it.',
+    commands: ['backfill'],
+    default: undefined,
+    requiredFor: ['backfill'],
+    parse: (text) => {
+      if (text.trim() === '') throw new Error('must not be empty');
+      return text;
+    },
   },
 ];
 

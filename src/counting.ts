@@ -12,6 +12,7 @@ import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.
 import { createSelfMetrics, type SelfMetrics } from './metrics/self-metrics.js';
 import { SeriesStore } from './metrics/series-store.js';
 import { RecordPipeline } from './pipeline.js';
+import { isGzip, unpackSubscriptionRecord } from './records/logs-subscription.js';
 import type { RecordSink } from './sources/source.js';
 import { packageVersion } from './version.js';
 
@@ -93,12 +94,36 @@ export function createCounting(options: CountingOptions, logger: Logger, live: b
     },
   });
   const sink: RecordSink = {
+    // One Kinesis record may be a CloudWatch Logs subscription message holding
+    // many events: all of them are counted here, in the same synchronous call,
+    // so they are saved with the position after the record or not at all.
     records: (batch) => {
-      for (const record of batch) pipeline.handle(record);
+      for (const record of batch) {
+        if (isGzip(record)) handleSubscriptionRecord(pipeline, record);
+        else pipeline.handle(record);
+      }
     },
     oversized: () => {
       pipeline.handleOversized();
     },
   };
   return { registry, store, kinds, self, pipeline, sink, tracked };
+}
+
+/**
+ * Each log event of a subscription DATA_MESSAGE is one record for counting
+ * (`records_total` counts events, not Kinesis records); a CONTROL_MESSAGE is
+ * one `ignored` record; a gzip record that is not a subscription message is
+ * one `invalid` record.
+ */
+function handleSubscriptionRecord(pipeline: RecordPipeline, record: Uint8Array): void {
+  const unpacked = unpackSubscriptionRecord(record);
+  if (unpacked.type === 'control') pipeline.handleNoEvent();
+  else if (unpacked.type === 'invalid') pipeline.handleUnusable(unpacked.reason, record);
+  else {
+    for (const message of unpacked.messages) {
+      if (typeof message === 'string') pipeline.handle(message);
+      else pipeline.handleUnusable('subscription log event without a message string', record);
+    }
+  }
 }

@@ -4,7 +4,7 @@
  * is the only place it learns which events are read. A record that cannot
  * be used is counted and reported, never thrown.
  */
-import { decodeRecord } from './kinds/envelope.js';
+import { decodeRecord, type EnvelopeResult } from './kinds/envelope.js';
 import type { KindState } from './kinds/kind.js';
 import { parseTime } from './kinds/parse-time.js';
 import type { RecordResult, SelfMetrics } from './metrics/self-metrics.js';
@@ -35,7 +35,11 @@ export class RecordPipeline {
   }
 
   handle(data: string | Uint8Array): RecordResult {
-    const envelope = decodeRecord(data);
+    return this.handleEnvelope(decodeRecord(data), data);
+  }
+
+  /** A record already decoded by `decodeRecord` (by a caller that reads its time first). */
+  handleEnvelope(envelope: EnvelopeResult, data: string | Uint8Array): RecordResult {
     let result: RecordResult;
     if (!envelope.ok) {
       result = this.#invalid(envelope.reason, data);
@@ -66,9 +70,20 @@ export class RecordPipeline {
 
   /** A record too large to be held was skipped by its source: counted as invalid. */
   handleOversized(): RecordResult {
-    this.#options.onInvalid?.('record too large', '');
+    return this.handleUnusable('record too large', '');
+  }
+
+  /** A record its container already found unusable (e.g. a broken subscription record): invalid. */
+  handleUnusable(reason: string, data: string | Uint8Array): RecordResult {
+    this.#options.onInvalid?.(reason, data);
     this.#self.counts.records.invalid++;
     return 'invalid';
+  }
+
+  /** A record that carries no event by design (a CloudWatch Logs CONTROL_MESSAGE): ignored. */
+  handleNoEvent(): RecordResult {
+    this.#self.counts.records.ignored++;
+    return 'ignored';
   }
 
   #invalid(reason: string, data: string | Uint8Array): RecordResult {

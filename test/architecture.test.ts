@@ -28,7 +28,7 @@ const IO = /^(node:|fs$|express|pino|@aws-sdk\/|@smithy\/|prom-client|kinesalite
 
 describe('the dependency rule', () => {
   it('finds the parts', () => {
-    for (const dir of ['kinds', 'sources', 'state', 'commands', 'metrics', 'http']) {
+    for (const dir of ['kinds', 'sources', 'state', 'commands', 'metrics', 'http', 'records']) {
       expect(under(dir).length, dir).toBeGreaterThan(0);
     }
   });
@@ -62,6 +62,16 @@ describe('the dependency rule', () => {
       for (const spec of importsOf(file)) {
         expect(spec, `${file} imports ${spec}`).not.toMatch(
           /^(kinds|state|commands|http)\/|^(pipeline|counting)\.js$/,
+        );
+      }
+    });
+  }
+
+  for (const file of under('records')) {
+    it(`${file} (record containers) imports no kind, source, pipeline, state or command`, () => {
+      for (const spec of importsOf(file)) {
+        expect(spec, `${file} imports ${spec}`).not.toMatch(
+          /^(kinds|sources|state|commands|http|metrics)\/|^(pipeline|counting)\.js$/,
         );
       }
     });

@@ -61,8 +61,10 @@ describe('ecs-events-exporter replay', () => {
     );
   });
 
-  it('fails with exit code 2 on a directory, no file, or bad options', () => {
-    expect(runCli(['replay', dir]).status).toBe(2);
+  it('fails with exit code 2 on an empty directory, no file, or bad options', () => {
+    const empty = runCli(['replay', mkdtempSync(join(tmpdir(), 'replay-empty-'))]);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/: no files in it\n$/);
     expect(runCli(['replay']).status).toBe(2);
     const bad = runCli(['replay', '-', '--max-tracked-tasks', 'lots', '--nope']);
     expect(bad.status).toBe(2);
@@ -73,7 +75,7 @@ describe('ecs-events-exporter replay', () => {
   it('prints help for the command and for the program', () => {
     const help = runCli(['replay', '--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/Usage: ecs-events-exporter replay FILE\|-/);
+    expect(help.stdout).toMatch(/Usage: ecs-events-exporter replay FILE\|DIR\|-/);
     expect(help.stdout).toMatch(/ECS_EXPORTER_MAX_TRACKED_TASKS/);
     const top = runCli(['--help']);
     expect(top.status).toBe(0);

@@ -173,4 +173,32 @@ describe('CloudFormation template', () => {
     const [, service] = only('AWS::ECS::Service');
     expect(service.Properties.DesiredCount).toBe(1);
   });
+
+  it('offers a subscription filter from an existing log group instead of its own rule', () => {
+    expect(template.Conditions).toMatchObject({
+      FromLogGroup: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SourceLogGroupName' }, ''] }] },
+      FromRule: { 'Fn::Equals': [{ Ref: 'SourceLogGroupName' }, ''] },
+    });
+    // With the log group, no rule of the template's own: an event would arrive twice.
+    for (const id of [ruleId, queueId, 'DeadLetterQueuePolicy', 'EventBridgeToKinesisRole']) {
+      expect(resources[id]?.Condition, id).toBe('FromRule');
+    }
+    const [, filter] = only('AWS::Logs::SubscriptionFilter');
+    expect(filter.Condition).toBe('FromLogGroup');
+    expect(filter.Properties).toMatchObject({
+      LogGroupName: { Ref: 'SourceLogGroupName' },
+      FilterPattern: '',
+      DestinationArn: { 'Fn::GetAtt': [streamId, 'Arn'] },
+    });
+    const roleId = (filter.Properties.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const role = resources[roleId as string] as Resource;
+    expect(role.Condition).toBe('FromLogGroup');
+    const [trust] = (role.Properties.AssumeRolePolicyDocument as { Statement: Statement[] })
+      .Statement;
+    expect(trust?.Principal?.Service).toBe('logs.amazonaws.com');
+    expect(JSON.stringify(trust?.Condition)).toContain(`log-group:\${SourceLogGroupName}:*`);
+    const statements = policyStatements(role);
+    expect(statements.flatMap(actions)).toEqual(['kinesis:PutRecord']);
+    for (const s of statements) expect(s.Resource).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
+  });
 });

@@ -1,14 +1,16 @@
 /**
- * Newline-delimited events from a file or standard input, as a source:
- * every line is one record, read once from the start to the end. Opening
- * the file is done first, so a missing or unreadable file is one clear
- * error before anything is read. Replay keeps no position: it always starts
- * at the beginning.
+ * Archived events from files, a directory of them, or standard input, as a
+ * source: each file's format is detected on its own (see archive-format.ts),
+ * and every record is read once from the start to the end. Opening is done
+ * first, so a missing or unreadable path is one clear error before anything
+ * is read. Replay keeps no position: it always starts at the beginning.
  */
-import { open } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Check, Json, PositionProblem, RecordSink, Source } from '../source.js';
-import { readLines } from './line-reader.js';
+import { openArchive } from './archive-format.js';
+import type { Chunks, RecordBatch } from './line-reader.js';
 
 export class ReplayInputError extends Error {}
 
@@ -19,40 +21,120 @@ export class ReplayInputError extends Error {}
  */
 export const REPLAY_CHUNK_BYTES = 64 * 1024;
 
-export async function openReplayInput(path: string, stdin: Readable): Promise<Readable> {
-  if (path === '-') return stdin;
+/** The file CloudWatch Logs writes to an export's prefix to check it may write there. */
+const EXPORT_WRITE_TEST = 'aws-logs-write-test';
+
+/** One file (or standard input) to read. */
+export interface ReplayInput {
+  readonly name: string;
+  open(): Promise<Chunks>;
+}
+
+/** What was read from one input, for the replay summary. */
+export interface InputReport {
+  readonly name: string;
+  format: string;
+  problem?: string;
+}
+
+function cannot(path: string, err: unknown): ReplayInputError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : (err as Error).message;
+  return new ReplayInputError(`cannot replay ${path}: ${why}`);
+}
+
+async function filesUnder(directory: string): Promise<string[]> {
+  const entries = await readdir(directory, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: string[] = [];
+  for (const entry of entries) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
+    else if (entry.name !== EXPORT_WRITE_TEST && !entry.name.startsWith('.')) out.push(path);
+  }
+  return out;
+}
+
+function fileInput(path: string): ReplayInput {
+  return {
+    name: path,
+    open: async () => {
+      try {
+        const handle = await open(path, 'r');
+        return handle.createReadStream({ highWaterMark: REPLAY_CHUNK_BYTES });
+      } catch (err) {
+        throw cannot(path, err);
+      }
+    },
+  };
+}
+
+/**
+ * The inputs of `path`: standard input for `-`, the file, or every file
+ * under the directory (recursively, in name order, hidden files and an
+ * export's `aws-logs-write-test` left out).
+ */
+export async function replayInputs(path: string, stdin: Readable): Promise<ReplayInput[]> {
+  if (path === '-') return [{ name: 'standard input', open: async () => stdin }];
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
-    const handle = await open(path, 'r');
-    const stat = await handle.stat();
-    if (stat.isDirectory()) {
-      await handle.close();
-      throw new ReplayInputError(`cannot replay ${path}: it is a directory`);
-    }
-    return handle.createReadStream({ highWaterMark: REPLAY_CHUNK_BYTES });
+    info = await stat(path);
   } catch (err) {
-    if (err instanceof ReplayInputError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : (err as Error).message;
-    throw new ReplayInputError(`cannot replay ${path}: ${why}`);
+    throw cannot(path, err);
+  }
+  if (!info.isDirectory()) {
+    // Opened now, so a file that cannot be read fails before anything is counted.
+    try {
+      await (await open(path, 'r')).close();
+    } catch (err) {
+      throw cannot(path, err);
+    }
+    return [fileInput(path)];
+  }
+  let files: string[];
+  try {
+    files = await filesUnder(path);
+  } catch (err) {
+    throw cannot(path, err);
+  }
+  if (files.length === 0) throw new ReplayInputError(`cannot replay ${path}: no files in it`);
+  return files.map(fileInput);
+}
+
+/** Each input's format detected and its record batches, in order; `reports` fills as they open. */
+export async function* readInputs(
+  inputs: readonly ReplayInput[],
+  reports: InputReport[],
+): AsyncGenerator<RecordBatch> {
+  for (const input of inputs) {
+    const archive = await openArchive(await input.open(), input.name);
+    const report: InputReport = { name: input.name, format: archive.format };
+    reports.push(report);
+    yield* archive.batches;
+    const problem = archive.problem();
+    if (problem !== undefined) report.problem = problem;
   }
 }
 
 export class FileSource implements Source {
   readonly description: string;
-  readonly #input: Readable;
-  #lines = 0;
+  readonly #inputs: readonly ReplayInput[];
+  /** What each input turned out to be, in reading order. */
+  readonly reports: InputReport[] = [];
+  #records = 0;
   #state: 'new' | 'reading' | 'done' | 'failed' = 'new';
   #error: Error | undefined;
-  /** Resolves once every line was delivered; rejects when reading failed. */
+  #stopped = false;
+  /** Resolves once every record was delivered; rejects when reading failed. */
   finished: Promise<void> = Promise.resolve();
 
-  constructor(input: Readable, description: string) {
-    this.#input = input;
+  constructor(inputs: readonly ReplayInput[], description: string) {
+    this.#inputs = inputs;
     this.description = description;
   }
 
@@ -62,18 +144,14 @@ export class FileSource implements Source {
 
   async start(sink: RecordSink, _position: Json | undefined): Promise<void> {
     this.#state = 'reading';
-    const one: string[] = [''];
-    this.finished = readLines(this.#input, {
-      onLine: (line) => {
-        one[0] = line;
-        sink.records(one);
-        this.#lines++;
-      },
-      onOversized: () => {
-        sink.oversized();
-        this.#lines++;
-      },
-    }).then(
+    this.finished = (async () => {
+      for await (const batch of readInputs(this.#inputs, this.reports)) {
+        if (this.#stopped) return;
+        sink.records(batch.records);
+        for (const _ of batch.oversized) sink.oversized();
+        this.#records += batch.records.length + batch.oversized.length;
+      }
+    })().then(
       () => {
         this.#state = 'done';
       },
@@ -86,18 +164,18 @@ export class FileSource implements Source {
   }
 
   async stop(): Promise<void> {
-    this.#input.destroy();
+    this.#stopped = true;
     await this.finished.catch(() => undefined);
   }
 
   position(): Json {
-    return { lines: this.#lines };
+    return { records: this.#records };
   }
 
   health(): Check {
     return this.#state === 'failed'
       ? { ok: false, reason: `reading ${this.description} failed: ${this.#error?.message}` }
-      : { ok: true, reason: `${this.#lines} lines read from ${this.description}` };
+      : { ok: true, reason: `${this.#records} records read from ${this.description}` };
   }
 
   readiness(): Check {

@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import type { KindState } from './kinds/kind.js';
 import { EVENT_KINDS } from './kinds/registry.js';
 import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.js';
+import { type ExpositionFormat, expositionText, renderExposition } from './metrics/exposition.js';
 import { createSelfMetrics, type SelfMetrics } from './metrics/self-metrics.js';
 import { SeriesStore } from './metrics/series-store.js';
 import { RecordPipeline } from './pipeline.js';
@@ -33,6 +34,10 @@ export interface Counting {
   readonly sink: RecordSink;
   /** Entities tracked now, over every kind. */
   tracked(): number;
+  /** Every metric on the registry as chunks of UTF-8, rendered in slices (metrics/exposition.ts). */
+  render(format: ExpositionFormat): Promise<Buffer[]>;
+  /** Every metric on the registry as one string. */
+  exposition(format?: ExpositionFormat): Promise<string>;
 }
 
 /** Kinds, store, metrics and pipeline on a fresh registry. `live` adds build info and delivery lag. */
@@ -100,5 +105,15 @@ export function createCounting(options: CountingOptions, logger: Logger, live: b
       pipeline.handleOversized();
     },
   };
-  return { registry, store, kinds, self, pipeline, sink, tracked };
+  return {
+    registry,
+    store,
+    kinds,
+    self,
+    pipeline,
+    sink,
+    tracked,
+    render: (format) => renderExposition(registry, store, format),
+    exposition: (format) => expositionText(registry, store, format),
+  };
 }

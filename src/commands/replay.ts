@@ -25,6 +25,6 @@ export async function replay(
   const counting = createCounting(config, logger, false);
   await source.start(counting.sink, undefined);
   await source.finished;
-  io.stdout.write(canonicalExposition(await counting.registry.metrics()));
+  io.stdout.write(canonicalExposition(await counting.exposition()));
   return 0;
 }

@@ -58,10 +58,7 @@ export async function startExporter(
   const server = await startupCheck(() =>
     startServer(
       {
-        render: async () => ({
-          contentType: counting.registry.contentType,
-          body: await counting.registry.metrics(),
-        }),
+        render: (format) => counting.render(format),
         health: () => both(source.health(), durable?.health()),
         readiness: () => both(source.readiness(), durable?.readiness()),
       },

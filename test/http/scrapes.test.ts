@@ -181,3 +181,59 @@ describe('scrapes', () => {
     expect((await get(`${server.url}/healthz`)).status).toBe(200);
   });
 });
+
+describe('ten concurrent scrapes at the series cap', () => {
+  // The liveness probe's default timeout: /healthz must answer within it during any scrape.
+  const HEALTH_BUDGET_MS = 1000;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    const core = freshCore();
+    // 5,000 workloads: every task metric at the default cap of 5,000 series (280,000 lines).
+    for (const line of wideCorpus(5000, 5000)) core.pipeline.handle(line);
+    server = await startServer(
+      {
+        render: (format) => core.render(format),
+        health: () => ({ ok: true, reason: 'reading' }),
+        readiness: () => ({ ok: true, reason: 'ready' }),
+      },
+      { host: '127.0.0.1', port: 0 },
+      silentLogger,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('give ten identical bodies while /healthz answers within its budget', async () => {
+    let scraping = true;
+    const healthMs: number[] = [];
+    const probe = (async () => {
+      while (scraping) {
+        const started = performance.now();
+        const reply = await get(`${server.url}/healthz`);
+        healthMs.push(performance.now() - started);
+        expect(reply.status).toBe(200);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    // Staggered over 300 ms, so that some scrapes share a render and others start their own.
+    const bodies = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, i * 30));
+        const gzip = i % 2 === 0;
+        const reply = await get(`${server.url}/metrics`, gzip ? { 'Accept-Encoding': 'gzip' } : {});
+        expect(reply.status).toBe(200);
+        return gzip ? gunzipSync(reply.body) : reply.body;
+      }),
+    );
+    scraping = false;
+    await probe;
+    const first = bodies[0] as Buffer;
+    expect(first.toString('utf8').split('\n').length).toBeGreaterThan(280_000);
+    for (const body of bodies) expect(body.equals(first)).toBe(true);
+    expect(healthMs.length).toBeGreaterThan(3);
+    expect(Math.max(...healthMs)).toBeLessThan(HEALTH_BUDGET_MS);
+  }, 60_000);
+});

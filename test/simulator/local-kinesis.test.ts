@@ -1,0 +1,105 @@
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createStream,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalKinesis,
+  putEvents,
+  startLocalKinesis,
+} from '../../src/simulator/local-kinesis.js';
+import { createKinesisClient } from '../../src/sources/kinesis/kinesis-client.js';
+
+const event = (i: number) => ({
+  source: 'bench',
+  'detail-type': 'x',
+  detail: { i, pad: 'y'.repeat(400) },
+});
+
+describe("the demo's embedded Kinesis server", () => {
+  let kinesis: LocalKinesis | undefined;
+
+  afterEach(async () => {
+    await kinesis?.close();
+    kinesis = undefined;
+  });
+
+  function clientOf(server: LocalKinesis) {
+    return createKinesisClient({
+      endpoint: server.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+  }
+
+  it('keeps a bounded number of records however fast they are put, and stays readable', async () => {
+    const server = await startLocalKinesis(0, {
+      maxRecordsPerShard: 500,
+      maxAgeMs: 10 * 60_000,
+      trimIntervalMs: 100,
+    });
+    kinesis = server;
+    const client = clientOf(server);
+    await createStream(client, 'bounded', 2);
+    let most = 0;
+    const started = Date.now();
+    let put = 0;
+    // As fast as PutRecords goes: 30,000 records of about 0.5 KB.
+    while (put < 30_000) {
+      await putEvents(
+        client,
+        'bounded',
+        Array.from({ length: 500 }, (_, i) => event(put + i)),
+      );
+      put += 500;
+      if (put % 2500 === 0) most = Math.max(most, (await server.retained()).records);
+    }
+    const elapsedS = (Date.now() - started) / 1000;
+    await server.trim();
+    const after = await server.retained();
+    // Between two trims (0.1 s) at most a few thousand records come in on top of the 1,000 kept.
+    expect(put / elapsedS).toBeGreaterThan(1000);
+    expect(most).toBeLessThan(8000);
+    expect(after.records).toBe(1000);
+    expect(after.bytes).toBeLessThan(2_000_000);
+    // A reader at TRIM_HORIZON starts at the oldest record kept.
+    const shards = await client.send(new ListShardsCommand({ StreamName: 'bounded' }));
+    const iterator = await client.send(
+      new GetShardIteratorCommand({
+        StreamName: 'bounded',
+        ShardId: shards.Shards?.[0]?.ShardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    const read = await client.send(
+      new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 10_000 }),
+    );
+    expect(read.Records?.length).toBe(500);
+    client.destroy();
+  }, 60_000);
+
+  it('drops records older than the retention', async () => {
+    const server = await startLocalKinesis(0, {
+      maxRecordsPerShard: 1_000_000,
+      maxAgeMs: 1000,
+      trimIntervalMs: 60_000,
+    });
+    kinesis = server;
+    const client = clientOf(server);
+    await createStream(client, 'aged', 1);
+    await putEvents(
+      client,
+      'aged',
+      Array.from({ length: 100 }, (_, i) => event(i)),
+    );
+    expect((await server.retained()).records).toBe(100);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await server.trim()).toBe(100);
+    expect((await server.retained()).records).toBe(0);
+    client.destroy();
+  });
+});

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -102,4 +104,55 @@ describe("the demo's embedded Kinesis server", () => {
     expect((await server.retained()).records).toBe(0);
     client.destroy();
   });
+});
+
+describe("the compose stack's Kinesis server (deploy/compose/bounded-kinesalite.cjs)", () => {
+  it('trims its streams to the newest records of each shard', async () => {
+    const script = fileURLToPath(
+      new URL('../../deploy/compose/bounded-kinesalite.cjs', import.meta.url),
+    );
+    const child = spawn(process.execPath, [script, '--port', '0', '--createStreamMs', '0'], {
+      env: { ...process.env, MAX_RECORDS_PER_SHARD: '200', TRIM_INTERVAL_MS: '200' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          const m = /Listening at .*:(\d+)\s*$/m.exec(String(d));
+          if (m) resolve(m[1] as string);
+        });
+        child.once('exit', () => reject(new Error('bounded-kinesalite exited')));
+      });
+      const client = createKinesisClient({
+        endpoint: `http://127.0.0.1:${port}`,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      await createStream(client, 'compose', 1);
+      await putEvents(
+        client,
+        'compose',
+        Array.from({ length: 2000 }, (_, i) => event(i)),
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      const shards = await client.send(new ListShardsCommand({ StreamName: 'compose' }));
+      const iterator = await client.send(
+        new GetShardIteratorCommand({
+          StreamName: 'compose',
+          ShardId: shards.Shards?.[0]?.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      const read = await client.send(
+        new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 10_000 }),
+      );
+      expect(read.Records?.length).toBe(200);
+      expect(JSON.parse(Buffer.from(read.Records?.[199]?.Data ?? []).toString()).detail.i).toBe(
+        1999,
+      );
+      client.destroy();
+    } finally {
+      child.kill();
+    }
+  }, 30_000);
 });

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
+  type KinesisClient,
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,6 +22,22 @@ const event = (i: number) => ({
   'detail-type': 'x',
   detail: { i, pad: 'y'.repeat(400) },
 });
+
+/** Every record of the stream's first shard, from TRIM_HORIZON (the oldest kept). */
+async function readFirstShard(client: KinesisClient, stream: string) {
+  const shards = await client.send(new ListShardsCommand({ StreamName: stream }));
+  const iterator = await client.send(
+    new GetShardIteratorCommand({
+      StreamName: stream,
+      ShardId: shards.Shards?.[0]?.ShardId,
+      ShardIteratorType: 'TRIM_HORIZON',
+    }),
+  );
+  const read = await client.send(
+    new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 10_000 }),
+  );
+  return read.Records ?? [];
+}
 
 describe("the demo's embedded Kinesis server", () => {
   let kinesis: LocalKinesis | undefined;
@@ -69,18 +86,7 @@ describe("the demo's embedded Kinesis server", () => {
     expect(after.records).toBe(1000);
     expect(after.bytes).toBeLessThan(2_000_000);
     // A reader at TRIM_HORIZON starts at the oldest record kept.
-    const shards = await client.send(new ListShardsCommand({ StreamName: 'bounded' }));
-    const iterator = await client.send(
-      new GetShardIteratorCommand({
-        StreamName: 'bounded',
-        ShardId: shards.Shards?.[0]?.ShardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
-    const read = await client.send(
-      new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 10_000 }),
-    );
-    expect(read.Records?.length).toBe(500);
+    expect(await readFirstShard(client, 'bounded')).toHaveLength(500);
     client.destroy();
   }, 60_000);
 
@@ -135,21 +141,9 @@ describe("the compose stack's Kinesis server (deploy/compose/bounded-kinesalite.
         Array.from({ length: 2000 }, (_, i) => event(i)),
       );
       await new Promise((r) => setTimeout(r, 1000));
-      const shards = await client.send(new ListShardsCommand({ StreamName: 'compose' }));
-      const iterator = await client.send(
-        new GetShardIteratorCommand({
-          StreamName: 'compose',
-          ShardId: shards.Shards?.[0]?.ShardId,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      );
-      const read = await client.send(
-        new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 10_000 }),
-      );
-      expect(read.Records?.length).toBe(200);
-      expect(JSON.parse(Buffer.from(read.Records?.[199]?.Data ?? []).toString()).detail.i).toBe(
-        1999,
-      );
+      const records = await readFirstShard(client, 'compose');
+      expect(records).toHaveLength(200);
+      expect(JSON.parse(Buffer.from(records[199]?.Data ?? []).toString()).detail.i).toBe(1999);
       client.destroy();
     } finally {
       child.kill();

@@ -24,6 +24,11 @@ describe('the exposition renderer', () => {
     const text = await core.exposition();
     expect(text).toContain('we\\\\ird\\"name\\n');
     expect(text).toBe(await core.registry.metrics());
+    // A series added after a scrape is shown in its sorted place.
+    core.pipeline.handle(wideWorkloadEvent(6000, 7000));
+    const again = await core.exposition();
+    expect(again).not.toBe(text);
+    expect(again).toBe(await core.registry.metrics());
     publishState(core, captureState(core));
     expect(await core.exposition()).toBe(await core.registry.metrics());
   });

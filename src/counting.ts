@@ -35,7 +35,7 @@ export interface Counting {
   /** Entities tracked now, over every kind. */
   tracked(): number;
   /** Every metric on the registry as chunks of UTF-8, rendered in slices (metrics/exposition.ts). */
-  render(format: ExpositionFormat): Promise<Buffer[]>;
+  render(format: ExpositionFormat, onChunk?: (chunk: Buffer) => void): Promise<Buffer[]>;
   /** Every metric on the registry as one string. */
   exposition(format?: ExpositionFormat): Promise<string>;
 }
@@ -113,7 +113,8 @@ export function createCounting(options: CountingOptions, logger: Logger, live: b
     pipeline,
     sink,
     tracked,
-    render: (format) => renderExposition(registry, store, format),
+    render: (format, onChunk) =>
+      renderExposition(registry, store, format, onChunk === undefined ? {} : { onChunk }),
     exposition: (format) => expositionText(registry, store, format),
   };
 }

@@ -58,7 +58,7 @@ export async function startExporter(
   const server = await startupCheck(() =>
     startServer(
       {
-        render: (format) => counting.render(format),
+        render: (format, onChunk) => counting.render(format, onChunk),
         health: () => both(source.health(), durable?.health()),
         readiness: () => both(source.readiness(), durable?.readiness()),
       },

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
 import { acceptsGzip, wantsOpenMetrics } from './negotiation.js';
-import { type ExpositionFormat, SharedScrapes } from './shared-scrapes.js';
+import { type ExpositionFormat, type Render, SharedScrapes } from './shared-scrapes.js';
 
 export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
   text: 'text/plain; version=0.0.4; charset=utf-8',
@@ -37,8 +37,8 @@ export interface Check {
 }
 
 export interface HttpHandlers {
-  /** The exposition in `format`, as chunks of UTF-8 text. */
-  render(format: ExpositionFormat): Promise<readonly Buffer[]>;
+  /** Renders the exposition in `format`, handing each chunk of UTF-8 text to `onChunk` in order. */
+  render: Render;
   health(): Check;
   readiness(): Check;
 }
@@ -64,7 +64,7 @@ function refuse(res: express.Response, status: number, message: string): void {
 
 export function createApp(handlers: HttpHandlers, logger: Logger): express.Express {
   const app = express();
-  const scrapes = new SharedScrapes((format) => handlers.render(format));
+  const scrapes = new SharedScrapes(handlers.render);
   app.disable('x-powered-by');
   app.disable('etag');
   app.use((req, res, next) => {

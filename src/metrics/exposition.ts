@@ -37,7 +37,10 @@ class ChunkWriter {
   #text = '';
   #sliceStart = performance.now();
 
-  constructor(private readonly sliceMs: number) {}
+  constructor(
+    private readonly sliceMs: number,
+    private readonly onChunk: ((chunk: Buffer) => void) | undefined,
+  ) {}
 
   write(text: string): void {
     this.#text += text;
@@ -46,8 +49,10 @@ class ChunkWriter {
 
   flush(): void {
     if (this.#text.length === 0) return;
-    this.chunks.push(Buffer.from(this.#text, 'utf8'));
+    const chunk = Buffer.from(this.#text, 'utf8');
     this.#text = '';
+    this.chunks.push(chunk);
+    this.onChunk?.(chunk);
   }
 
   /** Resolves at once while the slice lasts, else on a later turn of the event loop. */
@@ -142,14 +147,21 @@ async function writeFamily(out: ChunkWriter, store: SeriesStore, family: Family)
   }
 }
 
+export interface RenderOptions {
+  /** Longest stretch of work between two turns of the event loop (RENDER_SLICE_MS). */
+  readonly sliceMs?: number;
+  /** Told of each chunk as soon as it is written, e.g. to compress while the rest renders. */
+  readonly onChunk?: (chunk: Buffer) => void;
+}
+
 /** Renders `registry` (the store's families in their place) in `format`, as chunks of UTF-8. */
 export async function renderExposition(
   registry: Registry,
   store: SeriesStore,
   format: ExpositionFormat,
-  sliceMs = RENDER_SLICE_MS,
+  options: RenderOptions = {},
 ): Promise<Buffer[]> {
-  const out = new ChunkWriter(sliceMs);
+  const out = new ChunkWriter(options.sliceMs ?? RENDER_SLICE_MS, options.onChunk);
   const metrics = registry.getMetricsAsArray();
   for (let m = 0; m < metrics.length; m++) {
     const metric = metrics[m] as (typeof metrics)[number];

@@ -60,9 +60,9 @@ describe('scrapes', () => {
     expected = await core.exposition();
     server = await startServer(
       {
-        render: (format) => {
+        render: (format, onChunk) => {
           renders++;
-          return core.render(format);
+          return core.render(format, onChunk);
         },
         health: () => ({ ok: true, reason: 'reading' }),
         readiness: () => ({ ok: true, reason: 'ready' }),
@@ -193,7 +193,7 @@ describe('ten concurrent scrapes at the series cap', () => {
     for (const line of wideCorpus(5000, 5000)) core.pipeline.handle(line);
     server = await startServer(
       {
-        render: (format) => core.render(format),
+        render: (format, onChunk) => core.render(format, onChunk),
         health: () => ({ ok: true, reason: 'reading' }),
         readiness: () => ({ ok: true, reason: 'ready' }),
       },

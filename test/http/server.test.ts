@@ -17,7 +17,7 @@ describe('HTTP server', () => {
     core.pipeline.handle('not json');
     server = await startServer(
       {
-        render: (format) => core.render(format),
+        render: (format, onChunk) => core.render(format, onChunk),
         health: () => ({ ok: true, reason: 'reading' }),
         readiness: () => ({
           ok: ready,

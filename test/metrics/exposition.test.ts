@@ -42,9 +42,16 @@ describe('the exposition renderer', () => {
 
   it('gives the same bytes whatever the slice length, yielding in between', async () => {
     const core = corpusCore();
-    const whole = Buffer.concat(await renderExposition(core.registry, core.store, 'text', 1e9));
-    const sliced = await renderExposition(core.registry, core.store, 'text', 0);
+    const whole = Buffer.concat(
+      await renderExposition(core.registry, core.store, 'text', { sliceMs: 1e9 }),
+    );
+    const told: Buffer[] = [];
+    const sliced = await renderExposition(core.registry, core.store, 'text', {
+      sliceMs: 0,
+      onChunk: (chunk) => told.push(chunk),
+    });
     expect(sliced.length).toBeGreaterThan(1);
+    expect(told).toEqual(sliced);
     expect(Buffer.concat(sliced).equals(whole)).toBe(true);
   });
 

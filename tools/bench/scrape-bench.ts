@@ -51,7 +51,7 @@ async function child(workloads: number): Promise<void> {
   const logger = pino({ level: 'silent' });
   const exporter = await startServer(
     {
-      render: (format) => counting.render(format),
+      render: (format, onChunk) => counting.render(format, onChunk),
       health: () => ({ ok: true, reason: 'reading' }),
       readiness: () => ({ ok: true, reason: 'ready' }),
     },

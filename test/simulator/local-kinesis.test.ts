@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   GetRecordsCommand,
@@ -113,40 +113,44 @@ describe("the demo's embedded Kinesis server", () => {
 });
 
 describe("the compose stack's Kinesis server (deploy/compose/bounded-kinesalite.cjs)", () => {
+  let child: ChildProcess | undefined;
+
+  afterEach(() => {
+    child?.kill();
+    child = undefined;
+  });
+
   it('trims its streams to the newest records of each shard', async () => {
     const script = fileURLToPath(
       new URL('../../deploy/compose/bounded-kinesalite.cjs', import.meta.url),
     );
-    const child = spawn(process.execPath, [script, '--port', '0', '--createStreamMs', '0'], {
+    const server = spawn(process.execPath, [script, '--port', '0', '--createStreamMs', '0'], {
       env: { ...process.env, MAX_RECORDS_PER_SHARD: '200', TRIM_INTERVAL_MS: '200' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    try {
-      const port = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => {
-          const m = /Listening at .*:(\d+)\s*$/m.exec(String(d));
-          if (m) resolve(m[1] as string);
-        });
-        child.once('exit', () => reject(new Error('bounded-kinesalite exited')));
+    child = server;
+    const port = await new Promise<string>((resolve, reject) => {
+      server.stdout.on('data', (d: Buffer) => {
+        const m = /Listening at .*:(\d+)\s*$/m.exec(String(d));
+        if (m) resolve(m[1] as string);
       });
-      const client = createKinesisClient({
-        endpoint: `http://127.0.0.1:${port}`,
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-      });
-      await createStream(client, 'compose', 1);
-      await putEvents(
-        client,
-        'compose',
-        Array.from({ length: 2000 }, (_, i) => event(i)),
-      );
-      await new Promise((r) => setTimeout(r, 1000));
-      const records = await readFirstShard(client, 'compose');
-      expect(records).toHaveLength(200);
-      expect(JSON.parse(Buffer.from(records[199]?.Data ?? []).toString()).detail.i).toBe(1999);
-      client.destroy();
-    } finally {
-      child.kill();
-    }
+      server.once('exit', () => reject(new Error('bounded-kinesalite exited')));
+    });
+    const client = createKinesisClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    await createStream(client, 'compose', 1);
+    await putEvents(
+      client,
+      'compose',
+      Array.from({ length: 2000 }, (_, i) => event(i)),
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const records = await readFirstShard(client, 'compose');
+    expect(records).toHaveLength(200);
+    expect(JSON.parse(Buffer.from(records[199]?.Data ?? []).toString()).detail.i).toBe(1999);
+    client.destroy();
   }, 30_000);
 });

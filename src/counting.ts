@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import type { KindState } from './kinds/kind.js';
 import { EVENT_KINDS } from './kinds/registry.js';
 import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.js';
+import { type ExpositionFormat, expositionText, renderExposition } from './metrics/exposition.js';
 import { createSelfMetrics, type SelfMetrics } from './metrics/self-metrics.js';
 import { SeriesStore } from './metrics/series-store.js';
 import { RecordPipeline } from './pipeline.js';
@@ -34,6 +35,10 @@ export interface Counting {
   readonly sink: RecordSink;
   /** Entities tracked now, over every kind. */
   tracked(): number;
+  /** Every metric on the registry as chunks of UTF-8, rendered in slices (metrics/exposition.ts). */
+  render(format: ExpositionFormat, onChunk?: (chunk: Buffer) => void): Promise<Buffer[]>;
+  /** Every metric on the registry as one string. */
+  exposition(format?: ExpositionFormat): Promise<string>;
 }
 
 /** Kinds, store, metrics and pipeline on a fresh registry. `live` adds build info and delivery lag. */
@@ -107,7 +112,18 @@ export function createCounting(options: CountingOptions, logger: Logger, live: b
       pipeline.handleOversized();
     },
   };
-  return { registry, store, kinds, self, pipeline, sink, tracked };
+  return {
+    registry,
+    store,
+    kinds,
+    self,
+    pipeline,
+    sink,
+    tracked,
+    render: (format, onChunk) =>
+      renderExposition(registry, store, format, onChunk === undefined ? {} : { onChunk }),
+    exposition: (format) => expositionText(registry, store, format),
+  };
 }
 
 /**

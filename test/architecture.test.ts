@@ -39,6 +39,7 @@ describe('the dependency rule', () => {
     'metrics/metric-spec.ts',
     'metrics/series-store.ts',
     'metrics/series-snapshot.ts',
+    'metrics/exposition-text.ts',
     'pipeline.ts',
   ];
   for (const file of pure) {
@@ -72,6 +73,16 @@ describe('the dependency rule', () => {
       for (const spec of importsOf(file)) {
         expect(spec, `${file} imports ${spec}`).not.toMatch(
           /^(kinds|sources|state|commands|http|metrics)\/|^(pipeline|counting)\.js$/,
+        );
+      }
+    });
+  }
+
+  for (const file of under('http')) {
+    it(`${file} is handed functions: it imports no kind, metric, source, state or command`, () => {
+      for (const spec of importsOf(file)) {
+        expect(spec, `${file} imports ${spec}`).not.toMatch(
+          /^(kinds|metrics|sources|state|commands)\/|^(pipeline|counting)\.js$/,
         );
       }
     });

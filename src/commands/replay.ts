@@ -51,7 +51,7 @@ export async function replay(
   } catch (err) {
     return inputFailure(err, io);
   }
-  io.stdout.write(canonicalExposition(await counting.registry.metrics()));
+  io.stdout.write(canonicalExposition(await counting.exposition()));
   io.stderr.write(replaySummary('replay', path, source.reports, counting.self.counts.records));
   return 0;
 }

@@ -74,10 +74,7 @@ export async function startExporter(
   const server = await startupCheck(() =>
     startServer(
       {
-        render: async () => ({
-          contentType: counting.registry.contentType,
-          body: await counting.registry.metrics(),
-        }),
+        render: (format, onChunk) => counting.render(format, onChunk),
         health: () => both(source.health(), durable?.health()),
         readiness: () => both(source.readiness(), durable?.readiness()),
       },

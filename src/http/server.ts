@@ -1,12 +1,35 @@
 /**
- * The HTTP surface: /metrics in the Prometheus text format, /healthz,
- * /readyz and a landing page. It is handed functions and never reaches into
- * exporter state itself.
+ * The HTTP surface: /metrics in the Prometheus text format or OpenMetrics,
+ * gzipped when asked, /healthz, /readyz and a landing page. It is handed
+ * functions and never reaches into exporter state itself.
+ *
+ * Limits that fit a scrape target: GET and HEAD only (405 otherwise), no
+ * request body (413, refused on its headers), requests and headers within
+ * seconds, a cap on open connections.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
+import { acceptsGzip, wantsOpenMetrics } from './negotiation.js';
+import { type ExpositionFormat, type Render, SharedScrapes } from './shared-scrapes.js';
+
+export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
+  text: 'text/plain; version=0.0.4; charset=utf-8',
+  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+};
+
+export const HTTP_LIMITS = {
+  /** Whole request (headers; there is no body) within this, else 408. */
+  requestTimeoutMs: 10_000,
+  headersTimeoutMs: 5_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5_000,
+  /** A connection with no traffic either way is closed after this (a scraper that stopped reading). */
+  idleTimeoutMs: 60_000,
+  /** Connections past this are closed at once: scrapers and probes need a handful. */
+  maxConnections: 64,
+} as const;
 
 export interface Check {
   readonly ok: boolean;
@@ -14,8 +37,8 @@ export interface Check {
 }
 
 export interface HttpHandlers {
-  /** The exposition text and its content type. */
-  render(): Promise<{ contentType: string; body: string }>;
+  /** Renders the exposition in `format`, handing each chunk of UTF-8 text to `onChunk` in order. */
+  render: Render;
   health(): Check;
   readiness(): Check;
 }
@@ -34,20 +57,58 @@ const LANDING = `<!doctype html>
 </body></html>
 `;
 
+/** Answers with `status` and closes the connection, leaving any request body unread. */
+function refuse(res: express.Response, status: number, message: string): void {
+  res.status(status).set('Connection', 'close').type('text').send(`${message}\n`);
+}
+
 export function createApp(handlers: HttpHandlers, logger: Logger): express.Express {
   const app = express();
+  const scrapes = new SharedScrapes(handlers.render);
   app.disable('x-powered-by');
+  app.disable('etag');
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.set('Allow', 'GET, HEAD');
+      refuse(res, 405, `${req.method} is not allowed: GET or HEAD`);
+      return;
+    }
+    const length = req.headers['content-length'];
+    if (
+      req.headers['transfer-encoding'] !== undefined ||
+      (length !== undefined && length !== '0')
+    ) {
+      refuse(res, 413, 'a request body is not accepted');
+      return;
+    }
+    next();
+  });
   app.get('/', (_req, res) => {
     res.type('html').send(LANDING);
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    const format = wantsOpenMetrics(req.get('accept')) ? 'openmetrics' : 'text';
+    const gzip = acceptsGzip(req.get('accept-encoding'));
+    let body: Awaited<ReturnType<SharedScrapes['body']>>;
     try {
-      const { contentType, body } = await handlers.render();
-      res.set('Content-Type', contentType).send(body);
+      body = await scrapes.body(format, gzip);
     } catch (err) {
       logger.error({ err }, 'rendering metrics failed');
       res.status(500).type('text').send('rendering metrics failed\n');
+      return;
     }
+    res.status(200).set({
+      'Content-Type': CONTENT_TYPES[format],
+      'Content-Length': String(body.length),
+      Vary: 'Accept, Accept-Encoding',
+    });
+    if (gzip) res.set('Content-Encoding', 'gzip');
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    for (const chunk of body.chunks) res.write(chunk);
+    res.end();
   });
   const check = (probe: () => Check) => (_req: express.Request, res: express.Response) => {
     const { ok, reason } = probe();
@@ -67,10 +128,22 @@ export async function startServer(
   logger: Logger,
 ): Promise<RunningServer> {
   const app = createApp(handlers, logger);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(listen.port, listen.host);
-    s.once('listening', () => resolve(s));
-    s.once('error', reject);
+  const server: Server = createServer(
+    {
+      requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+      headersTimeout: HTTP_LIMITS.headersTimeoutMs,
+      keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+      // Node looks for requests past their timeout this often (30 s by default).
+      connectionsCheckingInterval: 1_000,
+    },
+    app,
+  );
+  server.maxConnections = HTTP_LIMITS.maxConnections;
+  server.setTimeout(HTTP_LIMITS.idleTimeoutMs, (socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+    server.listen(listen.port, listen.host);
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -87,7 +87,7 @@ export const KINESIS_RECORDS_READ = 'ecs_events_exporter_kinesis_records_read_to
 export const KINESIS_BYTES_READ = 'ecs_events_exporter_kinesis_bytes_read_total';
 export const KINESIS_GET_RECORDS_CALLS = 'ecs_events_exporter_kinesis_get_records_calls_total';
 export const KINESIS_ERRORS = 'ecs_events_exporter_kinesis_errors_total';
-export const KINESIS_SHARD_LAG = 'ecs_events_exporter_kinesis_shard_lag_milliseconds';
+export const KINESIS_SHARD_LAG = 'ecs_events_exporter_kinesis_shard_lag_seconds';
 export const KINESIS_CHECKPOINT_AGE = 'ecs_events_exporter_kinesis_checkpoint_age_seconds';
 export const KINESIS_SHARDS_OWNED = 'ecs_events_exporter_kinesis_shards_owned';
 export const KINESIS_SHARDS_FINISHED = 'ecs_events_exporter_kinesis_shards_finished_total';
@@ -146,7 +146,7 @@ export const KINESIS_METRIC_CATALOG: readonly MetricSpec[] = [
     name: KINESIS_SHARD_LAG,
     type: 'gauge',
     group: 'exporter',
-    help: 'MillisBehindLatest of the last GetRecords call of each shard being read, in milliseconds.',
+    help: 'How far behind the tip of the stream each shard being read is: MillisBehindLatest of its last GetRecords call, in seconds.',
     labelNames: ['shard_id'],
   },
   {

@@ -117,7 +117,18 @@ function samples(store: SeriesStore, family: Family): SampleValue[] {
   return out;
 }
 
-/** Registers one family of the store on `registry`, rendered from the store at each scrape. */
+const STORE_FAMILIES = new WeakMap<object, Family>();
+
+/** The store family a registry metric stands for, if it is one (see registerFamily). */
+export function storeFamilyOf(metric: object): Family | undefined {
+  return STORE_FAMILIES.get(metric);
+}
+
+/**
+ * Registers one family of the store on `registry`, in its place in the
+ * exposition. Scrapes render it straight from the store (exposition.ts);
+ * prom-client's own `registry.metrics()` still renders it through `get()`.
+ */
 export function registerFamily(registry: Registry, store: SeriesStore, family: Family): void {
   const { name, help } = family.spec;
   const type = family.spec.type;
@@ -129,5 +140,6 @@ export function registerFamily(registry: Registry, store: SeriesStore, family: F
     get: async () => ({ name, help, type, aggregator: 'sum', values: samples(store, family) }),
     reset: () => {},
   };
+  STORE_FAMILIES.set(metric, family);
   registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
 }

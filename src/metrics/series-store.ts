@@ -13,6 +13,7 @@
  *   `family`, …) replaced by `_other_`, bounded ones kept: every total, and
  *   every sum by a bounded label, stays exact.
  */
+import { labelText } from './exposition-text.js';
 import { FIRST_COME_VALUES, FOLDED, LABELS, type MetricSpec, OTHER } from './metric-spec.js';
 import {
   type FamilySnapshot,
@@ -50,6 +51,8 @@ export class Series {
     /** Recorded under `_other_` labels past the cap: not counted against it. */
     readonly folded: boolean,
     buckets: number,
+    /** `name="value",…` as the exposition writes it: built once, reused by every scrape. */
+    readonly labelText: string,
   ) {
     this.counts = buckets === 0 ? [] : new Array<number>(buckets + 1).fill(0);
   }
@@ -120,6 +123,11 @@ export class SeriesStore {
   #bounds = new Map<string, LabelBound>();
   /** What scrapes show when set: the values of the last save. */
   #published: Map<string, Map<string, Series>> | undefined;
+  /**
+   * The sorted series of a map of series, while its size is unchanged: series
+   * are only ever added to a map (restore and publish replace maps whole).
+   */
+  readonly #sorted = new WeakMap<Map<string, Series>, Series[]>();
 
   constructor(specs: readonly MetricSpec[], options: SeriesStoreOptions) {
     if (!(options.maxSeriesPerMetric >= 1)) throw new RangeError('maxSeriesPerMetric must be >= 1');
@@ -280,26 +288,21 @@ export class SeriesStore {
     this.#published = this.#build(data).families;
   }
 
-  /** The series of a family as scrapes show them, in a stable order. */
-  shown(family: Family): Series[] {
+  /**
+   * The series of a family as scrapes show them, in a stable order. The array
+   * is shared between scrapes until a series is added: do not change it.
+   */
+  shown(family: Family): readonly Series[] {
     const series = this.#published?.get(family.spec.name) ?? family.series;
+    const cached = this.#sorted.get(series);
+    const sorted =
+      cached !== undefined && cached.length === series.size
+        ? cached
+        : [...series.values()].sort(bySortKey);
+    this.#sorted.set(series, sorted);
     // A gauge series at 0 is one every entity left: not shown, so what a
     // scrape shows does not depend on the order the entities moved in.
-    const values =
-      family.spec.type === 'gauge'
-        ? [...series.values()].filter((s) => s.value !== 0)
-        : [...series.values()];
-    return values.sort((a, b) =>
-      a.sortBase < b.sortBase
-        ? -1
-        : a.sortBase > b.sortBase
-          ? 1
-          : a.sortExtra < b.sortExtra
-            ? -1
-            : a.sortExtra > b.sortExtra
-              ? 1
-              : 0,
-    );
+    return family.spec.type === 'gauge' ? sorted.filter((s) => s.value !== 0) : sorted;
   }
 
   #build(data: unknown): {
@@ -309,6 +312,8 @@ export class SeriesStore {
     const snapshot = readStoreSnapshot(data);
     const families = new Map<string, Map<string, Series>>();
     for (const family of this.#families.values()) {
+      // A saved series is nearly always a live one: reuse its label text.
+      const live = family.series;
       const entries = snapshot.families[family.spec.name] ?? [];
       const baseLength = family.leading;
       const series = new Map<string, Series>();
@@ -316,7 +321,8 @@ export class SeriesStore {
         if (values.length !== family.spec.labelNames.length) {
           throw new Error(`${family.spec.name} series has the wrong number of labels`);
         }
-        const s = newSeries(family, values, baseLength, folded);
+        const key = keyFromValues(values, baseLength);
+        const s = newSeries(family, values, baseLength, folded, live.get(key));
         if (family.isHistogram) {
           const [counts, count, sumMs] = value as HistogramTuple;
           if (!Array.isArray(counts) || counts.length !== family.boundsMs.length + 1) {
@@ -331,7 +337,6 @@ export class SeriesStore {
           if (typeof value !== 'number') throw new Error(`${family.spec.name} value is malformed`);
           s.value = value;
         }
-        const key = keyFromValues(values, baseLength);
         if (series.has(key)) throw new Error(`${family.spec.name} label set appears twice`);
         series.set(key, s);
       }
@@ -356,19 +361,32 @@ function keyFromValues(values: readonly string[], baseLength: number): string {
   return keyOf({ key: base, values: [] }, values.slice(baseLength));
 }
 
+/** The one place a series is made; `like` (same label values) lends its label text. */
 function newSeries(
   family: Family,
   values: readonly string[],
   baseLength: number,
   folded: boolean,
+  like?: Series,
 ): Series {
+  const buckets = family.isHistogram ? family.boundsMs.length : 0;
+  if (like !== undefined) {
+    return new Series(like.values, like.sortBase, like.sortExtra, folded, buckets, like.labelText);
+  }
   return new Series(
     Object.freeze([...values]),
     JSON.stringify(values.slice(0, baseLength)),
     values.slice(baseLength).join('\u0000'),
     folded,
-    family.isHistogram ? family.boundsMs.length : 0,
+    buckets,
+    labelText(family.spec.labelNames, values),
   );
+}
+
+function bySortKey(a: Series, b: Series): number {
+  if (a.sortBase !== b.sortBase) return a.sortBase < b.sortBase ? -1 : 1;
+  if (a.sortExtra !== b.sortExtra) return a.sortExtra < b.sortExtra ? -1 : 1;
+  return 0;
 }
 
 function freshBounds(): Map<string, LabelBound> {

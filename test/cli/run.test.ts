@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_CATALOG } from '../../src/metrics/catalog.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { exited, runCli, startCli, URL_IN_LOG } from '../helpers/cli.js';
 import { expositionOf, sample, sumOf, taskLines } from '../helpers/exposition.js';
@@ -15,6 +17,7 @@ import {
 } from '../helpers/kinesis-server.js';
 
 const STREAM = 'ecs-task-events';
+const promtool = spawnSync('promtool', ['--version']).status === 0;
 
 let server: KinesisTestServer;
 let env: Record<string, string>;
@@ -85,6 +88,18 @@ describe('ecs-events-exporter run', () => {
       const live = await metrics(url);
       expect(taskLines(live)).toBe(taskLines(await expositionOf(first)));
       expect(sample(live, 'ecs_events_exporter_kinesis_shards_owned')).toBe(4);
+      // Every family of the catalog, the Kinesis ones included, passes promtool's lint live.
+      for (const spec of METRIC_CATALOG)
+        expect(live).toContain(`# TYPE ${spec.name} ${spec.type}\n`);
+      expect(live).toMatch(/^ecs_events_exporter_kinesis_shard_lag_seconds\{shard_id="[^"]+"\} /m);
+      if (promtool || process.env.CI) {
+        const check = spawnSync('promtool', ['check', 'metrics'], {
+          input: live,
+          encoding: 'utf8',
+        });
+        expect(`${check.stdout}${check.stderr}`).toBe('');
+        expect(check.status).toBe(0);
+      }
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
     } finally {

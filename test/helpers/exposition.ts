@@ -23,7 +23,7 @@ export async function expositionOf(
 ): Promise<string> {
   const core = freshCore(argv);
   for (const record of records) core.pipeline.handle(record);
-  return canonicalExposition(await core.registry.metrics());
+  return canonicalExposition(await core.exposition());
 }
 
 /** A fixture event under test/fixtures/events, as one compact JSON line. */

@@ -243,7 +243,7 @@ export function promtool(text: string): { status: number | null; output: string 
 }
 
 export async function expositionOfCore(core: Core): Promise<string> {
-  return canonicalExposition(await core.registry.metrics());
+  return canonicalExposition(await core.exposition());
 }
 
 /** Own property names of the built-in prototypes a polluted merge would touch. */

@@ -17,10 +17,7 @@ describe('HTTP server', () => {
     core.pipeline.handle('not json');
     server = await startServer(
       {
-        render: async () => ({
-          contentType: core.registry.contentType,
-          body: await core.registry.metrics(),
-        }),
+        render: (format, onChunk) => core.render(format, onChunk),
         health: () => ({ ok: true, reason: 'reading' }),
         readiness: () => ({
           ok: ready,

@@ -147,7 +147,11 @@ describe('compose.yaml', () => {
     const version = lock.packages['node_modules/kinesalite']?.version;
     expect(dockerfile).toContain(`npm install --omit=dev --ignore-scripts`);
     expect(dockerfile).toContain(`kinesalite@${version}`);
-    expect(dockerfile).toContain('ENTRYPOINT ["node", "node_modules/kinesalite/cli.js"]');
+    // kinesalite's command line, trimming its streams so the stack runs in bounded memory.
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "bounded-kinesalite.cjs"]');
+    expect(read(`${kinesis.build.context}/bounded-kinesalite.cjs`)).toContain(
+      'MAX_RECORDS_PER_SHARD',
+    );
     expect(dockerfile).toMatch(/^CMD \["--port", "4567"/m);
     expect(dockerfile).not.toContain('--path');
     expect(dockerfile).toMatch(/^USER node$/m);

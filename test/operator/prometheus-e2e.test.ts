@@ -362,6 +362,30 @@ describe('Prometheus end to end', () => {
     expect(prometheus.log()).not.toMatch(/level=error/);
   });
 
+  it('scrapes the exporter without error, in OpenMetrics as Prometheus asks, gzipped', async () => {
+    const targets = await prometheus.api<{
+      activeTargets: { health: string; lastError: string }[];
+    }>('/api/v1/targets');
+    expect(targets.activeTargets.length).toBeGreaterThan(0);
+    for (const target of targets.activeTargets) {
+      expect(target.lastError).toBe('');
+      expect(target.health).toBe('up');
+    }
+    // What the exporter answers to the headers Prometheus sends.
+    const response = await fetch(`${exporterUrl}/metrics`, {
+      headers: {
+        Accept:
+          'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+        'Accept-Encoding': 'gzip',
+      },
+    });
+    expect(response.headers.get('content-type')).toMatch(
+      /^application\/openmetrics-text; version=1\.0\.0/,
+    );
+    expect(response.headers.get('content-encoding')).toBe('gzip');
+    expect((await response.text()).endsWith('# EOF\n')).toBe(true);
+  });
+
   // Last: it breaks the exporter's state directory.
   it('saves that start failing fire EcsEventsExporterStateNotSaved, and /readyz says why', async () => {
     const firing = async () =>

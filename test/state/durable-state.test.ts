@@ -12,7 +12,7 @@ import { expositionOf, freshCore, sample, silentLogger, sumOf } from '../helpers
 
 const ARGS = ['--stopped-task-retention', '365d'];
 const exposition = async (core: ReturnType<typeof freshCore>) =>
-  canonicalExposition(await core.registry.metrics());
+  canonicalExposition(await core.exposition());
 
 describe('exporter state', () => {
   it('a save and restore at any point, then the rest of the records, gives the same exposition as no restart', async () => {
@@ -59,11 +59,11 @@ describe('exporter state', () => {
     expect(await durable.restore()).toBeUndefined();
     for (const line of lines) core.pipeline.handle(line);
     shards = { 'shardId-000000000000': '42' };
-    let text = await core.registry.metrics();
+    let text = await core.exposition();
     expect(sumOf(text, 'ecs_events_exporter_records_total')).toBe(0);
     expect(sumOf(text, 'ecs_task_stopped_total')).toBe(0);
     await durable.save();
-    text = await core.registry.metrics();
+    text = await core.exposition();
     expect(sumOf(text, 'ecs_events_exporter_records_total')).toBe(lines.length);
     expect(sumOf(text, 'ecs_task_stopped_total')).toBe(10);
     // A restart shows the saved values from its first scrape on, and resumes after the position.
@@ -73,10 +73,7 @@ describe('exporter state', () => {
       shards: { 'shardId-000000000000': '42' },
     });
     expect(
-      sample(
-        await again.registry.metrics(),
-        'ecs_events_exporter_records_total{result="processed"}',
-      ),
+      sample(await again.exposition(), 'ecs_events_exporter_records_total{result="processed"}'),
     ).toBe(sample(text, 'ecs_events_exporter_records_total{result="processed"}'));
     expect(await exposition(again)).toBe(await exposition(core));
   });

@@ -107,7 +107,7 @@ describe('durable state when saves fail', () => {
     await t.durable.restore();
     t.feed(5);
     await t.durable.save();
-    const shown = sumOf(await t.core.registry.metrics(), 'ecs_events_exporter_records_total');
+    const shown = sumOf(await t.core.exposition(), 'ecs_events_exporter_records_total');
     expect(shown).toBe(5);
 
     t.store.failing = true;
@@ -128,7 +128,7 @@ describe('durable state when saves fail', () => {
       ok: false,
       reason: `saving the state to ${t.store.description} failed ${MAX_FAILED_SAVES} times in a row: no space left on the device (ENOSPC)`,
     });
-    expect(sumOf(await t.core.registry.metrics(), 'ecs_events_exporter_records_total')).toBe(shown);
+    expect(sumOf(await t.core.exposition(), 'ecs_events_exporter_records_total')).toBe(shown);
     const metrics = await t.registry.metrics();
     expect(sample(metrics, 'ecs_events_exporter_state_save_failures_total')).toBe(MAX_FAILED_SAVES);
     expect(sample(metrics, 'ecs_events_exporter_state_unsaved_records')).toBe(4);
@@ -139,7 +139,7 @@ describe('durable state when saves fail', () => {
     await t.durable.save();
     expect(t.durable.readiness().ok).toBe(true);
     expect(t.durable.health().ok).toBe(true);
-    expect(sumOf(await t.core.registry.metrics(), 'ecs_events_exporter_records_total')).toBe(9);
+    expect(sumOf(await t.core.exposition(), 'ecs_events_exporter_records_total')).toBe(9);
     const after = await t.registry.metrics();
     expect(sample(after, 'ecs_events_exporter_state_save_failures_total')).toBe(MAX_FAILED_SAVES);
     expect(sample(after, 'ecs_events_exporter_state_unsaved_records')).toBe(0);

@@ -53,7 +53,7 @@ async function child(mode: string, file: string): Promise<void> {
         core.pipeline.handle(line);
       },
     });
-    await core.registry.metrics();
+    await core.exposition();
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const sample: Sample = { ms, records, maxRssMiB: process.resourceUsage().maxRSS / 1024 };

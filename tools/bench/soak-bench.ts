@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   const core = createCounting(loaded.config, pino({ level: 'silent' }), false);
   for (const line of lines) core.pipeline.handle(line);
   const exact =
-    taskLines(final) === taskLines(await core.registry.metrics()) &&
+    taskLines(final) === taskLines(await core.exposition()) &&
     recordsTotal(final) === events.length;
 
   scrapes.sort((a, b) => a - b);

@@ -98,10 +98,10 @@ export function exporterHealthDashboard(): Dashboard {
       title: 'Lag behind the stream tip, per shard',
       description:
         'MillisBehindLatest of the last read of each shard: how far behind the newest record of the stream the exporter reads. Near zero is normal; EcsEventsExporterStreamLagGrowing fires when it stays above a minute and grows, or above 15 minutes.',
-      unit: 'ms',
+      unit: 's',
       queries: [
         {
-          expr: `max by (instance, shard_id) (${KINESIS}_shard_lag_milliseconds{${SEL}})`,
+          expr: `max by (instance, shard_id) (${KINESIS}_shard_lag_seconds{${SEL}})`,
           legend: '{{shard_id}} {{instance}}',
         },
       ],

@@ -200,7 +200,7 @@ export class ShardReader {
       onSuccess();
       metrics.getRecordsCalls.inc({ shard_id: shardId });
       const behind = out.MillisBehindLatest;
-      if (behind !== undefined) metrics.shardLag.set({ shard_id: shardId }, behind);
+      if (behind !== undefined) metrics.shardLag.set({ shard_id: shardId }, behind / 1000);
       const records = out.Records ?? [];
       host.received(shardId, records);
 

@@ -29,11 +29,11 @@ describe('Kinesis metric catalog', () => {
         .filter((name) => name !== KINESIS_CHECKPOINT_AGE)
         .sort(),
     );
-    metrics.shardLag.set({ shard_id: 'shardId-000000000000' }, 1200);
+    metrics.shardLag.set({ shard_id: 'shardId-000000000000' }, 1.2);
     metrics.errors.inc({ operation: 'GetRecords', shard_id: 'shardId-000000000000', code: 'X' });
     const text = await registry.metrics();
     expect(text).toContain(
-      'ecs_events_exporter_kinesis_shard_lag_milliseconds{shard_id="shardId-000000000000"} 1200',
+      'ecs_events_exporter_kinesis_shard_lag_seconds{shard_id="shardId-000000000000"} 1.2',
     );
     expect(text).toContain('ecs_events_exporter_kinesis_shards_finished_total 0');
     // A second registry gets its own metrics: nothing is registered globally.

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { renderExposition } from '../../src/metrics/exposition.js';
+import { generateCorpus } from '../../src/simulator/simulator.js';
+import { wideCorpus, wideWorkloadEvent } from '../../src/simulator/wide-corpus.js';
+import { captureState, publishState } from '../../src/state/durable-state.js';
+import { freshCore } from '../helpers/exposition.js';
+
+function corpusCore(argv: string[] = []) {
+  const core = freshCore(argv);
+  for (const event of generateCorpus({ tasks: 400, seed: 7 })) {
+    core.pipeline.handle(JSON.stringify(event));
+  }
+  for (const line of wideCorpus(300, 120)) core.pipeline.handle(line);
+  // Label values that need escaping.
+  core.pipeline.handle(
+    wideWorkloadEvent(5000, 1).replace('cluster/cluster-0', 'cluster/we\\\\ird\\"name\\n'),
+  );
+  return core;
+}
+
+describe('the exposition renderer', () => {
+  it("writes the same text as prom-client's registry, live and published", async () => {
+    const core = corpusCore();
+    const text = await core.exposition();
+    expect(text).toContain('we\\\\ird\\"name\\n');
+    expect(text).toBe(await core.registry.metrics());
+    // A series added after a scrape is shown in its sorted place.
+    core.pipeline.handle(wideWorkloadEvent(6000, 7000));
+    const again = await core.exposition();
+    expect(again).not.toBe(text);
+    expect(again).toBe(await core.registry.metrics());
+    publishState(core, captureState(core));
+    expect(await core.exposition()).toBe(await core.registry.metrics());
+  });
+
+  it('folds past the cap and renders the folded series like prom-client', async () => {
+    const core = corpusCore(['--max-series-per-metric', '50']);
+    const text = await core.exposition();
+    expect(text).toContain('ecs_cluster="_other_"');
+    expect(text).toBe(await core.registry.metrics());
+  });
+
+  it('gives the same bytes whatever the slice length, yielding in between', async () => {
+    const core = corpusCore();
+    const whole = Buffer.concat(
+      await renderExposition(core.registry, core.store, 'text', { sliceMs: 1e9 }),
+    );
+    const told: Buffer[] = [];
+    const sliced = await renderExposition(core.registry, core.store, 'text', {
+      sliceMs: 0,
+      onChunk: (chunk) => told.push(chunk),
+    });
+    expect(sliced.length).toBeGreaterThan(1);
+    expect(told).toEqual(sliced);
+    expect(Buffer.concat(sliced).equals(whole)).toBe(true);
+  });
+
+  it('writes OpenMetrics: counter families without _total, no blank lines, # EOF last', async () => {
+    const core = corpusCore();
+    const text = await core.exposition('openmetrics');
+    expect(text.endsWith('\n# EOF\n')).toBe(true);
+    expect(text).not.toContain('\n\n');
+    expect(text).toContain('# TYPE ecs_task_stopped counter\n');
+    expect(text).toContain('# TYPE ecs_events_exporter_records counter\n');
+    expect(text).toContain('\necs_events_exporter_records_total{result="processed"} ');
+    expect(text).toContain('# TYPE ecs_task_run_duration_seconds histogram\n');
+    // The same samples as the text format.
+    const samples = (t: string) =>
+      t
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#'))
+        .join('\n');
+    expect(samples(text)).toBe(samples(await core.exposition('text')));
+    // prom-client's own metric objects are left as they were.
+    expect(await core.exposition('text')).toBe(await core.registry.metrics());
+  });
+});

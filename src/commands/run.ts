@@ -11,6 +11,8 @@ import { ShardLister } from '../sources/kinesis/lister.js';
 import { formatStartPosition } from '../sources/kinesis/start-position.js';
 import { checkStore, DurableState } from '../state/durable-state.js';
 import { FileStateStore } from '../state/file-state-store.js';
+import { createS3Client } from '../state/s3-client.js';
+import { S3StateStore } from '../state/s3-state-store.js';
 import { registerStateMetrics } from '../state/state-metrics.js';
 import type { Io } from './io.js';
 import { kinesisTuning, StartupCheckFailed, shutdown, signalled, startExporter } from './serve.js';
@@ -34,9 +36,11 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
   // Checked before anything else: a state location that cannot be written
   // must stop the start, not give counters that never move.
   const store =
-    config.stateDir === undefined
-      ? undefined
-      : new FileStateStore({ directory: config.stateDir, fileName: stateFileName(stream) });
+    config.stateUrl !== undefined
+      ? new S3StateStore({ client: createS3Client(), location: config.stateUrl })
+      : config.stateDir !== undefined
+        ? new FileStateStore({ directory: config.stateDir, fileName: stateFileName(stream) })
+        : undefined;
   if (store !== undefined) {
     try {
       await checkStore(store);
@@ -72,7 +76,7 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
   let durable: DurableState | undefined;
   if (store === undefined) {
     logger.warn(
-      'no --state-dir: positions and counts are not kept, a restart starts from zero at --start-position',
+      'no --state-dir or --state-url: positions and counts are not kept, a restart starts from zero at --start-position',
     );
   } else {
     durable = new DurableState({

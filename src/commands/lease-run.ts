@@ -37,13 +37,15 @@ import { packageVersion } from '../version.js';
 import { both, createKinesisReading, StartupCheckFailed, shutdown, signalled } from './serve.js';
 
 /** The lease of the state at --state-url, when --lease-table is given. */
-export function createLease(config: Config): DynamoLease | undefined {
+export function createLease(config: Config, logger: Logger): DynamoLease | undefined {
   if (config.leaseTable === undefined || config.stateUrl === undefined) return undefined;
+  const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   return new DynamoLease({
+    logger: logger.child({ owner }),
     client: createDynamoClient(),
     table: config.leaseTable,
     key: config.stateUrl.url,
-    owner: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    owner,
     durationMs: config.leaseDurationMs,
   });
 }

@@ -39,7 +39,7 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
   }
   // Checked before anything else: a state location that cannot be written
   // must stop the start, not give counters that never move.
-  const lease = createLease(config);
+  const lease = createLease(config, logger);
   const store =
     config.stateUrl !== undefined
       ? new S3StateStore({

@@ -20,6 +20,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { Logger } from 'pino';
 import { explainAwsError } from '../state/aws-error.js';
 import { checkPointer, type PointerKeeper, type StatePointer } from '../state/state-pointer.js';
 
@@ -39,6 +40,8 @@ export interface LeaseOptions {
   readonly durationMs: number;
   /** Monotonic milliseconds (tests); performance.now by default. */
   readonly monotonicMs?: () => number;
+  /** Logs each pointer move at debug level, with the counter it was made under. */
+  readonly logger?: Logger;
 }
 
 /** The outcome of one attempt to take the lease. */
@@ -299,6 +302,9 @@ export class DynamoLease implements PointerKeeper {
       }
       this.#held = held + 1;
       this.#confirmedMs = started;
+      if (':pointer' in values) {
+        this.#o.logger?.debug({ leaseCounter: held }, 'state pointer moved under the lease');
+      }
       return held + 1;
     });
     this.#queue = run.catch(() => undefined);

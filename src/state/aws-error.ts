@@ -3,16 +3,7 @@
  * first, the error name or network code after it for searching. Shared by
  * the cloud state store and the lease.
  */
-
-function codeOf(err: unknown): string {
-  if (typeof err !== 'object' || err === null) return 'Unknown';
-  const { name, code } = err as { name?: unknown; code?: unknown };
-  if (typeof code === 'string' && /^E[A-Z_]{2,40}$/.test(code)) return code;
-  if (typeof name === 'string' && name !== 'Error' && /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(name)) {
-    return name;
-  }
-  return 'Unknown';
-}
+import { errorCode as codeOf } from '../sources/kinesis/errors.js';
 
 const UNREACHABLE = new Set([
   'ECONNREFUSED',

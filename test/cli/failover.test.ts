@@ -288,4 +288,37 @@ describe('active/standby on a DynamoDB lease', () => {
       expect(await exited(b.child)).toBe(0);
     }
   }, 60_000);
+
+  it('a leader stopped gracefully saves, releases the lease, and a standby takes over at once', async () => {
+    const stream = 'graceful';
+    await createStream(kinesis.admin, stream, 2);
+    const argv = args(stream, 'graceful');
+    const events = corpus(5, 60);
+    const a = await startReplica(argv);
+    await findLeader([a], 10_000);
+    const b = await startReplica(argv);
+    try {
+      await putRecords(kinesis.admin, stream, events);
+      await waitFor(
+        async () =>
+          sumOf((await scrape(a))?.text ?? '', 'ecs_events_exporter_records_total') >=
+          events.length,
+        10_000,
+        'every record counted by a',
+      );
+      const stoppedAt = Date.now();
+      a.child.kill('SIGTERM');
+      expect(await exited(a.child)).toBe(0);
+      expect(a.output()).toMatch(/lease released/);
+      await waitFor(() => /lease taken/.test(b.output()), 5_000, 'b to take over');
+      // Well inside the 3 s lease: the release, not the expiry, handed it over.
+      expect(Date.now() - stoppedAt).toBeLessThan(2_500);
+      await findLeader([b], 5_000);
+      const text = (await scrape(b))?.text ?? '';
+      expect(sumOf(text, 'ecs_events_exporter_records_total')).toBe(events.length);
+    } finally {
+      b.child.kill('SIGTERM');
+      expect(await exited(b.child)).toBe(0);
+    }
+  }, 60_000);
 });

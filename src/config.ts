@@ -4,6 +4,7 @@
  * collected and reported at once. Flags win over environment variables.
  */
 import { parseStartPosition, type StartPosition } from './sources/kinesis/start-position.js';
+import { parseS3Location, type S3Location } from './state/s3-location.js';
 
 export const DEFAULT_PORT = 9847;
 
@@ -23,6 +24,9 @@ export interface Config {
   maxSeriesPerMetric: number;
   stream: string | undefined;
   stateDir: string | undefined;
+  stateUrl: S3Location | undefined;
+  leaseTable: string | undefined;
+  leaseDurationMs: number;
   startPosition: StartPosition;
   shardListIntervalMs: number;
   idleDelayMs: number;
@@ -203,6 +207,46 @@ export const OPTIONS: readonly OptionSpec[] = [
     parse: (text) => text,
   },
   {
+    key: 'stateUrl',
+    flag: '--state-url',
+    env: 'ECS_EXPORTER_STATE_URL',
+    value: 's3://BUCKET/PREFIX',
+    description:
+      'Keeps what --state-dir keeps in S3 instead (standard AWS credential chain; endpoint from AWS_ENDPOINT_URL_S3): each save a new object under the prefix and a small pointer naming it, old objects removed but the last few. The bucket must be writable at start.',
+    commands: ['run'],
+    default: undefined,
+    parse: parseS3Location,
+  },
+  {
+    key: 'leaseTable',
+    flag: '--lease-table',
+    env: 'ECS_EXPORTER_LEASE_TABLE',
+    value: 'NAME',
+    description:
+      'DynamoDB table (partition key `leaseKey`, a string) of the lease that lets two or more replicas run active/standby: the holder reads the stream, the others serve self metrics and take over when the lease is not renewed for --lease-duration, or at once when the holder shuts down. Needs --state-url; the state pointer is then kept in the lease item and moved only by the lease holder.',
+    commands: ['run'],
+    default: undefined,
+    parse: (text) => {
+      if (!/^[A-Za-z0-9_.-]{3,255}$/.test(text)) throw new Error(`"${text}" is not a table name`);
+      return text;
+    },
+  },
+  {
+    key: 'leaseDurationMs',
+    flag: '--lease-duration',
+    env: 'ECS_EXPORTER_LEASE_DURATION',
+    value: 'DURATION',
+    description:
+      'How long a standby waits, on its own clock, for the lease to be renewed before taking it over. The holder renews every third of it; every replica must use the same value.',
+    commands: ['run'],
+    default: '10s',
+    parse: (text) => {
+      const ms = parseDuration(text);
+      if (ms < 1000) throw new Error(`"${text}" is shorter than 1s`);
+      return ms;
+    },
+  },
+  {
     key: 'startPosition',
     flag: '--start-position',
     env: 'ECS_EXPORTER_START_POSITION',
@@ -241,7 +285,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'ECS_EXPORTER_CHECKPOINT_INTERVAL',
     value: 'DURATION',
     description:
-      'How often the positions and the counting state are saved under --state-dir (and always at shutdown); scrapes show the values of the last save.',
+      'How often the positions and the counting state are saved under --state-dir or --state-url (and always at shutdown); scrapes show the values of the last save.',
     commands: READING,
     default: '5s',
     parse: positiveDuration,
@@ -400,6 +444,12 @@ export function loadConfig(
     } catch (err) {
       problems.push(`${given?.from ?? option.flag}: ${(err as Error).message}`);
     }
+  }
+  if (config.stateDir !== undefined && config.stateUrl !== undefined) {
+    problems.push('--state-dir and --state-url: choose one place for the state');
+  }
+  if (config.leaseTable !== undefined && config.stateUrl === undefined && !help) {
+    problems.push('--lease-table needs --state-url (replicas share the state there)');
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: config as unknown as Config, positionals, help };

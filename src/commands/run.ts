@@ -1,19 +1,25 @@
 /** `run`: consume the Kinesis stream, serve /metrics until a signal. */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { createCounting } from '../counting.js';
 import { DEFAULT_STOPPED_RETENTION_MS } from '../kinds/task-state-change/tracker.js';
 import { streamNameOf } from '../sources/kinesis/checkpointer.js';
 import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
-import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
-import { KinesisSource } from '../sources/kinesis/kinesis-source.js';
 import { ShardLister } from '../sources/kinesis/lister.js';
 import { formatStartPosition } from '../sources/kinesis/start-position.js';
 import { checkStore, DurableState } from '../state/durable-state.js';
 import { FileStateStore } from '../state/file-state-store.js';
+import { createS3Client } from '../state/s3-client.js';
+import { S3StateStore } from '../state/s3-state-store.js';
 import { registerStateMetrics } from '../state/state-metrics.js';
 import type { Io } from './io.js';
-import { kinesisTuning, StartupCheckFailed, shutdown, signalled, startExporter } from './serve.js';
+import { createLease, runWithLease } from './lease-run.js';
+import {
+  createKinesisReading,
+  StartupCheckFailed,
+  shutdown,
+  signalled,
+  startExporter,
+} from './serve.js';
 
 /** The state file of a stream: named after the stream name, also when given as an ARN. */
 export function stateFileName(stream: string): string {
@@ -33,13 +39,22 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
   }
   // Checked before anything else: a state location that cannot be written
   // must stop the start, not give counters that never move.
+  const lease = createLease(config, logger);
   const store =
-    config.stateDir === undefined
-      ? undefined
-      : new FileStateStore({ directory: config.stateDir, fileName: stateFileName(stream) });
+    config.stateUrl !== undefined
+      ? new S3StateStore({
+          client: createS3Client(),
+          location: config.stateUrl,
+          // Under a lease the pointer is kept in the lease item, where moving it is fenced.
+          ...(lease === undefined ? {} : { pointer: lease }),
+        })
+      : config.stateDir !== undefined
+        ? new FileStateStore({ directory: config.stateDir, fileName: stateFileName(stream) })
+        : undefined;
   if (store !== undefined) {
     try {
       await checkStore(store);
+      if (lease !== undefined) await checkStore(lease);
     } catch (err) {
       logger.error(`cannot start: ${(err as Error).message}`);
       return 2;
@@ -59,20 +74,14 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
         : 'stopped tasks kept for the stream retention (at least 24 h)',
     );
   }
-  const counting = createCounting({ ...config, stoppedTaskRetentionMs: retentionMs }, logger, true);
-  const metrics = createKinesisMetrics(counting.registry);
-  const source = new KinesisSource({
-    client,
-    stream,
-    startPosition: config.startPosition,
-    logger: logger.child({ component: 'kinesis' }),
-    metrics,
-    ...kinesisTuning(config),
-  });
+  if (lease !== undefined && store instanceof S3StateStore) {
+    return runWithLease({ config, logger, client, retentionMs, store, lease });
+  }
+  const { counting, source } = createKinesisReading(config, logger, client, retentionMs);
   let durable: DurableState | undefined;
   if (store === undefined) {
     logger.warn(
-      'no --state-dir: positions and counts are not kept, a restart starts from zero at --start-position',
+      'no --state-dir or --state-url: positions and counts are not kept, a restart starts from zero at --start-position',
     );
   } else {
     durable = new DurableState({

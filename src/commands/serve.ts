@@ -3,11 +3,14 @@
  * served, the HTTP server over the counting, the source started after the
  * restored position, and a shutdown that saves once more and always ends.
  */
+
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Counting } from '../counting.js';
+import { type Counting, createCounting } from '../counting.js';
 import { type RunningServer, startServer } from '../http/server.js';
-import type { KinesisSourceOptions } from '../sources/kinesis/kinesis-source.js';
+import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
+import { KinesisSource, type KinesisSourceOptions } from '../sources/kinesis/kinesis-source.js';
 import type { Check, Source } from '../sources/source.js';
 import type { DurableState } from '../state/durable-state.js';
 
@@ -24,6 +27,25 @@ export function kinesisTuning(
     stallTimeoutMs: config.stallTimeoutMs,
     maxRecordsPerCall: config.maxRecordsPerCall,
   };
+}
+
+/** The counting and the Kinesis source that feeds it, as `run` reads --stream. */
+export function createKinesisReading(
+  config: Config,
+  logger: Logger,
+  client: KinesisClient,
+  retentionMs: number,
+): { counting: Counting; source: KinesisSource } {
+  const counting = createCounting({ ...config, stoppedTaskRetentionMs: retentionMs }, logger, true);
+  const source = new KinesisSource({
+    client,
+    stream: config.stream as string,
+    startPosition: config.startPosition,
+    logger: logger.child({ component: 'kinesis' }),
+    metrics: createKinesisMetrics(counting.registry),
+    ...kinesisTuning(config),
+  });
+  return { counting, source };
 }
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
@@ -44,7 +66,7 @@ export async function startupCheck<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** Both verdicts must be ok; the reasons of those that fail, else of all. */
-function both(a: Check, b: Check | undefined): Check {
+export function both(a: Check, b: Check | undefined): Check {
   if (b === undefined) return a;
   if (a.ok && b.ok) return { ok: true, reason: `${a.reason}; ${b.reason}` };
   return {

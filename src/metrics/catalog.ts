@@ -113,6 +113,19 @@ export const STATE_METRIC_CATALOG: readonly MetricSpec[] = [
   },
 ];
 
+export const EXPORTER_LEADER = 'ecs_events_exporter_leader';
+
+/** Self metrics of active/standby (with --lease-table). */
+export const LEASE_METRIC_CATALOG: readonly MetricSpec[] = [
+  {
+    name: EXPORTER_LEADER,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'With --lease-table: 1 on the replica that holds the lease, reads the stream and serves the task metrics; 0 on a standby, which serves only its self metrics. Sum over replicas to check that exactly one leads.',
+    labelNames: [],
+  },
+];
+
 export const KINESIS_METRIC_CATALOG: readonly MetricSpec[] = [
   {
     name: KINESIS_RECORDS_READ,
@@ -237,6 +250,7 @@ export const METRIC_CATALOG: readonly MetricSpec[] = [
   ...SELF_METRICS,
   ...KINESIS_METRIC_CATALOG,
   ...STATE_METRIC_CATALOG,
+  ...LEASE_METRIC_CATALOG,
   ...PROCESS_METRICS,
 ];
 

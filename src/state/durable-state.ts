@@ -141,7 +141,10 @@ export interface SaveStatus {
  * done before anything is served, so a state location that cannot be
  * written stops the start instead of giving counters that never move.
  */
-export function checkStore(store: StateStore, deadlineMs = PROBE_DEADLINE_MS): Promise<void> {
+export function checkStore(
+  store: Pick<StateStore, 'probe' | 'description'>,
+  deadlineMs = PROBE_DEADLINE_MS,
+): Promise<void> {
   return withDeadline(
     store.probe(),
     deadlineMs,
@@ -310,6 +313,15 @@ export class DurableState {
     const before = this.#failures;
     await this.save();
     if (this.#failures > before) throw new Error(`the last save failed: ${this.#lastError}`);
+  }
+
+  /**
+   * Stops the interval without saving again: for a holder that lost its
+   * lease, whose saves another replica's state has superseded.
+   */
+  abandon(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Captures and saves now, when anything changed; never rejects (failures are reported in status). */

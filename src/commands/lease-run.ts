@@ -28,7 +28,9 @@ import { createDynamoClient } from '../leases/dynamodb-client.js';
 import { DynamoLease, LeaseLost } from '../leases/lease.js';
 import { EXPORTER_BUILD_INFO, EXPORTER_LEADER } from '../metrics/catalog.js';
 import { gauge } from '../metrics/collectors.js';
+import { type ExpositionFormat, renderExposition } from '../metrics/exposition.js';
 import { registerProcessMetrics } from '../metrics/process-metrics.js';
+import { SeriesStore } from '../metrics/series-store.js';
 import type { Check, RecordSink } from '../sources/source.js';
 import { DurableState } from '../state/durable-state.js';
 import type { S3StateStore } from '../state/s3-state-store.js';
@@ -61,11 +63,15 @@ export interface LeaseRunOptions {
 
 interface Leading {
   readonly registry: Registry;
+  render(format: ExpositionFormat, onChunk: (chunk: Buffer) => void): Promise<readonly Buffer[]>;
   readonly health: () => Check;
   readonly readiness: () => Check;
   stop(): Promise<void>;
   abandon(): Promise<void>;
 }
+
+/** A standby counts nothing: its exposition has no series of the store. */
+const NO_SERIES = new SeriesStore([], { maxSeriesPerMetric: 1, folded: () => {} });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -95,10 +101,10 @@ export async function runWithLease(o: LeaseRunOptions): Promise<number> {
   try {
     server = await startServer(
       {
-        render: async () => {
-          const registry = leading?.registry ?? standby;
-          return { contentType: registry.contentType, body: await registry.metrics() };
-        },
+        render: (format, onChunk) =>
+          leading !== undefined
+            ? leading.render(format, onChunk)
+            : renderExposition(standby, NO_SERIES, format, { onChunk }),
         health: () => {
           if (leading !== undefined) return leading.health();
           // A standby that cannot read the lease for a minute cannot take over: restart it.
@@ -260,6 +266,7 @@ async function lead(
   });
   return {
     registry: counting.registry,
+    render: (format, onChunk) => counting.render(format, onChunk),
     health: () => both(source.health(), durable.health()),
     readiness: () => both(leaderCheck(), both(source.readiness(), durable.readiness())),
     async stop() {

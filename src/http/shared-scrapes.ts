@@ -14,7 +14,7 @@ export type ExpositionFormat = 'text' | 'openmetrics';
 export type Render = (
   format: ExpositionFormat,
   onChunk: (chunk: Buffer) => void,
-) => Promise<unknown>;
+) => Promise<readonly Buffer[]>;
 
 export interface ScrapeBody {
   readonly chunks: readonly Buffer[];

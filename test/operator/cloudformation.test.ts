@@ -131,21 +131,37 @@ describe('CloudFormation template', () => {
       'Fn::GetAtt'
     ][0] as string;
     const statements = policyStatements(resources[taskRoleId] as Resource);
-    expect(statements.flatMap(actions).sort()).toEqual([
-      'kinesis:DescribeStream',
-      'kinesis:DescribeStreamSummary',
-      'kinesis:GetRecords',
-      'kinesis:GetShardIterator',
-      'kinesis:ListShards',
-    ]);
-    for (const s of statements) {
-      expect(s.Effect).toBe('Allow');
-      expect(s.Resource).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
-    }
-    // No IAM statement anywhere grants a wildcard resource or action.
+    const byResource = new Map(
+      statements.map((s) => [JSON.stringify(s.Resource), actions(s).sort()]),
+    );
+    const [bucketId] = only('AWS::S3::Bucket');
+    const [tableId] = only('AWS::DynamoDB::Table');
+    expect(Object.fromEntries(byResource)).toEqual({
+      [JSON.stringify({ 'Fn::GetAtt': [streamId, 'Arn'] })]: [
+        'kinesis:DescribeStream',
+        'kinesis:DescribeStreamSummary',
+        'kinesis:GetRecords',
+        'kinesis:GetShardIterator',
+        'kinesis:ListShards',
+      ],
+      // Objects under the state prefix only, never the bucket itself.
+      [JSON.stringify({ 'Fn::Sub': `\${${bucketId}.Arn}/ecs-events-exporter/*` })]: [
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:PutObject',
+      ],
+      [JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] })]: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ],
+    });
+    for (const s of statements) expect(s.Effect).toBe('Allow');
+    // No IAM statement anywhere grants a wildcard action, or a wildcard resource
+    // but the objects under one S3 prefix.
     for (const [, role] of ofType('AWS::IAM::Role')) {
       for (const s of policyStatements(role)) {
-        expect(JSON.stringify(s.Resource)).not.toContain('*');
+        expect(JSON.stringify(s.Resource).replace('/ecs-events-exporter/*', '')).not.toContain('*');
         for (const a of actions(s)) expect(a).not.toContain('*');
       }
     }
@@ -167,11 +183,39 @@ describe('CloudFormation template', () => {
     expect(env.get('ECS_EXPORTER_STREAM')).toEqual({ Ref: streamId });
     const known = new Set([...OPTIONS.map((o) => o.env), 'AWS_REGION']);
     for (const name of env.keys()) expect(known, name).toContain(name);
-    expect(container?.MountPoints.map((m) => m.ContainerPath)).toEqual([
-      env.get('ECS_EXPORTER_STATE_DIR'),
-    ]);
+    // State in S3 under a lease: no task-local volume that a redeploy would lose.
+    expect(container?.MountPoints).toBeUndefined();
+    expect(env.has('ECS_EXPORTER_STATE_DIR')).toBe(false);
+    const [bucketId, bucket] = only('AWS::S3::Bucket');
+    const [tableId, table] = only('AWS::DynamoDB::Table');
+    expect(env.get('ECS_EXPORTER_STATE_URL')).toEqual({
+      'Fn::Sub': `s3://\${${bucketId}}/ecs-events-exporter/`,
+    });
+    expect(env.get('ECS_EXPORTER_LEASE_TABLE')).toEqual({ Ref: tableId });
+    expect(env.get('ECS_EXPORTER_START_POSITION')).toBe('TRIM_HORIZON');
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      },
+    });
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
+    });
     const [, service] = only('AWS::ECS::Service');
-    expect(service.Properties.DesiredCount).toBe(1);
+    expect(service.Properties.DesiredCount).toBe(2);
+    expect(service.Properties.DeploymentConfiguration).toEqual({
+      MinimumHealthyPercent: 50,
+      MaximumPercent: 200,
+    });
   });
 
   it('offers a subscription filter from an existing log group instead of its own rule', () => {

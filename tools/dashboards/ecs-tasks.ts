@@ -1,8 +1,8 @@
 /**
  * The overview of what ECS did: task launches and stops by stop code and
  * reason, the failure-to-start ratio, image pull, startup and run durations,
- * OOM kills, health-check failures and spot interruptions, per cluster,
- * service and family.
+ * OOM kills, health-check failures and spot interruptions, per account,
+ * region, cluster, service and family.
  */
 import { type Dashboard, DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { WATCHED_STOPS } from '../../src/kinds/task-state-change/task-metrics.js';
@@ -16,6 +16,8 @@ import {
   TASK_STOPPED,
 } from '../../src/metrics/catalog.js';
 import {
+  ACCOUNT_SEL,
+  accountVariables,
   alertsAnnotation,
   DASHBOARD_TOOLTIP,
   dashboardLinks,
@@ -31,14 +33,15 @@ import {
 export const ECS_TASKS_UID = 'ecs-events-exporter-tasks';
 
 /** The label filter of every task query. */
-const SEL = `${TARGET_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"`;
+const SEL = `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"`;
 
 /** The reason classes of failures (those the exporter creates at 0 with each workload). */
 const FAILURE_REASONS = [...new Set(WATCHED_STOPS.map(([, reason]) => reason))]
   .filter((r) => r !== 'other')
   .join('|');
-const BY_SERVICE = 'ecs_cluster, ecs_service, family';
-const SERVICE_LEGEND = '{{ecs_cluster}}/{{ecs_service}} {{family}}';
+const BY_SERVICE = 'aws_account_id, aws_region, ecs_cluster, ecs_service, family';
+const SERVICE_LEGEND =
+  '{{ecs_cluster}}/{{ecs_service}} {{family}} ({{aws_account_id}} {{aws_region}})';
 
 function quantiles(metric: string, by = ''): Query[] {
   const group = by === '' ? 'le' : `le, ${by}`;
@@ -73,20 +76,29 @@ export function ecsTasksDashboard(): Dashboard {
     .link(dashboardLinks())
     .annotation(
       alertsAnnotation(
-        'EcsService.*|EcsTask.*',
-        'ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"',
+        'EcsServiceTasks.*|EcsTask.*',
+        `${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"`,
       ),
     )
     .withVariable(datasourceVariable())
     .withVariable(jobVariable())
-    .withVariable(instanceVariable())
-    .withVariable(labelVariable('ecs_cluster', 'Cluster', TASK_STATE_TRANSITIONS, TARGET_SEL))
+    .withVariable(instanceVariable());
+  for (const v of accountVariables(TASK_STATE_TRANSITIONS)) dashboard.withVariable(v);
+  dashboard
+    .withVariable(
+      labelVariable(
+        'ecs_cluster',
+        'Cluster',
+        TASK_STATE_TRANSITIONS,
+        `${TARGET_SEL}, ${ACCOUNT_SEL}`,
+      ),
+    )
     .withVariable(
       labelVariable(
         'ecs_service',
         'Service',
         TASK_STATE_TRANSITIONS,
-        `${TARGET_SEL}, ecs_cluster=~"$ecs_cluster"`,
+        `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster"`,
       ),
     )
     .withVariable(
@@ -94,7 +106,7 @@ export function ecsTasksDashboard(): Dashboard {
         'family',
         'Task family',
         TASK_STATE_TRANSITIONS,
-        `${TARGET_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service"`,
+        `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service"`,
       ),
     );
 
@@ -236,8 +248,8 @@ export function ecsTasksDashboard(): Dashboard {
       unit: 's',
       queries: [
         {
-          expr: `histogram_quantile(0.9, sum by (le, ecs_cluster, family) (rate(${TASK_IMAGE_PULL_DURATION}_bucket{${SEL}}[$__rate_interval])))`,
-          legend: '{{ecs_cluster}} {{family}}',
+          expr: `histogram_quantile(0.9, sum by (le, aws_account_id, aws_region, ecs_cluster, family) (rate(${TASK_IMAGE_PULL_DURATION}_bucket{${SEL}}[$__rate_interval])))`,
+          legend: '{{ecs_cluster}} {{family}} ({{aws_account_id}} {{aws_region}})',
         },
       ],
     })

@@ -75,6 +75,26 @@ export const instanceVariable = () =>
 /** The matchers of the job and instance variables, in every query. */
 export const TARGET_SEL = 'job=~"$job", instance=~"$instance"';
 
+/** The matchers of the account and region variables. */
+export const ACCOUNT_SEL = 'aws_account_id=~"$aws_account_id", aws_region=~"$aws_region"';
+
+/**
+ * The account and region variables, from `metric`: one stream often carries
+ * many accounts and regions, and two accounts' clusters of the same name are
+ * told apart only by these.
+ */
+export function accountVariables(metric: string) {
+  return [
+    labelVariable('aws_account_id', 'Account', metric, TARGET_SEL),
+    labelVariable(
+      'aws_region',
+      'Region',
+      metric,
+      `${TARGET_SEL}, aws_account_id=~"$aws_account_id"`,
+    ),
+  ];
+}
+
 /** Links to every dashboard of the project, keeping the time range and the variables. */
 export function dashboardLinks() {
   return new DashboardLinkBuilder('ecs-events-exporter')
@@ -99,7 +119,7 @@ export function alertsAnnotation(alertnames: string, filters: string) {
     .step('1m')
     .titleFormat('{{alertname}}')
     .textFormat(
-      '{{severity}} {{ecs_cluster}} {{ecs_service}} {{family}} {{instance}} {{shard_id}}',
+      '{{severity}} {{aws_account_id}} {{aws_region}} {{ecs_cluster}} {{ecs_service}} {{family}} {{container_name}} {{reason}} {{instance}} {{shard_id}}',
     );
 }
 

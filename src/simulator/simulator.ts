@@ -121,8 +121,10 @@ export interface TaskSimulatorOptions {
   readonly now?: () => number;
 }
 
-/** Runs and episodes shortened so that a live demo sees tasks stop and deployments end within minutes. */
+/** Runs shortened so that a live demo sees tasks stop within minutes. */
 const DEMO_TIMINGS: LifecycleTimings = { runScale: 0.02 };
+/** Deployments, placement pressure and agent outages of a minute or two: long enough to show on a graph. */
+const DEMO_EPISODE_TIMINGS: LifecycleTimings = { runScale: 0.25 };
 
 /** Releases simulated events in real time until stopped. */
 export class TaskSimulator {
@@ -139,7 +141,7 @@ export class TaskSimulator {
   constructor(options: TaskSimulatorOptions) {
     this.#options = options;
     this.#random = createRandom(options.seed ?? Date.now());
-    this.#planner = new ServiceEventPlanner(this.#random, options.timings ?? DEMO_TIMINGS);
+    this.#planner = new ServiceEventPlanner(this.#random, DEMO_EPISODE_TIMINGS);
   }
 
   start(): void {

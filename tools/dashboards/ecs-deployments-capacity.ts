@@ -4,7 +4,7 @@
  * failures by reason, services whose task starts are impaired, container
  * instances whose agent is disconnected, and container exit codes.
  */
-import { type Dashboard, DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   CONTAINER_INSTANCES,
   INSTANCE_STATE_CHANGES,
@@ -18,15 +18,10 @@ import { CONTAINER_EXITS } from '../../src/kinds/task-state-change/task-metrics.
 import { TASK_STATE_TRANSITIONS } from '../../src/metrics/catalog.js';
 import {
   ACCOUNT_SEL,
-  accountVariables,
   alertsAnnotation,
-  DASHBOARD_TOOLTIP,
-  dashboardLinks,
-  datasourceVariable,
-  instanceVariable,
-  jobVariable,
+  ecsScopeVariables,
   Layout,
-  labelVariable,
+  projectDashboard,
   type Query,
   TARGET_SEL,
 } from './panels.js';
@@ -52,45 +47,21 @@ function serviceActions(eventName: string, by = BY_SERVICE, legend = SERVICE_LEG
 }
 
 export function ecsDeploymentsCapacityDashboard(): Dashboard {
-  const dashboard = new DashboardBuilder('ECS deployments and capacity')
-    .uid(ECS_DEPLOYMENTS_CAPACITY_UID)
-    .description(
+  const dashboard = projectDashboard({
+    title: 'ECS deployments and capacity',
+    uid: ECS_DEPLOYMENTS_CAPACITY_UID,
+    description:
       'Amazon ECS services and capacity from ecs-events-exporter: deployments and rollbacks, task placement failures, impaired task starts, container instance agents, container exit codes.',
-    )
-    .tags(['ecs', 'ecs-events-exporter'])
-    .editable()
-    .refresh('1m')
-    .time({ from: 'now-24h', to: 'now' })
-    .tooltip(DASHBOARD_TOOLTIP)
-    .link(dashboardLinks())
-    .annotation(
-      alertsAnnotation(
-        'EcsServiceDeployment.*|EcsServiceTaskPlacement.*|EcsServiceTaskStartImpaired|EcsContainer.*',
-        `${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster"`,
-      ),
-    )
-    .withVariable(datasourceVariable())
-    .withVariable(jobVariable())
-    .withVariable(instanceVariable());
+    refresh: '1m',
+    from: 'now-24h',
+  }).annotation(
+    alertsAnnotation(
+      'EcsServiceDeployment.*|EcsServiceTaskPlacement.*|EcsServiceTaskStartImpaired|EcsContainer.*',
+      `${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster"`,
+    ),
+  );
   // The same variables, from the same series, as the task dashboard: the links keep them.
-  for (const v of accountVariables(TASK_STATE_TRANSITIONS)) dashboard.withVariable(v);
-  dashboard
-    .withVariable(
-      labelVariable(
-        'ecs_cluster',
-        'Cluster',
-        TASK_STATE_TRANSITIONS,
-        `${TARGET_SEL}, ${ACCOUNT_SEL}`,
-      ),
-    )
-    .withVariable(
-      labelVariable(
-        'ecs_service',
-        'Service',
-        TASK_STATE_TRANSITIONS,
-        `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster"`,
-      ),
-    );
+  for (const v of ecsScopeVariables(TASK_STATE_TRANSITIONS)) dashboard.withVariable(v);
 
   new Layout(dashboard)
     .row('Deployments')

@@ -4,7 +4,7 @@
  * OOM kills, health-check failures and spot interruptions, per account,
  * region, cluster, service and family.
  */
-import { type Dashboard, DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { WATCHED_STOPS } from '../../src/kinds/task-state-change/task-metrics.js';
 import {
   EXPORTER_LAST_EVENT_TIMESTAMP,
@@ -17,15 +17,11 @@ import {
 } from '../../src/metrics/catalog.js';
 import {
   ACCOUNT_SEL,
-  accountVariables,
   alertsAnnotation,
-  DASHBOARD_TOOLTIP,
-  dashboardLinks,
-  datasourceVariable,
-  instanceVariable,
-  jobVariable,
+  ecsScopeVariables,
   Layout,
   labelVariable,
+  projectDashboard,
   type Query,
   TARGET_SEL,
 } from './panels.js';
@@ -63,52 +59,28 @@ function stoppedBy(filter: string, by = BY_SERVICE, legend = SERVICE_LEGEND): Qu
 }
 
 export function ecsTasksDashboard(): Dashboard {
-  const dashboard = new DashboardBuilder('ECS tasks')
-    .uid(ECS_TASKS_UID)
-    .description(
+  const dashboard = projectDashboard({
+    title: 'ECS tasks',
+    uid: ECS_TASKS_UID,
+    description:
       'Amazon ECS task lifecycles from ecs-events-exporter: launches, stops and why, durations, failures.',
-    )
-    .tags(['ecs', 'ecs-events-exporter'])
-    .editable()
-    .refresh('1m')
-    .time({ from: 'now-6h', to: 'now' })
-    .tooltip(DASHBOARD_TOOLTIP)
-    .link(dashboardLinks())
-    .annotation(
-      alertsAnnotation(
-        'EcsServiceTasks.*|EcsTask.*',
-        `${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"`,
-      ),
-    )
-    .withVariable(datasourceVariable())
-    .withVariable(jobVariable())
-    .withVariable(instanceVariable());
-  for (const v of accountVariables(TASK_STATE_TRANSITIONS)) dashboard.withVariable(v);
-  dashboard
-    .withVariable(
-      labelVariable(
-        'ecs_cluster',
-        'Cluster',
-        TASK_STATE_TRANSITIONS,
-        `${TARGET_SEL}, ${ACCOUNT_SEL}`,
-      ),
-    )
-    .withVariable(
-      labelVariable(
-        'ecs_service',
-        'Service',
-        TASK_STATE_TRANSITIONS,
-        `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster"`,
-      ),
-    )
-    .withVariable(
-      labelVariable(
-        'family',
-        'Task family',
-        TASK_STATE_TRANSITIONS,
-        `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service"`,
-      ),
-    );
+    refresh: '1m',
+    from: 'now-6h',
+  }).annotation(
+    alertsAnnotation(
+      'EcsServiceTasks.*|EcsTask.*',
+      `${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"`,
+    ),
+  );
+  for (const v of ecsScopeVariables(TASK_STATE_TRANSITIONS)) dashboard.withVariable(v);
+  dashboard.withVariable(
+    labelVariable(
+      'family',
+      'Task family',
+      TASK_STATE_TRANSITIONS,
+      `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service"`,
+    ),
+  );
 
   new Layout(dashboard)
     .row('Exporter')

@@ -8,7 +8,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import {
   AnnotationQueryBuilder,
   type Dashboard,
-  type DashboardBuilder,
+  DashboardBuilder,
   DashboardCursorSync,
   DashboardLinkBuilder,
   DashboardLinkType,
@@ -79,11 +79,12 @@ export const TARGET_SEL = 'job=~"$job", instance=~"$instance"';
 export const ACCOUNT_SEL = 'aws_account_id=~"$aws_account_id", aws_region=~"$aws_region"';
 
 /**
- * The account and region variables, from `metric`: one stream often carries
- * many accounts and regions, and two accounts' clusters of the same name are
- * told apart only by these.
+ * The account, region, cluster and service variables of the ECS dashboards,
+ * from `metric`: one stream often carries many accounts and regions, and two
+ * accounts' clusters of the same name are told apart only by these. The same
+ * on every ECS dashboard, so that the links carry them across.
  */
-export function accountVariables(metric: string) {
+export function ecsScopeVariables(metric: string) {
   return [
     labelVariable('aws_account_id', 'Account', metric, TARGET_SEL),
     labelVariable(
@@ -92,7 +93,42 @@ export function accountVariables(metric: string) {
       metric,
       `${TARGET_SEL}, aws_account_id=~"$aws_account_id"`,
     ),
+    labelVariable('ecs_cluster', 'Cluster', metric, `${TARGET_SEL}, ${ACCOUNT_SEL}`),
+    labelVariable(
+      'ecs_service',
+      'Service',
+      metric,
+      `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster"`,
+    ),
   ];
+}
+
+export interface DashboardHeader {
+  readonly title: string;
+  readonly uid: string;
+  readonly description: string;
+  readonly refresh: string;
+  /** The default time range, back from now ("now-6h"). */
+  readonly from: string;
+}
+
+/**
+ * A dashboard of this project: its tags, a shared crosshair, links to the
+ * others, and the datasource, job and instance variables every query uses.
+ */
+export function projectDashboard(header: DashboardHeader): DashboardBuilder {
+  return new DashboardBuilder(header.title)
+    .uid(header.uid)
+    .description(header.description)
+    .tags(['ecs', 'ecs-events-exporter'])
+    .editable()
+    .refresh(header.refresh)
+    .time({ from: header.from, to: 'now' })
+    .tooltip(DASHBOARD_TOOLTIP)
+    .link(dashboardLinks())
+    .withVariable(datasourceVariable())
+    .withVariable(jobVariable())
+    .withVariable(instanceVariable());
 }
 
 /** Links to every dashboard of the project, keeping the time range and the variables. */

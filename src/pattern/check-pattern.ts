@@ -108,9 +108,18 @@ export interface PatternReport {
   /** Problems with the file itself: unreadable, not JSON/YAML, no rule with a pattern. */
   readonly errors: readonly string[];
   readonly patterns: readonly PatternResult[];
+  /**
+   * A template of several valid rules: all of them together, judged on the
+   * events any of them sends (what reaches the stream). Its rules may split
+   * the detail-types between them (a partition key path per target).
+   */
+  readonly together?: PatternResult;
   /** Every pattern valid. */
   readonly valid: boolean;
-  /** Valid, and no pattern drops, within its scope, an event the exporter counts. */
+  /**
+   * Valid, and no pattern (in a template of several rules: the rules
+   * together) drops, within its scope, an event the exporter counts.
+   */
   readonly complete: boolean;
 }
 
@@ -212,20 +221,55 @@ function brokenMetrics(
   return broken;
 }
 
+/** The conditions of a pattern on scope fields. */
+function scopeOf(pattern: unknown): PatternResult['scope'] {
+  // `exists: false` on a scope field narrows nothing: every event of the kind has the field.
+  return patternLeaves(pattern).filter(
+    (leaf) =>
+      SCOPE_FIELDS.has(leaf.path) && !leaf.matchers.every((m) => isObject(m) && m.exists === false),
+  );
+}
+
 function judge(
   name: string,
   pattern: unknown,
   warnings: readonly string[],
   events: readonly ReferenceEvent[],
 ): PatternResult {
-  // `exists: false` on a scope field narrows nothing: every event of the kind has the field.
-  const scope = patternLeaves(pattern).filter(
-    (leaf) =>
-      SCOPE_FIELDS.has(leaf.path) && !leaf.matchers.every((m) => isObject(m) && m.exists === false),
-  );
   const passed = new Set(
     events.filter((e) => matchesEventPattern(pattern, e.event, { assumed: SCOPE_FIELDS })),
   );
+  return judgePassed(name, pattern, warnings, scopeOf(pattern), passed, events);
+}
+
+/** Several rules as one: an event reaches the stream when any of them sends it. */
+function judgeTogether(
+  rules: readonly PatternResult[],
+  events: readonly ReferenceEvent[],
+): PatternResult {
+  const passed = new Set(
+    events.filter((e) =>
+      rules.some((r) => matchesEventPattern(r.pattern, e.event, { assumed: SCOPE_FIELDS })),
+    ),
+  );
+  return judgePassed(
+    `all ${rules.length} rules together`,
+    rules.map((r) => r.pattern),
+    [],
+    rules.flatMap((r) => r.scope),
+    passed,
+    events,
+  );
+}
+
+function judgePassed(
+  name: string,
+  pattern: unknown,
+  warnings: readonly string[],
+  scope: PatternResult['scope'],
+  passed: ReadonlySet<ReferenceEvent>,
+  events: readonly ReferenceEvent[],
+): PatternResult {
   const taskEvents = events.filter(isTaskEvent);
   const statuses = [
     ...TASK_STATUSES,
@@ -338,8 +382,14 @@ function report(
   kind: PatternReport['kind'],
   errors: string[],
   patterns: PatternResult[],
+  events: readonly ReferenceEvent[] = [],
 ): PatternReport {
   const valid = errors.length === 0 && patterns.every((p) => p.errors.length === 0);
+  if (kind === 'cloudformation' && valid && patterns.length > 1) {
+    const together = judgeTogether(patterns, events);
+    const complete = together.broken.length === 0;
+    return { path, kind, errors, patterns, together, valid, complete };
+  }
   const complete = valid && patterns.every((p) => p.broken.length === 0);
   return { path, kind, errors, patterns, valid, complete };
 }
@@ -386,7 +436,7 @@ export async function checkPatternFile(
     const patterns = rulesOf(data, events);
     const errors =
       patterns.length === 0 ? ['the template has no AWS::Events::Rule with an EventPattern'] : [];
-    return report(path, 'cloudformation', errors, patterns);
+    return report(path, 'cloudformation', errors, patterns, events);
   }
   return report(path, 'pattern', [], [checkOne('event pattern', data, events)]);
 }
@@ -399,7 +449,7 @@ function passMark(passed: number, events: number): string {
   return `PARTLY DROPPED (${passed} of ${events} events pass)`;
 }
 
-function formatResult(p: PatternResult, out: string[]) {
+function formatResult(p: PatternResult, out: string[], partOfMany = false) {
   out.push(`  ${p.name}: ${p.errors.length === 0 ? 'valid' : 'INVALID'}`);
   for (const e of p.errors) out.push(`    error: ${e}`);
   for (const w of p.warnings) out.push(`    note: ${w}`);
@@ -418,7 +468,9 @@ function formatResult(p: PatternResult, out: string[]) {
     const counted = d.counted ? 'counted by the exporter' : 'not counted yet';
     out.push(`      ${pad(d.detailType, 38)}${pad(mark, 16)}${counted}`);
   }
-  if (p.broken.length > 0) {
+  if (partOfMany) {
+    if (p.broken.length > 0) out.push('    what it drops is judged with the other rules, below');
+  } else if (p.broken.length > 0) {
     out.push('    drops what the metrics need:');
     for (const b of p.broken) out.push(`      ${b.metric}: ${b.because}`);
   }
@@ -432,8 +484,9 @@ const scopeWords = (p: PatternResult) =>
 function verdict(r: PatternReport): string {
   if (!r.valid)
     return 'INVALID: EventBridge would reject this pattern, or the file cannot be read.';
-  const lines = r.patterns.map((p) => {
-    const prefix = r.patterns.length > 1 ? `${p.name}: ` : '';
+  const judged = r.together === undefined ? r.patterns : [r.together];
+  const lines = judged.map((p) => {
+    const prefix = judged.length > 1 || r.together !== undefined ? `${p.name}: ` : '';
     if (p.broken.length === 0) {
       if (p.notSent.length > 0) {
         return `${prefix}OK: valid;${scopeWords(p)} every task status passes. Not sent: ${p.notSent.join(', ')} (their metrics stay empty; add them to the rule's detail-type list to count them).`;
@@ -458,7 +511,8 @@ export function formatPatternReport(r: PatternReport): string {
         : 'not read';
   out.push(`${r.path}: ${what}`);
   for (const e of r.errors) out.push(`  error: ${e}`);
-  for (const p of r.patterns) formatResult(p, out);
+  for (const p of r.patterns) formatResult(p, out, r.together !== undefined);
+  if (r.together !== undefined) formatResult(r.together, out);
   out.push(verdict(r));
   return `${out.join('\n')}\n`;
 }

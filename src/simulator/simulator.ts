@@ -1,27 +1,31 @@
 /**
- * Produces a realistic mix of task lifecycles as EventBridge would deliver
- * them: at least once (duplicates, some with a new event id) and out of
- * order. Two drivers share the planning: `generateCorpus` lays out a whole
+ * Produces a realistic mix of task lifecycles, and of the deployments,
+ * service actions and container instance changes around them, in two
+ * accounts and regions, as EventBridge would deliver them: at least once
+ * (duplicates, some with a new event id) and out of order. Two drivers share the planning: `generateCorpus` lays out a whole
  * corpus in simulated time (tests, benchmarks), `TaskSimulator` releases
  * events as their time comes (the demo). Where events go is the caller's
  * `emit`: the pipeline directly, or a Kinesis stream.
  */
 import { createRandom, type Random } from './random.js';
+import { type Episode, ServiceEventPlanner } from './service-events.js';
 import {
   type LifecycleTimings,
   type PlannedEvent,
   pickScenario,
   pickWorkload,
-  planDeploymentEvent,
   planTaskLifecycle,
   type Scenario,
-  type Workload,
+  WORKLOADS,
 } from './task-lifecycle.js';
 
 export interface DeliveryOptions {
   /** Share of events delivered a second time (half of those with a new event id). */
   readonly duplicateRate: number;
-  /** Per task, the chance of one other ECS event (a deployment state change) being delivered too. */
+  /**
+   * Per task, the chance of an episode of the other ECS events starting with
+   * it (a deployment, placement failures, an agent disconnecting, …).
+   */
   readonly otherEventRate?: number;
   /** Each delivery is delayed by up to this much, which reorders nearby events. */
   readonly maxDelayMs: number;
@@ -29,7 +33,7 @@ export interface DeliveryOptions {
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
   duplicateRate: 0.05,
-  otherEventRate: 0.02,
+  otherEventRate: 0.05,
   maxDelayMs: 3000,
 };
 
@@ -38,18 +42,26 @@ interface Delivery {
   readonly event: Record<string, unknown>;
 }
 
-function deliveries(
+const SERVICES = WORKLOADS.filter((w) => w.service !== undefined);
+
+/**
+ * With the chance of `otherEventRate`, the events of one episode (of those
+ * allowed, else the weighted mix) of a random service, from `atMs`.
+ */
+function otherEvents(
   random: Random,
-  planned: readonly PlannedEvent[],
+  planner: ServiceEventPlanner,
+  atMs: number,
   delivery: DeliveryOptions,
-  workload: Workload,
-) {
+  episodes: readonly Episode[] | undefined,
+): PlannedEvent[] {
+  if (random.next() >= (delivery.otherEventRate ?? 0)) return [];
+  const episode = episodes === undefined ? planner.pickEpisode() : random.pick(episodes);
+  return planner.plan(episode, atMs, random.pick(SERVICES));
+}
+
+function deliveries(random: Random, planned: readonly PlannedEvent[], delivery: DeliveryOptions) {
   const out: Delivery[] = [];
-  const first = planned[0];
-  if (first !== undefined && random.next() < (delivery.otherEventRate ?? 0)) {
-    const other = planDeploymentEvent(random, first.atMs, workload);
-    out.push({ dueMs: other.atMs, event: other.event });
-  }
   for (const { atMs, event } of planned) {
     out.push({ dueMs: atMs + random.next() * delivery.maxDelayMs, event });
     if (random.next() < delivery.duplicateRate) {
@@ -70,6 +82,8 @@ export interface CorpusOptions {
   readonly delivery?: DeliveryOptions;
   /** Restrict to these scenarios (default: the weighted mix). */
   readonly scenarios?: readonly Scenario[];
+  /** Restrict the other ECS events to these episodes (default: the weighted mix). */
+  readonly episodes?: readonly Episode[];
 }
 
 /** A whole corpus, in delivery order, as event objects. */
@@ -78,14 +92,18 @@ export function generateCorpus(options: CorpusOptions): Record<string, unknown>[
   const delivery = options.delivery ?? DEFAULT_DELIVERY;
   const meanGap = options.meanGapMs ?? 2000;
   let startMs = options.startMs ?? Date.UTC(2026, 0, 1);
+  const planner = new ServiceEventPlanner(random);
   const all: Delivery[] = [];
   for (let i = 0; i < options.tasks; i++) {
     startMs += Math.round(random.next() * 2 * meanGap);
     const scenario =
       options.scenarios === undefined ? pickScenario(random) : random.pick(options.scenarios);
     const workload = pickWorkload(random, scenario);
-    const planned = planTaskLifecycle(random, startMs, scenario, workload);
-    for (const d of deliveries(random, planned, delivery, workload)) all.push(d);
+    const planned = [
+      ...otherEvents(random, planner, startMs, delivery, options.episodes),
+      ...planTaskLifecycle(random, startMs, scenario, workload),
+    ];
+    for (const d of deliveries(random, planned, delivery)) all.push(d);
   }
   all.sort((a, b) => a.dueMs - b.dueMs);
   return all.map((d) => d.event);
@@ -103,10 +121,16 @@ export interface TaskSimulatorOptions {
   readonly now?: () => number;
 }
 
+/** Runs shortened so that a live demo sees tasks stop within minutes. */
+const DEMO_TIMINGS: LifecycleTimings = { runScale: 0.02 };
+/** Deployments, placement pressure and agent outages of a minute or two: long enough to show on a graph. */
+const DEMO_EPISODE_TIMINGS: LifecycleTimings = { runScale: 0.25 };
+
 /** Releases simulated events in real time until stopped. */
 export class TaskSimulator {
   readonly #options: TaskSimulatorOptions;
   readonly #random: Random;
+  readonly #planner: ServiceEventPlanner;
   #pending: Delivery[] = [];
   #timer: NodeJS.Timeout | undefined;
   #lastTickMs = 0;
@@ -117,6 +141,7 @@ export class TaskSimulator {
   constructor(options: TaskSimulatorOptions) {
     this.#options = options;
     this.#random = createRandom(options.seed ?? Date.now());
+    this.#planner = new ServiceEventPlanner(this.#random, DEMO_EPISODE_TIMINGS);
   }
 
   start(): void {
@@ -141,17 +166,18 @@ export class TaskSimulator {
   #plan(startMs: number): void {
     const scenario = pickScenario(this.#random);
     const workload = pickWorkload(this.#random, scenario);
-    const planned = planTaskLifecycle(
-      this.#random,
-      startMs,
-      scenario,
-      workload,
-      this.#options.timings ?? { runScale: 0.02 },
-    );
     const delivery = this.#options.delivery ?? DEFAULT_DELIVERY;
-    for (const d of deliveries(this.#random, planned, delivery, workload)) {
-      this.#pending.push(d);
-    }
+    const planned = [
+      ...otherEvents(this.#random, this.#planner, startMs, delivery, undefined),
+      ...planTaskLifecycle(
+        this.#random,
+        startMs,
+        scenario,
+        workload,
+        this.#options.timings ?? DEMO_TIMINGS,
+      ),
+    ];
+    for (const d of deliveries(this.#random, planned, delivery)) this.#pending.push(d);
   }
 
   #tick(): void {

@@ -50,10 +50,18 @@ export interface Workload {
   readonly service: string | undefined;
   readonly family: string;
   readonly image: string;
+  /** Account and region, ACCOUNT and REGION unless given. */
+  readonly account?: string;
+  readonly region?: string;
+  /** A second, non-essential container of each task (a proxy, a log router). */
+  readonly sidecar?: string;
 }
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
+/** A second account in another region, whose events reach the same stream through a cross-account event bus. */
+export const OTHER_ACCOUNT = '210987654321';
+export const OTHER_REGION = 'us-east-1';
 
 export const WORKLOADS: readonly Workload[] = [
   { cluster: 'prod', service: 'web', family: 'web', image: 'web:2.14.1' },
@@ -63,6 +71,24 @@ export const WORKLOADS: readonly Workload[] = [
   { cluster: 'staging', service: 'web', family: 'web-staging', image: 'web:2.15.0-rc1' },
   { cluster: 'batch', service: undefined, family: 'nightly-report', image: 'reports:1.4.0' },
   { cluster: 'batch', service: undefined, family: 'etl-import', image: 'etl:0.9.12' },
+  // The same cluster name in another account and region: its series must stay apart.
+  {
+    cluster: 'prod',
+    service: 'web',
+    family: 'web',
+    image: 'web:2.14.1',
+    account: OTHER_ACCOUNT,
+    region: OTHER_REGION,
+  },
+  {
+    cluster: 'prod',
+    service: 'payments',
+    family: 'payments',
+    image: 'payments:4.1.0',
+    account: OTHER_ACCOUNT,
+    region: OTHER_REGION,
+    sidecar: 'envoy',
+  },
 ];
 
 const BATCH_SCENARIOS: ReadonlySet<Scenario> = new Set(['batch_succeeded', 'batch_failed']);
@@ -110,16 +136,19 @@ export function planTaskLifecycle(
 ): PlannedEvent[] {
   const ec2 = scenario === 'host_lost' || scenario === 'ec2_service_replaced';
   const spot = scenario === 'spot_interrupted';
+  const account = workload.account ?? ACCOUNT;
+  const region = workload.region ?? REGION;
   const taskId = random.hex(32);
-  const clusterArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${workload.cluster}`;
-  const taskArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${workload.cluster}/${taskId}`;
+  const clusterArn = `arn:aws:ecs:${region}:${account}:cluster/${workload.cluster}`;
+  const taskArn = `arn:aws:ecs:${region}:${account}:task/${workload.cluster}/${taskId}`;
   const revision = random.int(1, 40);
   const containerName = workload.family.replace(/-staging$/, '');
   const instanceId = `i-0${random.hex(16)}`;
   const ip = `10.0.${random.int(0, 255)}.${random.int(1, 254)}`;
   const eniId = `eni-0${random.hex(16)}`;
   const attachmentId = random.uuid();
-  const containerArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:container/${workload.cluster}/${taskId}/${random.uuid()}`;
+  const containerArn = `arn:aws:ecs:${region}:${account}:container/${workload.cluster}/${taskId}/${random.uuid()}`;
+  const sidecarArn = `arn:aws:ecs:${region}:${account}:container/${workload.cluster}/${taskId}/${random.uuid()}`;
   const imageDigest = `sha256:${random.hex(64)}`;
   const runtimeId = `${taskId}-${random.int(1e9, 4e9)}`;
 
@@ -147,20 +176,24 @@ export function planTaskLifecycle(
     : executionStoppedAt - Math.min(runMs / 2, 10_000);
   const stoppedAt = executionStoppedAt + duration(random, 2000, 12_000, 60_000);
 
+  // Most exits are 0; a service task stopped by the scheduler exits 143 when
+  // its process does not handle SIGTERM; failures are mostly 1.
   const exitCode: number | null =
-    scenario === 'batch_succeeded' ||
-    scenario === 'service_replaced' ||
-    scenario === 'ec2_service_replaced'
+    scenario === 'batch_succeeded'
       ? 0
-      : scenario === 'batch_failed' || scenario === 'crash_loop'
-        ? random.pick([1, 2, 127])
-        : scenario === 'out_of_memory'
-          ? 137
-          : scenario === 'spot_interrupted' ||
-              scenario === 'user_stopped' ||
-              scenario === 'health_check_failed'
-            ? 143
-            : null;
+      : scenario === 'service_replaced' || scenario === 'ec2_service_replaced'
+        ? random.next() < 0.8
+          ? 0
+          : 143
+        : scenario === 'batch_failed' || scenario === 'crash_loop'
+          ? random.pick([1, 1, 1, 1, 1, 2, 127, 139])
+          : scenario === 'out_of_memory'
+            ? 137
+            : scenario === 'spot_interrupted' ||
+                scenario === 'user_stopped' ||
+                scenario === 'health_check_failed'
+              ? 143
+              : null;
   const containerReason =
     scenario === 'out_of_memory'
       ? 'OutOfMemoryError: Container killed due to memory usage'
@@ -183,7 +216,7 @@ export function planTaskLifecycle(
       break;
     case 'image_pull_failed':
       stopCode = 'TaskFailedToStart';
-      stoppedReason = `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${workload.image}-hotfix: not found`;
+      stoppedReason = `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${account}.dkr.ecr.${region}.amazonaws.com/${workload.image}-hotfix: not found`;
       break;
     case 'resource_initialization_failed':
       stopCode = 'TaskFailedToStart';
@@ -196,7 +229,7 @@ export function planTaskLifecycle(
       break;
     case 'health_check_failed':
       stopCode = 'ServiceSchedulerInitiated';
-      stoppedReason = `Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/${workload.family}/${random.hex(16)})`;
+      stoppedReason = `Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${workload.family}/${random.hex(16)})`;
       break;
     case 'user_stopped':
       stopCode = 'UserInitiated';
@@ -249,7 +282,7 @@ export function planTaskLifecycle(
       containerArn,
       lastStatus: stoppedNow ? 'STOPPED' : at >= startedAt && !failsToStart ? 'RUNNING' : 'PENDING',
       name: containerName,
-      image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${workload.image}`,
+      image: `${account}.dkr.ecr.${region}.amazonaws.com/${workload.image}`,
       taskArn,
       networkInterfaces: [{ attachmentId, privateIpv4Address: ip }],
       cpu: '0',
@@ -261,6 +294,19 @@ export function planTaskLifecycle(
     if (stoppedNow) {
       container.exitCode = exitCode;
       if (containerReason !== undefined) container.reason = containerReason;
+    }
+    const containers = [container];
+    if (workload.sidecar !== undefined) {
+      // Stopped with its task: SIGTERM (143) when the task was stopped or killed, else 0.
+      containers.push({
+        ...container,
+        containerArn: sidecarArn,
+        name: workload.sidecar,
+        image: `public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29.6.0-prod`,
+        ...(stoppedNow ? { exitCode: exitCode === null ? null : exitCode === 0 ? 0 : 143 } : {}),
+      });
+      delete (containers[1] as Record<string, unknown>).reason;
+      delete (containers[1] as Record<string, unknown>).imageDigest;
     }
     const detail: Record<string, unknown> = {
       attachments: ec2
@@ -277,9 +323,9 @@ export function planTaskLifecycle(
               ],
             },
           ],
-      availabilityZone: `${REGION}${random.pick(['a', 'b', 'c'])}`,
+      availabilityZone: `${region}${random.pick(['a', 'b', 'c'])}`,
       clusterArn,
-      containers: [container],
+      containers,
       cpu: '256',
       createdAt: iso(createdAt),
       desiredStatus: step.desired,
@@ -290,12 +336,12 @@ export function planTaskLifecycle(
       memory: '512',
       overrides: { containerOverrides: [{ name: containerName }] },
       taskArn,
-      taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${workload.family}:${revision}`,
+      taskDefinitionArn: `arn:aws:ecs:${region}:${account}:task-definition/${workload.family}:${revision}`,
       updatedAt: iso(at),
       version: index + 1,
     };
     if (ec2)
-      detail.containerInstanceArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:container-instance/${workload.cluster}/${random.hex(32)}`;
+      detail.containerInstanceArn = `arn:aws:ecs:${region}:${account}:container-instance/${workload.cluster}/${random.hex(32)}`;
     else {
       detail.connectivity = at >= connectivityAt ? 'CONNECTED' : 'CONNECTING';
       if (at >= connectivityAt) detail.connectivityAt = iso(connectivityAt);
@@ -313,49 +359,31 @@ export function planTaskLifecycle(
     if (stopping && !step.notice) detail.stoppingAt = iso(stoppingAt);
     if (at >= executionStoppedAt) detail.executionStoppedAt = iso(executionStoppedAt);
     if (stoppedNow) detail.stoppedAt = iso(stoppedAt);
-    return { atMs: at, event: envelope(random, 'ECS Task State Change', at, taskArn, detail) };
+    return {
+      atMs: at,
+      event: envelope(random, 'ECS Task State Change', at, taskArn, detail, account, region),
+    };
   });
 }
 
-/**
- * An ECS event that is not a task state change (a rule matching all of
- * `aws.ecs` delivers these too): the exporter counts it as ignored.
- */
-export function planDeploymentEvent(
-  random: Random,
-  atMs: number,
-  workload: Workload,
-): PlannedEvent {
-  const service = workload.service ?? workload.family;
-  const serviceArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${workload.cluster}/${service}`;
-  return {
-    atMs,
-    event: envelope(random, 'ECS Deployment State Change', atMs, serviceArn, {
-      eventType: 'INFO',
-      eventName: random.pick(['SERVICE_DEPLOYMENT_IN_PROGRESS', 'SERVICE_DEPLOYMENT_COMPLETED']),
-      deploymentId: `ecs-svc/${random.int(1e15, 9e15)}`,
-      updatedAt: new Date(atMs).toISOString(),
-      reason: 'ECS deployment in progress.',
-    }),
-  };
-}
-
 /** The EventBridge envelope around one ECS event; `time` has whole seconds, as EventBridge writes it. */
-function envelope(
+export function envelope(
   random: Random,
   detailType: string,
   atMs: number,
   resource: string,
   detail: Record<string, unknown>,
+  account = ACCOUNT,
+  region = REGION,
 ): Record<string, unknown> {
   return {
     version: '0',
     id: random.uuid(),
     'detail-type': detailType,
     source: 'aws.ecs',
-    account: ACCOUNT,
+    account,
     time: new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: REGION,
+    region,
     resources: [resource],
     detail,
   };

@@ -24,7 +24,7 @@ function labelValue(line: string, label: string): string {
 
 /** The values of a series' bounded labels: what its folded series keeps. */
 function boundedLabels(line: string): string {
-  return ['launch_type', 'last_status', 'stop_code', 'reason']
+  return ['aws_region', 'launch_type', 'last_status', 'stop_code', 'reason']
     .map((l) => labelValue(line, l))
     .join('|');
 }
@@ -99,15 +99,15 @@ describe('the cap on series per task metric', () => {
           const capped = await expositionOf(lines, ['--max-series-per-metric', String(cap)]);
           for (const name of TOTALS)
             expect(sumOf(capped, name), name).toBeCloseTo(sumOf(free, name), 6);
-          // The cap, plus one folded series per launch type (a bounded label).
-          const launchTypes = new Set(
-            series(free, 'ecs_task_image_pull_duration_seconds_count').map((l) =>
-              labelValue(l, 'launch_type'),
+          // The cap, plus one folded series per region and launch type (bounded labels).
+          const bounded = new Set(
+            series(free, 'ecs_task_image_pull_duration_seconds_count').map(
+              (l) => `${labelValue(l, 'aws_region')} ${labelValue(l, 'launch_type')}`,
             ),
           );
           expect(
             series(capped, 'ecs_task_image_pull_duration_seconds_count').length,
-          ).toBeLessThanOrEqual(cap + launchTypes.size);
+          ).toBeLessThanOrEqual(cap + bounded.size);
         },
       ),
       { numRuns: 40 },

@@ -242,11 +242,20 @@ describe('check-pattern', () => {
   it('reads the rules of CloudFormation templates; the deploy template is judged OK (exit 0)', async () => {
     const ours = await checkPatternFile(TEMPLATE);
     expect(ours).toMatchObject({ kind: 'cloudformation', valid: true, complete: true });
-    expect(ours.patterns.map((p) => p.name)).toEqual(['TaskStateChangeRule']);
+    expect(ours.patterns.map((p) => p.name)).toEqual([
+      'TaskStateChangeRule',
+      'ServiceAndInstanceEventsRule',
+    ]);
+    // Neither rule alone sends everything; together they do.
+    expect(ours.patterns[1]?.broken.length).toBeGreaterThan(0);
+    expect(ours.together?.broken).toEqual([]);
     const { out, io } = capture();
     expect(await runCheckPattern(TEMPLATE, io)).toBe(0);
     expect(out.stdout).toContain('TaskStateChangeRule: valid');
-    expect(out.stdout).toContain('OK: valid;');
+    expect(out.stdout).toContain('what it drops is judged with the other rules, below');
+    expect(out.stdout).toContain(
+      'all 2 rules together: OK: valid; every task status and every ECS detail-type the exporter counts passes.',
+    );
 
     const scalar = await checkPatternFile(pattern('rule-scalar.cfn.yaml'));
     expect(scalar.valid).toBe(false);

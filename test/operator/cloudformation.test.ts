@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../src/config.js';
 import { checkPatternFile, parseTemplate } from '../../src/pattern/check-pattern.js';
+import { matchesEventPattern } from '../../src/pattern/event-pattern.js';
+import { REFERENCE_EVENTS } from '../../src/pattern/reference-events.js';
 
 const PATH = new URL('../../deploy/cloudformation/ecs-events-exporter.yaml', import.meta.url);
 const SEED_PATTERN = JSON.parse(
@@ -54,11 +56,11 @@ function references(value: unknown, out: string[] = []): string[] {
 describe('CloudFormation template', () => {
   const [streamId] = only('AWS::Kinesis::Stream');
   const [queueId] = only('AWS::SQS::Queue');
-  const [ruleId, rule] = only('AWS::Events::Rule');
-  const target = (rule.Properties.Targets as Record<string, unknown>[])[0] as Record<
-    string,
-    unknown
-  >;
+  const rules = ofType('AWS::Events::Rule');
+  const [ruleId, rule] = rules.find(([id]) => id === 'TaskStateChangeRule') as [string, Resource];
+  const targetOf = (r: Resource) =>
+    (r.Properties.Targets as Record<string, unknown>[])[0] as Record<string, unknown>;
+  const target = targetOf(rule);
 
   it('parses, with CloudFormation intrinsic tags, and every reference resolves', () => {
     expect(template.AWSTemplateFormatVersion).toBe('2010-09-09');
@@ -78,28 +80,62 @@ describe('CloudFormation template', () => {
     }
   });
 
-  it("has the seed note's pattern, which check-pattern accepts and which matches the seed events", async () => {
+  it("has the seed note's pattern for tasks, and with the other rule sends every detail-type the exporter counts: check-pattern judges it OK", async () => {
     expect(rule.Properties.EventPattern).toEqual(SEED_PATTERN);
-    expect(rule.Properties.State).toBe('ENABLED');
+    expect(rules.map(([id]) => id).sort()).toEqual(['ServiceAndInstanceEventsRule', ruleId]);
+    for (const [, r] of rules) expect(r.Properties.State).toBe('ENABLED');
     const report = await checkPatternFile(fileURLToPath(PATH));
     expect(report).toMatchObject({ kind: 'cloudformation', valid: true, complete: true });
-    expect(report.patterns.map((p) => [p.name, p.broken])).toEqual([[ruleId, []]]);
-    const seeds = report.patterns[0]?.matches.filter((m) => m.event.startsWith('task-'));
+    expect(report.patterns.find((p) => p.name === ruleId)?.broken).toEqual([]);
+    expect(report.together?.broken).toEqual([]);
+    expect(report.together?.notSent).toEqual([]);
+    for (const d of report.together?.detailTypes ?? [])
+      expect(d.passed, d.detailType).toBe(d.events);
+    const seeds = report.patterns
+      .find((p) => p.name === ruleId)
+      ?.matches.filter((m) => m.event.startsWith('task-'));
     expect(seeds).toEqual([
       { event: 'task-exited', matched: true },
       { event: 'task-failed-to-start', matched: true },
     ]);
   });
 
-  it('targets the stream, partitioned by task, with retries and a dead-letter queue', () => {
-    expect(rule.Properties.Targets).toHaveLength(1);
-    expect(target.Arn).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
+  it('gives each rule a partition key path that every event it sends has, and no event to two rules', () => {
+    /** The value at a path like $.detail.taskArn or $.resources[0]. */
+    const at = (event: unknown, path: string) =>
+      path
+        .replace(/^\$\./, '')
+        .split(/\.|\[(\d+)\]/)
+        .filter((k) => k !== undefined && k !== '')
+        .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], event);
+    const sentBy = new Map<string, string>();
+    for (const [id, r] of rules) {
+      const path = (targetOf(r).KinesisParameters as { PartitionKeyPath: string }).PartitionKeyPath;
+      const sent = REFERENCE_EVENTS.filter((e) =>
+        matchesEventPattern(r.Properties.EventPattern, e.event),
+      );
+      expect(sent.length, id).toBeGreaterThan(0);
+      for (const e of sent) {
+        expect(typeof at(e.event, path), `${id}: ${path} in ${e.name}`).toBe('string');
+        expect(sentBy.get(e.name), `${e.name} sent twice`).toBeUndefined();
+        sentBy.set(e.name, id);
+      }
+    }
+  });
+
+  it('targets the stream, tasks partitioned by task, with retries and a dead-letter queue', () => {
     expect(target.KinesisParameters).toEqual({ PartitionKeyPath: '$.detail.taskArn' });
-    expect(target.RetryPolicy).toEqual({
-      MaximumRetryAttempts: expect.any(Number),
-      MaximumEventAgeInSeconds: expect.any(Number),
-    });
-    expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    for (const [id, r] of rules) {
+      expect(r.Properties.Targets, id).toHaveLength(1);
+      const t = targetOf(r);
+      expect(t.Arn, id).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
+      expect(t.RoleArn, id).toEqual(target.RoleArn);
+      expect(t.RetryPolicy, id).toEqual({
+        MaximumRetryAttempts: expect.any(Number),
+        MaximumEventAgeInSeconds: expect.any(Number),
+      });
+      expect(t.DeadLetterConfig, id).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    }
   });
 
   it('lets EventBridge put records into the stream, and dead letters into the queue', () => {
@@ -121,7 +157,9 @@ describe('CloudFormation template', () => {
       Principal: { Service: 'events.amazonaws.com' },
       Action: 'sqs:SendMessage',
       Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
-      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+      Condition: {
+        ArnEquals: { 'aws:SourceArn': rules.map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] })) },
+      },
     });
   });
 
@@ -224,7 +262,12 @@ describe('CloudFormation template', () => {
       FromRule: { 'Fn::Equals': [{ Ref: 'SourceLogGroupName' }, ''] },
     });
     // With the log group, no rule of the template's own: an event would arrive twice.
-    for (const id of [ruleId, queueId, 'DeadLetterQueuePolicy', 'EventBridgeToKinesisRole']) {
+    for (const id of [
+      ...rules.map(([id]) => id),
+      queueId,
+      'DeadLetterQueuePolicy',
+      'EventBridgeToKinesisRole',
+    ]) {
       expect(resources[id]?.Condition, id).toBe('FromRule');
     }
     const [, filter] = only('AWS::Logs::SubscriptionFilter');

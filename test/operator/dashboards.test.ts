@@ -58,7 +58,14 @@ const STANDARD_UNITS = ['bool', 'bytes', 'Bps', 'cps', 'ms', 'percentunit', 'req
  */
 const RATE_INTERVAL_EXCLUSIONS: Record<string, string> = {
   'ecs-tasks.json: Top failing services': 'an instant table of totals over the selected time range',
+  'ecs-deployments-capacity.json: Rollback rate by service':
+    'an instant table of shares over the selected time range',
+  'ecs-deployments-capacity.json: Non-zero exits by container':
+    'an instant table of totals over the selected time range',
 };
+
+/** The dashboards of ECS series, filtered by account, region and cluster rather than by exporter. */
+const ECS_DASHBOARDS = ['ecs-tasks.json', 'ecs-deployments-capacity.json'];
 
 const committed = readdirSync(DASHBOARDS_DIR)
   .filter((f) => f.endsWith('.json'))
@@ -183,10 +190,10 @@ describe('generated dashboards', () => {
     }
   });
 
-  it('filter the task dashboard by cluster, service and family, each multi-value with All', () => {
+  it('filter the task dashboard by account, region, cluster, service and family, each multi-value with All', () => {
     const tasks = generateDashboards().find((d) => d.file === 'ecs-tasks.json');
     const list = (tasks?.dashboard.templating?.list ?? []) as Variable[];
-    for (const name of ['ecs_cluster', 'ecs_service', 'family']) {
+    for (const name of ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service', 'family']) {
       const v = list.find((x) => x.name === name);
       expect(v, name).toMatchObject({
         type: 'query',
@@ -204,8 +211,43 @@ describe('generated dashboards', () => {
       ({ d, t }) => d.file === 'ecs-tasks.json' && t.expr.includes('ecs_task_'),
     );
     for (const { p, t } of taskTargets) {
-      for (const label of ['ecs_cluster', 'ecs_service', 'family']) {
+      for (const label of [
+        'aws_account_id',
+        'aws_region',
+        'ecs_cluster',
+        'ecs_service',
+        'family',
+      ]) {
         expect(t.expr, p.title).toContain(`${label}=~"$${label}"`);
+      }
+    }
+  });
+
+  it('filter the deployments and capacity dashboard by account, region, cluster and service', () => {
+    const file = 'ecs-deployments-capacity.json';
+    const found = generateDashboards().find((d) => d.file === file);
+    const list = (found?.dashboard.templating?.list ?? []) as Variable[];
+    for (const name of ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service']) {
+      expect(
+        list.find((x) => x.name === name),
+        name,
+      ).toMatchObject({ type: 'query', multi: true, includeAll: true, allValue: '.*' });
+    }
+    const targets = allTargets.filter(({ d }) => d.file === file);
+    expect(targets.length).toBeGreaterThan(10);
+    for (const { p, t } of targets) {
+      for (const { name, matchers } of selectorsOf(t.expr)) {
+        // Container instances belong to a cluster, not to a service.
+        const labels = name.startsWith('ecs_container_instance')
+          ? ['aws_account_id', 'aws_region', 'ecs_cluster']
+          : ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service'];
+        for (const label of labels) {
+          expect(matchers, `${p.title}: ${name}`).toContainEqual({
+            label,
+            op: '=~',
+            value: `$${label}`,
+          });
+        }
       }
     }
   });
@@ -226,8 +268,9 @@ describe('generated dashboards', () => {
         expect(matched.length, `${file}: ${a.expr}`).toBeGreaterThan(0);
         for (const n of matched) shown.add(n);
         // Filtered by the dashboard's own selection.
-        const filters =
-          file === 'ecs-tasks.json' ? ['ecs_cluster', 'ecs_service'] : ['job', 'instance'];
+        const filters = ECS_DASHBOARDS.includes(file)
+          ? ['aws_account_id', 'aws_region', 'ecs_cluster']
+          : ['job', 'instance'];
         for (const label of filters) expect(m?.[2], file).toContain(`${label}=~"$${label}"`);
       }
     }

@@ -5,8 +5,10 @@
  * the rules every second. Every dashboard query, variable query, recording
  * rule and alert expression goes through Prometheus' HTTP API and must be
  * valid, and return data where data is expected; a burst of failed starts
- * (and of OOM kills and health-check failures) must fire the alerts that
- * watch for them, which stay silent before it.
+ * (and of OOM kills, health-check failures, failed and rolled back
+ * deployments, placement failures, impaired starts and a container instance
+ * agent that goes away) must fire the alerts that watch for them, which stay
+ * silent before it.
  */
 
 import type { ChildProcess } from 'node:child_process';
@@ -24,7 +26,8 @@ import {
   putEvents,
   startLocalKinesis,
 } from '../../src/simulator/local-kinesis.js';
-import { generateCorpus } from '../../src/simulator/simulator.js';
+import type { Episode } from '../../src/simulator/service-events.js';
+import { DEFAULT_DELIVERY, generateCorpus } from '../../src/simulator/simulator.js';
 import type { Scenario } from '../../src/simulator/task-lifecycle.js';
 import { createKinesisClient } from '../../src/sources/kinesis/kinesis-client.js';
 import { renderDashboards } from '../../tools/dashboards/dashboards.js';
@@ -45,6 +48,11 @@ const BURST_ALERTS = [
   'EcsServiceTasksCrashLooping',
   'EcsTaskOutOfMemoryKillsBurst',
   'EcsTaskHealthCheckFailures',
+  'EcsServiceDeploymentFailed',
+  'EcsServiceTaskPlacementFailing',
+  'EcsServiceTaskStartImpaired',
+  'EcsContainerInstanceAgentDisconnected',
+  'EcsContainerExitCode137Burst',
 ];
 /** Alerts the invalid records put with the burst must fire. */
 const INVALID_ALERTS = ['EcsEventsExporterInvalidRecords'];
@@ -81,6 +89,11 @@ const BURST: Scenario[] = [
   'health_check_failed',
   'crash_loop',
 ];
+/** Episodes of the other ECS events whose series the burst grows: in the baseline too. */
+const BURST_EPISODES: Episode[] = ['rollback', 'placement_pressure', 'start_impaired'];
+/** Every task with an episode of the other ECS events, or none. */
+const WITH_EPISODES = { ...DEFAULT_DELIVERY, otherEventRate: 1 };
+const WITHOUT_EPISODES = { ...DEFAULT_DELIVERY, otherEventRate: 0 };
 
 /**
  * The rule file with every `for:` and group `interval:` dropped, so pending
@@ -138,6 +151,15 @@ describe('Prometheus end to end', () => {
     const baseline = [
       ...generateCorpus({ tasks: 80, seed: 11, startMs: now - 20 * 60_000 }),
       ...generateCorpus({ tasks: 40, seed: 12, startMs: now - 15 * 60_000, scenarios: BURST }),
+      ...generateCorpus({
+        tasks: 60,
+        seed: 18,
+        startMs: now - 15 * 60_000,
+        scenarios: ['service_replaced'],
+        // Agents that come back: the instance series exist, and none is left disconnected.
+        episodes: [...BURST_EPISODES, 'agent_flap'],
+        delivery: WITH_EPISODES,
+      }),
     ];
     await put(baseline);
 
@@ -190,6 +212,7 @@ describe('Prometheus end to end', () => {
       startMs: now - 60_000,
       meanGapMs: 150,
       scenarios: STEADY,
+      delivery: WITHOUT_EPISODES,
     });
     let next = 0;
     feeder = setInterval(() => {
@@ -244,14 +267,32 @@ describe('Prometheus end to end', () => {
     expect(ratios.map((s) => Number(s.value[1]))).toEqual(ratios.map(() => 0));
     for (const name of BURST_ALERTS) expect(await firing(name), name).toEqual([]);
 
-    // 40 invalid records (JSON strings, events whose detail is an array: over
+    // 60 invalid records (JSON strings, events whose detail is an array: over
     // the alert's floor of 10 and 1% of the records read while it watches);
     // 60 tasks that fail to start (most of the stops of each service from now
-    // on), 80 that exit within seconds of RUNNING, 20 that are OOM-killed and
-    // 20 that fail health checks (about 5 per service, over the alerts' 3).
+    // on), 80 that exit within seconds of RUNNING, 35 that are OOM-killed
+    // (exit code 137) and 30 that fail health checks (about 5 per service,
+    // over the alerts' 3); deployments rolled back, placement failures and
+    // impaired starts on the services of the baseline's (about 5 per series,
+    // over the alerts' 1 and 3); a container instance whose agent goes away.
     const burst = (tasks: number, seed: number, scenario: Scenario) =>
-      generateCorpus({ tasks, seed, startMs: now - 5 * 60_000, scenarios: [scenario] });
-    const invalid = Array.from({ length: 20 }, (_, i) => [
+      generateCorpus({
+        tasks,
+        seed,
+        startMs: now - 5 * 60_000,
+        scenarios: [scenario],
+        delivery: WITHOUT_EPISODES,
+      });
+    const episodes = (tasks: number, seed: number, kinds: Episode[]) =>
+      generateCorpus({
+        tasks,
+        seed,
+        startMs: now - 5 * 60_000,
+        scenarios: ['service_replaced'],
+        episodes: kinds,
+        delivery: WITH_EPISODES,
+      });
+    const invalid = Array.from({ length: 30 }, (_, i) => [
       `not an event ${i}`,
       { source: 'aws.ecs', 'detail-type': 'ECS Task State Change', detail: [i] },
     ]).flat();
@@ -259,8 +300,10 @@ describe('Prometheus end to end', () => {
       ...invalid,
       ...burst(60, 14, 'image_pull_failed'),
       ...burst(80, 17, 'crash_loop'),
-      ...burst(20, 15, 'out_of_memory'),
-      ...burst(20, 16, 'health_check_failed'),
+      ...burst(35, 15, 'out_of_memory'),
+      ...burst(30, 16, 'health_check_failed'),
+      ...episodes(90, 19, BURST_EPISODES),
+      ...episodes(1, 20, ['agent_lost']),
     ]);
 
     await waitFor(
@@ -285,7 +328,8 @@ describe('Prometheus end to end', () => {
     expect(failing.length).toBeGreaterThan(0);
     for (const alert of failing) {
       expect(alert.labels.severity).toBe('critical');
-      expect(alert.labels.ecs_service).toMatch(/^(web|api|checkout|worker)$/);
+      expect(alert.labels.ecs_service).toMatch(/^(web|api|checkout|worker|payments)$/);
+      expect(alert.labels.aws_account_id).toMatch(/^\d{12}$/);
       expect(alert.annotations.description).toContain(`service "${alert.labels.ecs_service}"`);
       expect(alert.annotations.runbook_url).toMatch(/runbook\.md#ecsservicetasksfailingtostart$/);
     }

@@ -42,24 +42,107 @@ describe('simulated corpus', () => {
           return `${d.taskArn}#${d.version}`;
         }),
     );
-    // Deployment events are identified by their content.
-    const deployments = new Set(
-      events
-        .filter((e) => e['detail-type'] === 'ECS Deployment State Change')
-        .map((e) => {
-          const d = e.detail as Record<string, unknown>;
-          return JSON.stringify([d.deploymentId, d.eventName, d.updatedAt, d.reason]);
-        }),
-    );
-    expect(deployments.size).toBeGreaterThan(0);
+    // The other kinds' identities: a deployment's and a service action's content, an instance's version.
+    const identities = (detailType: string, identity: (e: Record<string, unknown>) => unknown[]) =>
+      new Set(
+        events
+          .filter((e) => e['detail-type'] === detailType)
+          .map((e) => JSON.stringify(identity(e))),
+      );
+    const detail = (e: Record<string, unknown>) => e.detail as Record<string, unknown>;
+    const deployments = identities('ECS Deployment State Change', (e) => {
+      const d = detail(e);
+      return [d.deploymentId, d.eventName, d.updatedAt, d.reason];
+    });
+    const actions = identities('ECS Service Action', (e) => {
+      const d = detail(e);
+      return [(e.resources as string[])[0], d.eventName, d.createdAt, d.reason ?? 'none'];
+    });
+    const instances = identities('ECS Container Instance State Change', (e) => {
+      const d = detail(e);
+      return [d.containerInstanceArn, d.version];
+    });
+    for (const set of [deployments, actions, instances]) expect(set.size).toBeGreaterThan(20);
     expect(ids.size).toBeLessThan(events.length);
     expect(sample(text, 'ecs_events_exporter_records_total{result="processed"}')).toBe(
-      pairs.size + deployments.size,
+      pairs.size + deployments.size + actions.size + instances.size,
     );
     const duplicates = sample(text, 'ecs_events_exporter_records_total{result="duplicate"}') ?? 0;
     expect(duplicates / events.length).toBeGreaterThan(0.02);
     expect(duplicates / events.length).toBeLessThan(0.1);
     expect(sample(text, 'ecs_events_exporter_records_total{result="invalid"}')).toBe(0);
+  });
+
+  it('shows every other ECS event an operator pages on, in two accounts and regions', async () => {
+    const text = await expositionOf(lines);
+    for (const outcome of ['started', 'completed', 'failed', 'rolled_back']) {
+      expect(
+        sumOf(text, 'ecs_service_deployments_total', `outcome="${outcome}"`),
+        outcome,
+      ).toBeGreaterThan(0);
+    }
+    // Most deployments complete; the circuit breaker rolls back a few.
+    const completed = sumOf(text, 'ecs_service_deployments_total', 'outcome="completed"');
+    const rolledBack = sumOf(text, 'ecs_service_deployments_total', 'outcome="rolled_back"');
+    expect(rolledBack).toBeLessThan(completed / 2);
+    expect(sumOf(text, 'ecs_service_deployments_total', 'outcome="failed"')).toBe(rolledBack);
+    for (const outcome of ['completed', 'failed']) {
+      expect(
+        sumOf(text, 'ecs_service_deployment_duration_seconds_count', `outcome="${outcome}"`),
+        outcome,
+      ).toBeGreaterThan(0);
+    }
+    for (const reason of ['RESOURCE:MEMORY', 'RESOURCE:CPU', 'RESOURCE:FARGATE']) {
+      expect(
+        sumOf(
+          text,
+          'ecs_service_action_events_total',
+          `event_name="SERVICE_TASK_PLACEMENT_FAILURE",event_type="WARN",reason="${reason}"`,
+        ),
+        reason,
+      ).toBeGreaterThan(0);
+    }
+    for (const name of ['SERVICE_STEADY_STATE', 'SERVICE_TASK_START_IMPAIRED']) {
+      expect(
+        sumOf(text, 'ecs_service_action_events_total', `event_name="${name}"`),
+        name,
+      ).toBeGreaterThan(0);
+    }
+    // Agents that disconnected and came back: both states counted, every instance connected at the end.
+    for (const connected of ['true', 'false']) {
+      expect(
+        sumOf(
+          text,
+          'ecs_container_instance_state_changes_total',
+          `status="ACTIVE",agent_connected="${connected}"`,
+        ),
+      ).toBeGreaterThan(0);
+    }
+    expect(sumOf(text, 'ecs_container_instances', 'agent_connected="false"')).toBe(0);
+    expect(sumOf(text, 'ecs_container_instances', 'agent_connected="true"')).toBeGreaterThan(0);
+    // Exit codes: mostly 0, then 143 (stops on SIGTERM), 1, 137 (OOM kills); sidecars too.
+    const exits = (code: string) => sumOf(text, 'ecs_container_exits_total', `exit_code="${code}"`);
+    expect(exits('0')).toBeGreaterThan(exits('143'));
+    expect(exits('143')).toBeGreaterThan(exits('137'));
+    expect(exits('1')).toBeGreaterThan(exits('2'));
+    expect(exits('137')).toBeGreaterThan(0);
+    expect(sumOf(text, 'ecs_container_exits_total', 'container_name="envoy"')).toBeGreaterThan(0);
+    // Two accounts, each in its own region, both with a cluster named prod.
+    for (const [account, region] of [
+      ['123456789012', 'eu-west-1'],
+      ['210987654321', 'us-east-1'],
+    ]) {
+      const where = `aws_account_id="${account}",aws_region="${region}",ecs_cluster="prod"`;
+      for (const metric of [
+        'ecs_task_stopped_total',
+        'ecs_service_deployments_total',
+        'ecs_service_action_events_total',
+        'ecs_container_instance_state_changes_total',
+        'ecs_container_exits_total',
+      ]) {
+        expect(sumOf(text, metric, where), `${metric} ${account}`).toBeGreaterThan(0);
+      }
+    }
   });
 
   it('keeps each task consistent: versions grow with time and timestamps are cumulative', () => {

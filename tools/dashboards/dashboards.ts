@@ -3,6 +3,7 @@
  * grafana/dashboards/ (a test fails when a committed file is stale).
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { ecsDeploymentsCapacityDashboard } from './ecs-deployments-capacity.js';
 import { ecsTasksDashboard } from './ecs-tasks.js';
 import { exporterHealthDashboard } from './exporter-health.js';
 import { dashboardJson } from './panels.js';
@@ -15,6 +16,7 @@ export interface GeneratedDashboard {
 export function generateDashboards(): GeneratedDashboard[] {
   return [
     { file: 'ecs-tasks.json', dashboard: ecsTasksDashboard() },
+    { file: 'ecs-deployments-capacity.json', dashboard: ecsDeploymentsCapacityDashboard() },
     { file: 'ecs-events-exporter-health.json', dashboard: exporterHealthDashboard() },
   ];
 }

@@ -1,10 +1,10 @@
 /**
  * The overview of what ECS did: task launches and stops by stop code and
  * reason, the failure-to-start ratio, image pull, startup and run durations,
- * OOM kills, health-check failures and spot interruptions, per cluster,
- * service and family.
+ * OOM kills, health-check failures and spot interruptions, per account,
+ * region, cluster, service and family.
  */
-import { type Dashboard, DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { WATCHED_STOPS } from '../../src/kinds/task-state-change/task-metrics.js';
 import {
   EXPORTER_LAST_EVENT_TIMESTAMP,
@@ -16,14 +16,12 @@ import {
   TASK_STOPPED,
 } from '../../src/metrics/catalog.js';
 import {
+  ACCOUNT_SEL,
   alertsAnnotation,
-  DASHBOARD_TOOLTIP,
-  dashboardLinks,
-  datasourceVariable,
-  instanceVariable,
-  jobVariable,
+  ecsScopeVariables,
   Layout,
   labelVariable,
+  projectDashboard,
   type Query,
   TARGET_SEL,
 } from './panels.js';
@@ -31,14 +29,15 @@ import {
 export const ECS_TASKS_UID = 'ecs-events-exporter-tasks';
 
 /** The label filter of every task query. */
-const SEL = `${TARGET_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"`;
+const SEL = `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"`;
 
 /** The reason classes of failures (those the exporter creates at 0 with each workload). */
 const FAILURE_REASONS = [...new Set(WATCHED_STOPS.map(([, reason]) => reason))]
   .filter((r) => r !== 'other')
   .join('|');
-const BY_SERVICE = 'ecs_cluster, ecs_service, family';
-const SERVICE_LEGEND = '{{ecs_cluster}}/{{ecs_service}} {{family}}';
+const BY_SERVICE = 'aws_account_id, aws_region, ecs_cluster, ecs_service, family';
+const SERVICE_LEGEND =
+  '{{ecs_cluster}}/{{ecs_service}} {{family}} ({{aws_account_id}} {{aws_region}})';
 
 function quantiles(metric: string, by = ''): Query[] {
   const group = by === '' ? 'le' : `le, ${by}`;
@@ -60,43 +59,28 @@ function stoppedBy(filter: string, by = BY_SERVICE, legend = SERVICE_LEGEND): Qu
 }
 
 export function ecsTasksDashboard(): Dashboard {
-  const dashboard = new DashboardBuilder('ECS tasks')
-    .uid(ECS_TASKS_UID)
-    .description(
+  const dashboard = projectDashboard({
+    title: 'ECS tasks',
+    uid: ECS_TASKS_UID,
+    description:
       'Amazon ECS task lifecycles from ecs-events-exporter: launches, stops and why, durations, failures.',
-    )
-    .tags(['ecs', 'ecs-events-exporter'])
-    .editable()
-    .refresh('1m')
-    .time({ from: 'now-6h', to: 'now' })
-    .tooltip(DASHBOARD_TOOLTIP)
-    .link(dashboardLinks())
-    .annotation(
-      alertsAnnotation(
-        'EcsService.*|EcsTask.*',
-        'ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"',
-      ),
-    )
-    .withVariable(datasourceVariable())
-    .withVariable(jobVariable())
-    .withVariable(instanceVariable())
-    .withVariable(labelVariable('ecs_cluster', 'Cluster', TASK_STATE_TRANSITIONS, TARGET_SEL))
-    .withVariable(
-      labelVariable(
-        'ecs_service',
-        'Service',
-        TASK_STATE_TRANSITIONS,
-        `${TARGET_SEL}, ecs_cluster=~"$ecs_cluster"`,
-      ),
-    )
-    .withVariable(
-      labelVariable(
-        'family',
-        'Task family',
-        TASK_STATE_TRANSITIONS,
-        `${TARGET_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service"`,
-      ),
-    );
+    refresh: '1m',
+    from: 'now-6h',
+  }).annotation(
+    alertsAnnotation(
+      'EcsServiceTasks.*|EcsTask.*',
+      `${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"`,
+    ),
+  );
+  for (const v of ecsScopeVariables(TASK_STATE_TRANSITIONS)) dashboard.withVariable(v);
+  dashboard.withVariable(
+    labelVariable(
+      'family',
+      'Task family',
+      TASK_STATE_TRANSITIONS,
+      `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service"`,
+    ),
+  );
 
   new Layout(dashboard)
     .row('Exporter')
@@ -236,8 +220,8 @@ export function ecsTasksDashboard(): Dashboard {
       unit: 's',
       queries: [
         {
-          expr: `histogram_quantile(0.9, sum by (le, ecs_cluster, family) (rate(${TASK_IMAGE_PULL_DURATION}_bucket{${SEL}}[$__rate_interval])))`,
-          legend: '{{ecs_cluster}} {{family}}',
+          expr: `histogram_quantile(0.9, sum by (le, aws_account_id, aws_region, ecs_cluster, family) (rate(${TASK_IMAGE_PULL_DURATION}_bucket{${SEL}}[$__rate_interval])))`,
+          legend: '{{ecs_cluster}} {{family}} ({{aws_account_id}} {{aws_region}})',
         },
       ],
     })

@@ -8,7 +8,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import {
   AnnotationQueryBuilder,
   type Dashboard,
-  type DashboardBuilder,
+  DashboardBuilder,
   DashboardCursorSync,
   DashboardLinkBuilder,
   DashboardLinkType,
@@ -75,6 +75,62 @@ export const instanceVariable = () =>
 /** The matchers of the job and instance variables, in every query. */
 export const TARGET_SEL = 'job=~"$job", instance=~"$instance"';
 
+/** The matchers of the account and region variables. */
+export const ACCOUNT_SEL = 'aws_account_id=~"$aws_account_id", aws_region=~"$aws_region"';
+
+/**
+ * The account, region, cluster and service variables of the ECS dashboards,
+ * from `metric`: one stream often carries many accounts and regions, and two
+ * accounts' clusters of the same name are told apart only by these. The same
+ * on every ECS dashboard, so that the links carry them across.
+ */
+export function ecsScopeVariables(metric: string) {
+  return [
+    labelVariable('aws_account_id', 'Account', metric, TARGET_SEL),
+    labelVariable(
+      'aws_region',
+      'Region',
+      metric,
+      `${TARGET_SEL}, aws_account_id=~"$aws_account_id"`,
+    ),
+    labelVariable('ecs_cluster', 'Cluster', metric, `${TARGET_SEL}, ${ACCOUNT_SEL}`),
+    labelVariable(
+      'ecs_service',
+      'Service',
+      metric,
+      `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster"`,
+    ),
+  ];
+}
+
+export interface DashboardHeader {
+  readonly title: string;
+  readonly uid: string;
+  readonly description: string;
+  readonly refresh: string;
+  /** The default time range, back from now ("now-6h"). */
+  readonly from: string;
+}
+
+/**
+ * A dashboard of this project: its tags, a shared crosshair, links to the
+ * others, and the datasource, job and instance variables every query uses.
+ */
+export function projectDashboard(header: DashboardHeader): DashboardBuilder {
+  return new DashboardBuilder(header.title)
+    .uid(header.uid)
+    .description(header.description)
+    .tags(['ecs', 'ecs-events-exporter'])
+    .editable()
+    .refresh(header.refresh)
+    .time({ from: header.from, to: 'now' })
+    .tooltip(DASHBOARD_TOOLTIP)
+    .link(dashboardLinks())
+    .withVariable(datasourceVariable())
+    .withVariable(jobVariable())
+    .withVariable(instanceVariable());
+}
+
 /** Links to every dashboard of the project, keeping the time range and the variables. */
 export function dashboardLinks() {
   return new DashboardLinkBuilder('ecs-events-exporter')
@@ -99,7 +155,7 @@ export function alertsAnnotation(alertnames: string, filters: string) {
     .step('1m')
     .titleFormat('{{alertname}}')
     .textFormat(
-      '{{severity}} {{ecs_cluster}} {{ecs_service}} {{family}} {{instance}} {{shard_id}}',
+      '{{severity}} {{aws_account_id}} {{aws_region}} {{ecs_cluster}} {{ecs_service}} {{family}} {{container_name}} {{reason}} {{instance}} {{shard_id}}',
     );
 }
 

@@ -1,0 +1,240 @@
+/**
+ * What ECS says about services and capacity beyond single tasks: deployments
+ * by outcome, rollbacks and how long deployments take, task placement
+ * failures by reason, services whose task starts are impaired, container
+ * instances whose agent is disconnected, and container exit codes.
+ */
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  CONTAINER_INSTANCES,
+  INSTANCE_STATE_CHANGES,
+} from '../../src/kinds/container-instance-state-change/kind.js';
+import {
+  SERVICE_DEPLOYMENT_DURATION,
+  SERVICE_DEPLOYMENTS,
+} from '../../src/kinds/deployment-state-change/kind.js';
+import { SERVICE_ACTION_EVENTS } from '../../src/kinds/service-action/kind.js';
+import { CONTAINER_EXITS } from '../../src/kinds/task-state-change/task-metrics.js';
+import { TASK_STATE_TRANSITIONS } from '../../src/metrics/catalog.js';
+import {
+  ACCOUNT_SEL,
+  alertsAnnotation,
+  ecsScopeVariables,
+  Layout,
+  projectDashboard,
+  type Query,
+  TARGET_SEL,
+} from './panels.js';
+
+export const ECS_DEPLOYMENTS_CAPACITY_UID = 'ecs-events-exporter-deployments';
+
+/** The filter of cluster-level series (container instances). */
+const CLUSTER_SEL = `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster"`;
+/** The filter of service-level series. */
+const SEL = `${CLUSTER_SEL}, ecs_service=~"$ecs_service"`;
+
+const BY_SERVICE = 'aws_account_id, aws_region, ecs_cluster, ecs_service';
+const SERVICE_LEGEND = '{{ecs_cluster}}/{{ecs_service}} ({{aws_account_id}} {{aws_region}})';
+const BY_CLUSTER = 'aws_account_id, aws_region, ecs_cluster';
+const CLUSTER_LEGEND = '{{ecs_cluster}} ({{aws_account_id}} {{aws_region}})';
+
+/** Service actions of one kind (daemon variants included) per second, by service. */
+function serviceActions(eventName: string, by = BY_SERVICE, legend = SERVICE_LEGEND): Query {
+  return {
+    expr: `sum by (${by}) (rate(${SERVICE_ACTION_EVENTS}{${SEL}, event_name=~".*${eventName}"}[$__rate_interval]))`,
+    legend,
+  };
+}
+
+export function ecsDeploymentsCapacityDashboard(): Dashboard {
+  const dashboard = projectDashboard({
+    title: 'ECS deployments and capacity',
+    uid: ECS_DEPLOYMENTS_CAPACITY_UID,
+    description:
+      'Amazon ECS services and capacity from ecs-events-exporter: deployments and rollbacks, task placement failures, impaired task starts, container instance agents, container exit codes.',
+    refresh: '1m',
+    from: 'now-24h',
+  }).annotation(
+    alertsAnnotation(
+      'EcsServiceDeployment.*|EcsServiceTaskPlacement.*|EcsServiceTaskStartImpaired|EcsContainer.*',
+      `${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster"`,
+    ),
+  );
+  // The same variables, from the same series, as the task dashboard: the links keep them.
+  for (const v of ecsScopeVariables(TASK_STATE_TRANSITIONS)) dashboard.withVariable(v);
+
+  new Layout(dashboard)
+    .row('Deployments')
+    .timeseries({
+      title: 'Deployments by outcome',
+      description:
+        'Service deployments per second by outcome: started, completed, failed, rolled_back (the deployment circuit breaker, or a rollback that ECS reports as such). A circuit-breaker rollback counts as both failed and rolled_back. EcsServiceDeploymentFailed fires on any failure or rollback.',
+      unit: 'cps',
+      bars: true,
+      stacked: true,
+      queries: [
+        {
+          expr: `sum by (outcome) (rate(${SERVICE_DEPLOYMENTS}{${SEL}}[$__rate_interval]))`,
+          legend: '{{outcome}}',
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Rollbacks',
+      description:
+        'Deployments rolled back per second, by service. Every one is a version that did not go out, whatever the deploy tool reported; see the task dashboard for why its tasks failed.',
+      unit: 'cps',
+      bars: true,
+      queries: [
+        {
+          expr: `sum by (${BY_SERVICE}) (rate(${SERVICE_DEPLOYMENTS}{${SEL}, outcome="rolled_back"}[$__rate_interval]))`,
+          legend: SERVICE_LEGEND,
+        },
+      ],
+    })
+    .table({
+      title: 'Rollback rate by service',
+      description:
+        'Share of the deployments started over the selected time range that were rolled back, per service with deployments. A service near 100% has not shipped anything in that time.',
+      unit: 'percentunit',
+      width: 12,
+      queries: [
+        {
+          expr: `sum by (${BY_SERVICE}) (increase(${SERVICE_DEPLOYMENTS}{${SEL}, outcome="rolled_back"}[$__range])) / (sum by (${BY_SERVICE}) (increase(${SERVICE_DEPLOYMENTS}{${SEL}, outcome="started"}[$__range])) > 0)`,
+          legend: SERVICE_LEGEND,
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Deployment duration',
+      description:
+        'Median and 90th percentile of the time from the start of a deployment to its end, by outcome (completed, failed), of the deployments that ended in each interval. Long failed deployments are circuit breakers that took many task launches to trip.',
+      unit: 's',
+      queries: [0.5, 0.9].map((q) => ({
+        expr: `histogram_quantile(${q}, sum by (le, outcome) (rate(${SERVICE_DEPLOYMENT_DURATION}_bucket{${SEL}}[$__rate_interval])))`,
+        legend: `p${q * 100} {{outcome}}`,
+      })),
+    })
+    .row('Placement and task starts')
+    .timeseries({
+      title: 'Placement failures by reason',
+      description:
+        'SERVICE_TASK_PLACEMENT_FAILURE events per second, by reason: RESOURCE:MEMORY or RESOURCE:CPU (no container instance has room for one task), RESOURCE:FARGATE (no Fargate capacity or quota), RESOURCE:ENI, … EcsServiceTaskPlacementFailing fires at 3 in 30 minutes for one service and reason, for 10 minutes.',
+      unit: 'cps',
+      bars: true,
+      stacked: true,
+      queries: [serviceActions('TASK_PLACEMENT_FAILURE', 'reason', '{{reason}}')],
+    })
+    .timeseries({
+      title: 'Placement failures by service',
+      description:
+        'SERVICE_TASK_PLACEMENT_FAILURE events per second, by service: which services cannot reach their desired count.',
+      unit: 'cps',
+      bars: true,
+      queries: [serviceActions('TASK_PLACEMENT_FAILURE')],
+    })
+    .timeseries({
+      title: 'Services with task start impaired',
+      description:
+        'SERVICE_TASK_START_IMPAIRED events per second, by service: ECS judges that the service cannot consistently start tasks. EcsServiceTaskStartImpaired fires on any in the last 30 minutes.',
+      unit: 'cps',
+      bars: true,
+      queries: [serviceActions('TASK_START_IMPAIRED')],
+    })
+    .timeseries({
+      title: 'Service actions by event name',
+      description:
+        'Every service action event per second, by event name: SERVICE_STEADY_STATE (a service reached its desired count), placement failures, impaired starts, capacity provider steady state, and names ECS adds later.',
+      unit: 'cps',
+      stacked: true,
+      queries: [
+        {
+          expr: `sum by (event_name) (rate(${SERVICE_ACTION_EVENTS}{${SEL}}[$__rate_interval]))`,
+          legend: '{{event_name}}',
+        },
+      ],
+    })
+    .row('Container instances')
+    .timeseries({
+      title: 'Instances with a disconnected agent',
+      description:
+        'Registered (not INACTIVE) container instances whose latest state has their ECS agent disconnected, by cluster. ECS places no task on them. Agents disconnect for seconds when they update; EcsContainerInstanceAgentDisconnected fires after 10 minutes.',
+      unit: 'short',
+      bars: true,
+      queries: [
+        {
+          expr: `sum by (${BY_CLUSTER}) (${CONTAINER_INSTANCES}{${CLUSTER_SEL}, status!="INACTIVE", agent_connected="false"})`,
+          legend: CLUSTER_LEGEND,
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Container instances by status',
+      description:
+        'Container instances by status (ACTIVE, DRAINING, INACTIVE, …) and agent connection, as of the newest event of each. Only instances that sent an event since the exporter started are known.',
+      unit: 'short',
+      stacked: true,
+      queries: [
+        {
+          expr: `sum by (status, agent_connected) (${CONTAINER_INSTANCES}{${CLUSTER_SEL}})`,
+          legend: '{{status}} agent_connected={{agent_connected}}',
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Container instance state changes',
+      description:
+        'Container instance state changes per second, by status and agent connection. Bursts of agent_connected=false are agents going away (instance failures, agent updates, network).',
+      unit: 'cps',
+      width: 24,
+      queries: [
+        {
+          expr: `sum by (status, agent_connected) (rate(${INSTANCE_STATE_CHANGES}{${CLUSTER_SEL}}[$__rate_interval]))`,
+          legend: '{{status}} agent_connected={{agent_connected}}',
+        },
+      ],
+    })
+    .row('Container exit codes')
+    .timeseries({
+      title: 'Container exits by exit code',
+      description:
+        'Containers that exited per second, by exit code, 0 excluded: 1 an application error, 137 SIGKILL (out of memory, or no exit within the stop timeout), 139 a segmentation fault, 143 SIGTERM (a normal stop), 127 a command not found. EcsContainerExitCode137Burst fires at 3 kills of one container in an hour.',
+      unit: 'cps',
+      bars: true,
+      stacked: true,
+      queries: [
+        {
+          expr: `sum by (exit_code) (rate(${CONTAINER_EXITS}{${SEL}, exit_code!="0"}[$__rate_interval]))`,
+          legend: '{{exit_code}}',
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Exit code 137 by container',
+      description:
+        'Containers killed with SIGKILL (exit code 137) per second, by container: sidecars included, which an OOM kill does not stop the task for.',
+      unit: 'cps',
+      bars: true,
+      queries: [
+        {
+          expr: `sum by (${BY_SERVICE}, container_name) (rate(${CONTAINER_EXITS}{${SEL}, exit_code="137"}[$__rate_interval]))`,
+          legend: `{{container_name}} ${SERVICE_LEGEND}`,
+        },
+      ],
+    })
+    .table({
+      title: 'Non-zero exits by container',
+      description:
+        'Exits other than 0 over the selected time range, by container and exit code, largest first. Start here when a service restarts tasks and nothing else explains why.',
+      unit: 'short',
+      width: 24,
+      queries: [
+        {
+          expr: `topk(20, sum by (${BY_SERVICE}, container_name, exit_code) (increase(${CONTAINER_EXITS}{${SEL}, exit_code!="0"}[$__range])) > 0)`,
+          legend: `{{container_name}} {{exit_code}} ${SERVICE_LEGEND}`,
+        },
+      ],
+    });
+
+  return dashboard.build();
+}

@@ -343,3 +343,38 @@ describe('Dockerfile', () => {
     expect(text).not.toMatch(/kinesalite/i);
   });
 });
+
+describe('Kubernetes active/standby overlay', () => {
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+
+  it.runIf(kubectl)(
+    'renders two replicas on the lease with their state in S3, and no volume claim',
+    () => {
+      const built = spawnSync(
+        'kubectl',
+        ['kustomize', repoPath('deploy/kubernetes-active-standby')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(built.stderr).toBe('');
+      // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form YAML.
+      const docs: any[] = parseAllDocuments(built.stdout).map((d) => d.toJS());
+      expect(docs.map((d) => d.kind)).not.toContain('PersistentVolumeClaim');
+      const [deployment] = docs.filter((d) => d.kind === 'Deployment');
+      expect(deployment.spec.replicas).toBe(2);
+      expect(deployment.spec.strategy.type).toBe('RollingUpdate');
+      const [container] = deployment.spec.template.spec.containers;
+      const env = new Map(
+        (container.env as { name: string; value: string }[]).map((e) => [e.name, e.value]),
+      );
+      expect(env.has('ECS_EXPORTER_STATE_DIR')).toBe(false);
+      expect(env.get('ECS_EXPORTER_STATE_URL')).toMatch(/^s3:\/\/[a-z0-9.-]+\/.+\/$/);
+      expect(env.get('ECS_EXPORTER_LEASE_TABLE')).toBeTruthy();
+      const known = new Set([...OPTIONS.map((o) => o.env), 'AWS_REGION']);
+      for (const name of env.keys()) expect(known, name).toContain(name);
+      expect(container.volumeMounts ?? []).toEqual([]);
+      expect(deployment.spec.template.spec.volumes ?? []).toEqual([]);
+    },
+  );
+});

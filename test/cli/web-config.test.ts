@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exited, runCli, startCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/kinesis-server.js';
 import { httpsGet, makeCertificates, type TestCertificates } from '../helpers/tls.js';
 
 describe('--web-config-file', () => {
@@ -70,6 +72,23 @@ describe('--web-config-file', () => {
       const ok = await get('/metrics', 'prometheus:pw');
       expect(ok.status).toBe(200);
       expect(ok.body).toMatch(/^ecs_events_exporter_build_info/m);
+      // The image's HEALTHCHECK (on this port) asks /healthz over HTTPS too.
+      const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+      const command = JSON.parse(
+        /HEALTHCHECK[^\n]*\\\n\s*CMD (\[.*\])/.exec(dockerfile)?.[1] as string,
+      ) as string[];
+      const port = new URL(url).port;
+      const script = (command[2] as string).replaceAll(':9847/', `:${port}/`);
+      await waitFor(
+        async () => (await get('/healthz')).status === 200,
+        15_000,
+        '/healthz to be ok',
+        200,
+      );
+      expect(spawnSync(process.execPath, ['-e', script]).status).toBe(0);
+      expect(
+        spawnSync(process.execPath, ['-e', script.replaceAll(`:${port}/`, ':1/')]).status,
+      ).toBe(1);
     } finally {
       child.kill('SIGTERM');
     }

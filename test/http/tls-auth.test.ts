@@ -33,6 +33,8 @@ describe('HTTPS with basic auth (--web-config-file)', () => {
   let server: RunningServer;
   let mtls: RunningServer;
   let authOnly: RunningServer;
+  let ifGiven: RunningServer;
+  let anyCert: RunningServer;
 
   beforeAll(async () => {
     certs = makeCertificates();
@@ -65,10 +67,18 @@ describe('HTTPS with basic auth (--web-config-file)', () => {
       ]),
     );
     authOnly = await serve(file('auth.yml', ['basic_auth_users:', `  prometheus: ${hash}`]));
+    ifGiven = await serve(
+      file('if-given.yml', [
+        ...tls,
+        `  client_ca_file: ${certs.caFile}`,
+        '  client_auth_type: VerifyClientCertIfGiven',
+      ]),
+    );
+    anyCert = await serve(file('any.yml', [...tls, '  client_auth_type: RequireAnyClientCert']));
   });
 
   afterAll(async () => {
-    await Promise.all([server?.close(), mtls?.close(), authOnly?.close()]);
+    await Promise.all([server, mtls, authOnly, ifGiven, anyCert].map((s) => s?.close()));
     certs.remove();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -152,5 +162,19 @@ describe('HTTPS with basic auth (--web-config-file)', () => {
         key: certs.keyFile,
       }),
     ).rejects.toThrow();
+  });
+
+  it('checks the policies Node has no option for once the handshake is done', async () => {
+    const client = { cert: certs.clientCertFile, key: certs.clientKeyFile };
+    const serverCert = { cert: certs.certFile, key: certs.keyFile };
+    const get = (url: string, extra: { cert?: string; key?: string } = {}) =>
+      httpsGet(`${url}/metrics`, { caFile: certs.caFile, ...extra });
+    // VerifyClientCertIfGiven: none is fine, a valid one is fine, an invalid one is not.
+    expect((await get(ifGiven.url)).status).toBe(200);
+    expect((await get(ifGiven.url, client)).status).toBe(200);
+    await expect(get(ifGiven.url, serverCert)).rejects.toThrow();
+    // RequireAnyClientCert: any certificate, not verified; none is refused.
+    expect((await get(anyCert.url, serverCert)).status).toBe(200);
+    await expect(get(anyCert.url)).rejects.toThrow();
   });
 });

@@ -16,6 +16,7 @@ export type Command = 'run' | 'replay' | 'demo' | 'backfill';
 
 export interface Config {
   listenAddress: { host: string; port: number };
+  webConfigFile: string | undefined;
   logLevel: LogLevel;
   logFormat: LogFormat;
   maxTrackedTasks: number;
@@ -127,6 +128,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: SERVING,
     default: `0.0.0.0:${DEFAULT_PORT}`,
     parse: parseListenAddress,
+  },
+  {
+    key: 'webConfigFile',
+    flag: '--web-config-file',
+    env: 'ECS_EXPORTER_WEB_CONFIG_FILE',
+    value: 'FILE',
+    description:
+      "Web configuration in the format Prometheus exporters share (the exporter toolkit's `--web.config.file`): `tls_server_config` (`cert_file`, `key_file`, optionally `client_ca_file`, `client_auth_type`, `min_version`) serves HTTPS, `basic_auth_users` (user: bcrypt hash) requires basic auth on every path except /healthz and /readyz. Read at start; a file with unknown keys or errors stops the start (exit 2). Without it, plain HTTP and no authentication.",
+    commands: SERVING,
+    default: undefined,
+    parse: (text) => {
+      if (text.trim() === '') throw new Error('must not be empty');
+      return text;
+    },
   },
   {
     key: 'logLevel',

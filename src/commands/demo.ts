@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createCounting } from '../counting.js';
+import type { WebConfig } from '../http/web-config.js';
 import {
   ensureStream,
   LOCAL_CREDENTIALS,
@@ -21,11 +22,25 @@ import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
 import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
 import { KinesisSource } from '../sources/kinesis/kinesis-source.js';
 import type { Io } from './io.js';
-import { kinesisTuning, StartupCheckFailed, shutdown, signalled, startExporter } from './serve.js';
+import {
+  kinesisTuning,
+  readWebConfig,
+  StartupCheckFailed,
+  shutdown,
+  signalled,
+  startExporter,
+} from './serve.js';
 
 export const DEMO_STREAM = 'ecs-task-events';
 
 export async function demo(config: Config, logger: Logger, io: Io): Promise<number> {
+  let web: WebConfig | undefined;
+  try {
+    web = readWebConfig(config, logger);
+  } catch (err) {
+    logger.error(`cannot start: ${(err as Error).message}`);
+    return 2;
+  }
   let embedded: LocalKinesis | undefined;
   let endpoint = config.demoKinesisEndpoint;
   if (endpoint === undefined) {
@@ -71,7 +86,7 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
   });
   let exporter: Awaited<ReturnType<typeof startExporter>>;
   try {
-    exporter = await startExporter(config, logger, counting, source, undefined);
+    exporter = await startExporter(config, logger, counting, source, undefined, web);
   } catch (err) {
     logger.error(`cannot start: ${(err as Error).message}`);
     await simulator.stop();

@@ -24,6 +24,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { type RunningServer, startServer } from '../http/server.js';
+import type { WebConfig } from '../http/web-config.js';
 import { createDynamoClient } from '../leases/dynamodb-client.js';
 import { DynamoLease, LeaseLost } from '../leases/lease.js';
 import { EXPORTER_BUILD_INFO, EXPORTER_LEADER } from '../metrics/catalog.js';
@@ -59,6 +60,8 @@ export interface LeaseRunOptions {
   readonly retentionMs: number;
   readonly store: S3StateStore;
   readonly lease: DynamoLease;
+  /** The --web-config-file, read and checked. */
+  readonly web: WebConfig | undefined;
 }
 
 interface Leading {
@@ -117,6 +120,7 @@ export async function runWithLease(o: LeaseRunOptions): Promise<number> {
       },
       config.listenAddress,
       logger,
+      o.web,
     );
   } catch (err) {
     log.error(`cannot start: cannot listen: ${(err as Error).message}`);

@@ -1,6 +1,7 @@
 /** `run`: consume the Kinesis stream, serve /metrics until a signal. */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { WebConfig } from '../http/web-config.js';
 import { DEFAULT_STOPPED_RETENTION_MS } from '../kinds/task-state-change/tracker.js';
 import { streamNameOf } from '../sources/kinesis/checkpointer.js';
 import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
@@ -15,6 +16,7 @@ import type { Io } from './io.js';
 import { createLease, runWithLease } from './lease-run.js';
 import {
   createKinesisReading,
+  readWebConfig,
   StartupCheckFailed,
   shutdown,
   signalled,
@@ -28,6 +30,13 @@ export function stateFileName(stream: string): string {
 
 export async function run(config: Config, logger: Logger, _io: Io): Promise<number> {
   const stream = config.stream as string;
+  let web: WebConfig | undefined;
+  try {
+    web = readWebConfig(config, logger);
+  } catch (err) {
+    logger.error(`cannot start: ${(err as Error).message}`);
+    return 2;
+  }
   const client = createKinesisClient();
   try {
     await client.config.region();
@@ -75,7 +84,7 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
     );
   }
   if (lease !== undefined && store instanceof S3StateStore) {
-    return runWithLease({ config, logger, client, retentionMs, store, lease });
+    return runWithLease({ config, logger, client, retentionMs, store, lease, web });
   }
   const { counting, source } = createKinesisReading(config, logger, client, retentionMs);
   let durable: DurableState | undefined;
@@ -100,7 +109,7 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
   );
   let exporter: Awaited<ReturnType<typeof startExporter>>;
   try {
-    exporter = await startExporter(config, logger, counting, source, durable);
+    exporter = await startExporter(config, logger, counting, source, durable, web);
   } catch (err) {
     const message = (err as Error).message;
     logger.error(`cannot start: ${message}`);

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { type Counting, createCounting } from '../counting.js';
 import { type RunningServer, startServer } from '../http/server.js';
+import { loadWebConfig, type WebConfig } from '../http/web-config.js';
 import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
 import { KinesisSource, type KinesisSourceOptions } from '../sources/kinesis/kinesis-source.js';
 import type { Check, Source } from '../sources/source.js';
@@ -78,6 +79,36 @@ export function both(a: Check, b: Check | undefined): Check {
   };
 }
 
+/**
+ * The --web-config-file, read and checked; undefined without one. A file that
+ * cannot be read or is not valid throws StartupCheckFailed (exit 2).
+ */
+export function readWebConfig(config: Config, logger: Logger): WebConfig | undefined {
+  const path = config.webConfigFile;
+  if (path === undefined) return undefined;
+  let web: WebConfig;
+  try {
+    web = loadWebConfig(path);
+  } catch (err) {
+    throw new StartupCheckFailed((err as Error).message, { cause: err });
+  }
+  if (web.users.size > 0 && web.tls === undefined) {
+    logger.warn(
+      { webConfigFile: path },
+      'basic auth without TLS: passwords cross the network in clear text',
+    );
+  }
+  logger.info(
+    {
+      webConfigFile: path,
+      tls: web.tls === undefined ? 'off' : `on (client certificates: ${web.tls.clientAuthType})`,
+      basicAuthUsers: web.users.size,
+    },
+    'web configuration read',
+  );
+  return web;
+}
+
 export interface Exporter {
   readonly server: RunningServer;
   stop(): Promise<void>;
@@ -89,6 +120,7 @@ export async function startExporter(
   counting: Counting,
   source: Source,
   durable: DurableState | undefined,
+  web: WebConfig | undefined,
 ): Promise<Exporter> {
   // Restore before /metrics is served, so a scrape never sees the counters at
   // zero between a restart and the restore. A store that cannot be read stops the start.
@@ -102,6 +134,7 @@ export async function startExporter(
       },
       config.listenAddress,
       logger,
+      web,
     ).catch((err: unknown) => {
       const { host, port } = config.listenAddress;
       const code = (err as { code?: unknown }).code;

@@ -8,11 +8,15 @@
  * seconds, a cap on open connections.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import express from 'express';
 import type { Logger } from 'pino';
+import { requireBasicAuth } from './basic-auth.js';
 import { acceptsGzip, wantsOpenMetrics } from './negotiation.js';
 import { type ExpositionFormat, type Render, SharedScrapes } from './shared-scrapes.js';
+import { clientCertificateAccepted, tlsServerOptions, type WebConfig } from './web-config.js';
 
 export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
   text: 'text/plain; version=0.0.4; charset=utf-8',
@@ -62,7 +66,11 @@ function refuse(res: express.Response, status: number, message: string): void {
   res.status(status).set('Connection', 'close').type('text').send(`${message}\n`);
 }
 
-export function createApp(handlers: HttpHandlers, logger: Logger): express.Express {
+export function createApp(
+  handlers: HttpHandlers,
+  logger: Logger,
+  web?: WebConfig,
+): express.Express {
   const app = express();
   const scrapes = new SharedScrapes(handlers.render);
   app.disable('x-powered-by');
@@ -83,6 +91,14 @@ export function createApp(handlers: HttpHandlers, logger: Logger): express.Expre
     }
     next();
   });
+  if (web !== undefined) {
+    // --web-config-file: its response headers, and basic auth on all but /healthz and /readyz.
+    app.use((_req, res, next) => {
+      res.set(web.headers);
+      next();
+    });
+    if (web.users.size > 0) app.use(requireBasicAuth(web.users));
+  }
   app.get('/', (_req, res) => {
     res.type('html').send(LANDING);
   });
@@ -126,18 +142,27 @@ export async function startServer(
   handlers: HttpHandlers,
   listen: { host: string; port: number },
   logger: Logger,
+  web?: WebConfig,
 ): Promise<RunningServer> {
-  const app = createApp(handlers, logger);
-  const server: Server = createServer(
-    {
-      requestTimeout: HTTP_LIMITS.requestTimeoutMs,
-      headersTimeout: HTTP_LIMITS.headersTimeoutMs,
-      keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
-      // Node looks for requests past their timeout this often (30 s by default).
-      connectionsCheckingInterval: 1_000,
-    },
-    app,
-  );
+  const app = createApp(handlers, logger, web);
+  const options = {
+    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+    headersTimeout: HTTP_LIMITS.headersTimeoutMs,
+    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+    // Node looks for requests past their timeout this often (30 s by default).
+    connectionsCheckingInterval: 1_000,
+  };
+  const tls = web?.tls;
+  const server: Server =
+    tls === undefined
+      ? createServer(options, app)
+      : createTlsServer({ ...options, ...tlsServerOptions(tls) }, app);
+  if (tls !== undefined) {
+    // Client certificate policies Node has no option for, checked once the handshake is done.
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (!clientCertificateAccepted(tls.clientAuthType, socket)) socket.destroy();
+    });
+  }
   server.maxConnections = HTTP_LIMITS.maxConnections;
   server.setTimeout(HTTP_LIMITS.idleTimeoutMs, (socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
@@ -149,7 +174,7 @@ export async function startServer(
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const shownHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
   return {
-    url: `http://${shownHost}:${address.port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}`,
     address,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -45,6 +45,8 @@ export interface PrometheusOptions {
   /** Rule file name → content (YAML text). */
   readonly ruleFiles: Readonly<Record<string, string>>;
   readonly intervalSeconds: number;
+  /** More settings of the scrape job (scheme, tls_config, basic_auth, ...). */
+  readonly scrape?: Readonly<Record<string, unknown>>;
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<RunningPrometheus> {
@@ -59,7 +61,11 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       global: { scrape_interval: interval, evaluation_interval: interval },
       rule_files: Object.keys(options.ruleFiles),
       scrape_configs: [
-        { job_name: options.job, static_configs: [{ targets: [...options.targets] }] },
+        {
+          job_name: options.job,
+          static_configs: [{ targets: [...options.targets] }],
+          ...options.scrape,
+        },
       ],
     }),
   );

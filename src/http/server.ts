@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
+import { mountLandingPage, type RecentFailuresSource } from './landing-page.js';
 import { acceptsGzip, wantsOpenMetrics } from './negotiation.js';
 import { type ExpositionFormat, type Render, SharedScrapes } from './shared-scrapes.js';
 
@@ -41,6 +42,8 @@ export interface HttpHandlers {
   render: Render;
   health(): Check;
   readiness(): Check;
+  /** The failures behind the counts, for the landing page and /api/recent-failures. */
+  recentFailures?: RecentFailuresSource;
 }
 
 export interface RunningServer {
@@ -48,14 +51,6 @@ export interface RunningServer {
   readonly address: AddressInfo;
   close(): Promise<void>;
 }
-
-const LANDING = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ECS events exporter</title></head>
-<body><h1>ECS events exporter</h1>
-<p>Amazon ECS task state change events as Prometheus metrics.</p>
-<ul><li><a href="metrics">/metrics</a></li><li><a href="healthz">/healthz</a></li><li><a href="readyz">/readyz</a></li></ul>
-</body></html>
-`;
 
 /** Answers with `status` and closes the connection, leaving any request body unread. */
 function refuse(res: express.Response, status: number, message: string): void {
@@ -83,9 +78,7 @@ export function createApp(handlers: HttpHandlers, logger: Logger): express.Expre
     }
     next();
   });
-  app.get('/', (_req, res) => {
-    res.type('html').send(LANDING);
-  });
+  mountLandingPage(app, handlers.recentFailures);
   app.get('/metrics', async (req, res) => {
     const format = wantsOpenMetrics(req.get('accept')) ? 'openmetrics' : 'text';
     const gzip = acceptsGzip(req.get('accept-encoding'));

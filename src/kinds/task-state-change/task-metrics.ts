@@ -5,6 +5,7 @@
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import type { Family, LabelValues, SeriesStore } from '../../metrics/series-store.js';
+import type { EcsTaskEvent } from './task-event.js';
 
 /** Labels on every task metric, in this order: interned together per task workload. */
 export const TASK_LABEL_NAMES = [
@@ -114,7 +115,8 @@ export interface TaskFactSink {
    */
   workload(labels: LabelValues): void;
   transition(labels: LabelValues, lastStatus: string): void;
-  stopped(labels: LabelValues, stopCode: string, reason: string): void;
+  /** `event` is the event that stopped the task. */
+  stopped(labels: LabelValues, stopCode: string, reason: string, event: EcsTaskEvent): void;
   /** Durations are whole milliseconds: ECS timestamps have millisecond precision. */
   imagePull(labels: LabelValues, ms: number): void;
   startup(labels: LabelValues, ms: number): void;

@@ -211,6 +211,7 @@ export class TaskTracker {
           labels,
           stopCode,
           classifyStopReason(event.stoppedReason, event.containerReasons),
+          event,
         );
         // Without a usable time of its own or of any event before, the stop
         // has no place on the retention clock: only the cap can drop the task.

@@ -193,14 +193,14 @@ export class TaskTracker {
       const pull = observable(millis(event.pullStartedAt, event.pullStoppedAt));
       if (!Number.isNaN(pull)) {
         tasks.markDone(slot, DONE_PULL);
-        sink.imagePull(labels, pull);
+        sink.imagePull(labels, pull, event);
       }
     }
     if (!tasks.isDone(slot, DONE_STARTUP)) {
       const startup = observable(millis(event.createdAt, event.startedAt));
       if (!Number.isNaN(startup)) {
         tasks.markDone(slot, DONE_STARTUP);
-        sink.startup(labels, startup);
+        sink.startup(labels, startup, event);
       }
     }
     if (event.lastStatus === 'STOPPED') {
@@ -227,7 +227,7 @@ export class TaskTracker {
         );
         if (!Number.isNaN(run)) {
           tasks.markDone(slot, DONE_RUN);
-          sink.run(labels, stopCode, run);
+          sink.run(labels, stopCode, run, event);
         }
       }
     }

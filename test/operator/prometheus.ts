@@ -45,6 +45,8 @@ export interface PrometheusOptions {
   /** Rule file name → content (YAML text). */
   readonly ruleFiles: Readonly<Record<string, string>>;
   readonly intervalSeconds: number;
+  /** More command-line flags, e.g. `--enable-feature=exemplar-storage`. */
+  readonly extraArgs?: readonly string[];
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<RunningPrometheus> {
@@ -73,6 +75,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(options.extraArgs ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

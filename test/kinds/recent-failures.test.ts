@@ -1,8 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Counting } from '../../src/counting.js';
 import { createCounting } from '../../src/counting.js';
 import { RecentList } from '../../src/kinds/recent-failures.js';
-import { captureState, restoreState } from '../../src/state/durable-state.js';
+import { captureState, DurableState, restoreState } from '../../src/state/durable-state.js';
+import { FileStateStore } from '../../src/state/file-state-store.js';
 import {
   fixtureEvent,
   fixtureLine,
@@ -118,6 +122,29 @@ describe('recent failures', () => {
     expect(after.recentFailures()).toEqual(before.recentFailures());
     // Exactly once across the restart: the same stops again add nothing.
     feed(after, records);
+    expect(after.recentFailures()).toEqual(before.recentFailures());
+  });
+
+  it('survives a restart: saved to a state file and restored by the next process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recent-failures-state-'));
+    const durableFor = (core: Counting) =>
+      new DurableState({
+        store: new FileStateStore({ directory: dir, fileName: 'state.json' }),
+        counting: core,
+        source: {
+          position: () => ({ at: core.self.counts.records.processed }),
+          checkPosition: () => undefined,
+        },
+        intervalMs: 60_000,
+        logger: silentLogger,
+      });
+    const before = freshCore();
+    await durableFor(before).restore();
+    feed(before, [...FAILED, 'deployment-failed-rolling-back.json'].map(fixtureLine));
+    await durableFor(before).save();
+    const after = freshCore();
+    await durableFor(after).restore();
+    expect(after.recentFailures().tasks).toHaveLength(FAILED.length);
     expect(after.recentFailures()).toEqual(before.recentFailures());
   });
 

@@ -200,7 +200,21 @@ export function readRecentTask(value: unknown): RecentTaskFailure {
       reason: cs.reason as string,
     };
   });
-  return { ...(s as Record<(typeof TASK_FIELDS)[number], string>), timeMs: v.timeMs, containers };
+  const t = s as Record<(typeof TASK_FIELDS)[number], string>;
+  // In the order the kind builds an entry, so a restored state captures as it was saved.
+  return {
+    timeMs: v.timeMs,
+    account: t.account,
+    region: t.region,
+    cluster: t.cluster,
+    service: t.service,
+    taskArn: t.taskArn,
+    taskId: t.taskId,
+    stopCode: t.stopCode,
+    reasonClass: t.reasonClass,
+    stoppedReason: t.stoppedReason,
+    containers,
+  };
 }
 
 const DEPLOYMENT_FIELDS = [
@@ -224,10 +238,17 @@ export function readRecentDeployment(value: unknown): RecentDeploymentFailure {
   ) {
     throw new Error('recent deployment failure.outcomes is malformed');
   }
+  const d = s as Record<(typeof DEPLOYMENT_FIELDS)[number], string>;
   return {
-    ...(s as Record<(typeof DEPLOYMENT_FIELDS)[number], string>),
     timeMs: v.timeMs,
-    outcomes: [...new Set(outcomes as string[])].sort(),
+    account: d.account,
+    region: d.region,
+    cluster: d.cluster,
+    service: d.service,
+    deploymentId: d.deploymentId,
+    outcomes: ['failed', 'rolled_back'].filter((o) => outcomes.includes(o)),
+    eventName: d.eventName,
+    reason: d.reason,
   };
 }
 

@@ -120,6 +120,8 @@ describe('recent failures', () => {
     const after = freshCore();
     restoreState(after, saved);
     expect(after.recentFailures()).toEqual(before.recentFailures());
+    // Captured again, byte for byte what was saved.
+    expect(JSON.stringify(captureState(after))).toBe(JSON.stringify(saved));
     // Exactly once across the restart: the same stops again add nothing.
     feed(after, records);
     expect(after.recentFailures()).toEqual(before.recentFailures());

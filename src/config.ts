@@ -3,6 +3,8 @@
  * configuration, `--help`, and docs/configuration.md. Every problem is
  * collected and reported at once. Flags win over environment variables.
  */
+
+import { DEFAULT_RECENT_FAILURES, MAX_RECENT_FAILURES } from './kinds/recent-failures.js';
 import { parseStartPosition, type StartPosition } from './sources/kinesis/start-position.js';
 import { parseS3Location, type S3Location } from './state/s3-location.js';
 
@@ -23,6 +25,7 @@ export interface Config {
   /** Undefined: the stream's retention, at least 24 h (`run`), or 24 h. */
   stoppedTaskRetentionMs: number | undefined;
   maxSeriesPerMetric: number;
+  recentFailures: number;
   stream: string | undefined;
   stateDir: string | undefined;
   stateUrl: S3Location | undefined;
@@ -195,6 +198,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ALL,
     default: '5000',
     parse: positiveInteger,
+  },
+  {
+    key: 'recentFailures',
+    flag: '--recent-failures',
+    env: 'ECS_EXPORTER_RECENT_FAILURES',
+    value: 'N',
+    description: `Most recent failed tasks, and most recent failed or rolled-back deployments, listed on the landing page and at /api/recent-failures (kept with the saved state); at most ${MAX_RECENT_FAILURES}.`,
+    commands: ['run', 'demo'],
+    default: String(DEFAULT_RECENT_FAILURES),
+    parse: (text) => {
+      const n = positiveInteger(text);
+      if (n > MAX_RECENT_FAILURES) throw new Error(`${n} is more than ${MAX_RECENT_FAILURES}`);
+      return n;
+    },
   },
   {
     key: 'stream',

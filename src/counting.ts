@@ -7,6 +7,11 @@
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { KindState } from './kinds/kind.js';
+import {
+  DEFAULT_RECENT_FAILURES,
+  type RecentDeploymentFailure,
+  type RecentTaskFailure,
+} from './kinds/recent-failures.js';
 import { EVENT_KINDS } from './kinds/registry.js';
 import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.js';
 import { type ExpositionFormat, expositionText, renderExposition } from './metrics/exposition.js';
@@ -22,6 +27,8 @@ export interface CountingOptions {
   /** Undefined: 24 h of event time. */
   readonly stoppedTaskRetentionMs: number | undefined;
   readonly maxSeriesPerMetric: number;
+  /** Most recent failures listed per list; DEFAULT_RECENT_FAILURES when absent. */
+  readonly recentFailures?: number;
 }
 
 export interface Counting {
@@ -35,6 +42,11 @@ export interface Counting {
   readonly sink: RecordSink;
   /** Entities tracked now, over every kind. */
   tracked(): number;
+  /** The most recent failed task stops and failed deployments, newest first (live values). */
+  recentFailures(): {
+    tasks: readonly RecentTaskFailure[];
+    deployments: readonly RecentDeploymentFailure[];
+  };
   /** Every metric on the registry as chunks of UTF-8, rendered in slices (metrics/exposition.ts). */
   render(format: ExpositionFormat, onChunk?: (chunk: Buffer) => void): Promise<Buffer[]>;
   /** Every metric on the registry as one string. */
@@ -62,6 +74,7 @@ export function createCounting(options: CountingOptions, logger: Logger, live: b
       store,
       maxTrackedTasks: options.maxTrackedTasks,
       stoppedRetentionMs: options.stoppedTaskRetentionMs ?? DEFAULT_STOPPED_RETENTION_MS,
+      recentFailures: options.recentFailures ?? DEFAULT_RECENT_FAILURES,
       forgotten: (cause) => {
         (self as SelfMetrics).counts.evictions[cause]++;
       },
@@ -120,6 +133,16 @@ export function createCounting(options: CountingOptions, logger: Logger, live: b
     pipeline,
     sink,
     tracked,
+    recentFailures: () => {
+      const tasks: RecentTaskFailure[] = [];
+      const deployments: RecentDeploymentFailure[] = [];
+      for (const state of states) {
+        const recent = state.recentFailures?.();
+        if (recent?.tasks !== undefined) tasks.push(...recent.tasks);
+        if (recent?.deployments !== undefined) deployments.push(...recent.deployments);
+      }
+      return { tasks, deployments };
+    },
     render: (format, onChunk) =>
       renderExposition(registry, store, format, onChunk === undefined ? {} : { onChunk }),
     exposition: (format) => expositionText(registry, store, format),

@@ -23,6 +23,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
+import type { Counting } from '../counting.js';
 import { type RunningServer, startServer } from '../http/server.js';
 import type { WebConfig } from '../http/web-config.js';
 import { createDynamoClient } from '../leases/dynamodb-client.js';
@@ -69,6 +70,7 @@ interface Leading {
   render(format: ExpositionFormat, onChunk: (chunk: Buffer) => void): Promise<readonly Buffer[]>;
   readonly health: () => Check;
   readonly readiness: () => Check;
+  readonly recentFailures: Counting['recentFailures'];
   stop(): Promise<void>;
   abandon(): Promise<void>;
 }
@@ -117,6 +119,8 @@ export async function runWithLease(o: LeaseRunOptions): Promise<number> {
           return { ok: true, reason: 'standby' };
         },
         readiness: () => leading?.readiness() ?? waiting,
+        // A standby has counted nothing: its lists are empty until it leads.
+        recentFailures: () => leading?.recentFailures() ?? { tasks: [], deployments: [] },
       },
       config.listenAddress,
       logger,
@@ -271,6 +275,7 @@ async function lead(
   return {
     registry: counting.registry,
     render: (format, onChunk) => counting.render(format, onChunk),
+    recentFailures: () => counting.recentFailures(),
     health: () => both(source.health(), durable.health()),
     readiness: () => both(leaderCheck(), both(source.readiness(), durable.readiness())),
     async stop() {

@@ -131,6 +131,7 @@ export async function startExporter(
         render: (format, onChunk) => counting.render(format, onChunk),
         health: () => both(source.health(), durable?.health()),
         readiness: () => both(source.readiness(), durable?.readiness()),
+        recentFailures: () => counting.recentFailures(),
       },
       config.listenAddress,
       logger,

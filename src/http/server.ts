@@ -14,6 +14,7 @@ import type { TLSSocket } from 'node:tls';
 import express from 'express';
 import type { Logger } from 'pino';
 import { requireBasicAuth } from './basic-auth.js';
+import { mountLandingPage, type RecentFailuresSource } from './landing-page.js';
 import { acceptsGzip, wantsOpenMetrics } from './negotiation.js';
 import { type ExpositionFormat, type Render, SharedScrapes } from './shared-scrapes.js';
 import { clientCertificateAccepted, tlsServerOptions, type WebConfig } from './web-config.js';
@@ -45,6 +46,8 @@ export interface HttpHandlers {
   render: Render;
   health(): Check;
   readiness(): Check;
+  /** The failures behind the counts, for the landing page and /api/recent-failures. */
+  recentFailures?: RecentFailuresSource;
 }
 
 export interface RunningServer {
@@ -52,14 +55,6 @@ export interface RunningServer {
   readonly address: AddressInfo;
   close(): Promise<void>;
 }
-
-const LANDING = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ECS events exporter</title></head>
-<body><h1>ECS events exporter</h1>
-<p>Amazon ECS task state change events as Prometheus metrics.</p>
-<ul><li><a href="metrics">/metrics</a></li><li><a href="healthz">/healthz</a></li><li><a href="readyz">/readyz</a></li></ul>
-</body></html>
-`;
 
 /** Answers with `status` and closes the connection, leaving any request body unread. */
 function refuse(res: express.Response, status: number, message: string): void {
@@ -99,9 +94,7 @@ export function createApp(
     });
     if (web.users.size > 0) app.use(requireBasicAuth(web.users));
   }
-  app.get('/', (_req, res) => {
-    res.type('html').send(LANDING);
-  });
+  mountLandingPage(app, handlers.recentFailures);
   app.get('/metrics', async (req, res) => {
     const format = wantsOpenMetrics(req.get('accept')) ? 'openmetrics' : 'text';
     const gzip = acceptsGzip(req.get('accept-encoding'));

@@ -6,6 +6,7 @@
  */
 import type { MetricSpec } from '../metrics/metric-spec.js';
 import type { SeriesStore } from '../metrics/series-store.js';
+import type { RecentDeploymentFailure, RecentTaskFailure } from './recent-failures.js';
 
 /** Why tracked state was dropped: the cap forced it, or retention after STOPPED. */
 export const FORGET_CAUSES = ['capacity', 'retention'] as const;
@@ -16,6 +17,8 @@ export interface KindContext {
   readonly store: SeriesStore;
   readonly maxTrackedTasks: number;
   readonly stoppedRetentionMs: number;
+  /** Most recent failures listed (recent-failures.ts), per list. */
+  readonly recentFailures: number;
   /** Told of each tracked entity dropped. */
   forgotten(cause: ForgetCause): void;
 }
@@ -30,10 +33,18 @@ export interface KindState {
   readonly tracked: number;
   /** Newest event time seen, ms since the epoch; -Infinity before any. */
   readonly newestEventMs: number;
+  /** The most recent failures this kind lists, newest first; absent when it lists none. */
+  recentFailures?(): RecentFailures;
   /** The whole state as plain data (JSON-safe). */
   snapshot(): unknown;
   /** Checks saved state; returns what replaces the live state. Throws, changing nothing, when malformed. */
   prepareRestore(data: unknown): () => void;
+}
+
+/** Failures behind the counts, as plain data for the landing page. */
+export interface RecentFailures {
+  readonly tasks?: readonly RecentTaskFailure[];
+  readonly deployments?: readonly RecentDeploymentFailure[];
 }
 
 export interface EventKind {

@@ -14,7 +14,7 @@
 import type { Registry } from 'prom-client';
 import { storeFamilyOf } from './collectors.js';
 import { escapeHelp, escapeLabelValue, formatValue } from './exposition-text.js';
-import type { Family, SeriesStore } from './series-store.js';
+import type { Exemplar, Family, SeriesStore } from './series-store.js';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
 
@@ -115,14 +115,34 @@ function promSamples(
   return text;
 }
 
-async function writeFamily(out: ChunkWriter, store: SeriesStore, family: Family): Promise<void> {
+/**
+ * ` # {task_id="…"} value timestamp`: an OpenMetrics exemplar, the value in
+ * the metric's unit, the time in seconds (left out when unknown).
+ */
+function exemplarText(exemplar: Exemplar | undefined, scale: number): string {
+  if (exemplar === undefined) return '';
+  const at = Number.isFinite(exemplar.atMs) ? ` ${exemplar.atMs / 1000}` : '';
+  return ` # {task_id="${escapeLabelValue(exemplar.taskId)}"} ${exemplar.value / scale}${at}`;
+}
+
+async function writeFamily(
+  out: ChunkWriter,
+  store: SeriesStore,
+  family: Family,
+  format: ExpositionFormat,
+): Promise<void> {
   const { name } = family.spec;
   const series = store.shown(family);
+  // Exemplars exist in OpenMetrics only; the text format has no place for them.
+  const exemplars = format === 'openmetrics';
   if (!family.isHistogram) {
     for (let i = 0; i < series.length; i++) {
       const s = series[i] as (typeof series)[number];
+      const exemplar = exemplars ? exemplarText(s.exemplars[0], 1) : '';
       out.write(
-        s.labelText === '' ? `${name} ${s.value}\n` : `${name}{${s.labelText}} ${s.value}\n`,
+        s.labelText === ''
+          ? `${name} ${s.value}${exemplar}\n`
+          : `${name}{${s.labelText}} ${s.value}${exemplar}\n`,
       );
       if (i % SERIES_PER_CHECK === SERIES_PER_CHECK - 1) await out.pause();
     }
@@ -139,7 +159,8 @@ async function writeFamily(out: ChunkWriter, store: SeriesStore, family: Family)
     let cumulative = 0;
     for (let b = 0; b < les.length; b++) {
       cumulative += s.counts[b] as number;
-      text += `${bucket}${les[b]}"} ${cumulative}\n`;
+      const exemplar = exemplars ? exemplarText(s.exemplars[b], 1000) : '';
+      text += `${bucket}${les[b]}"} ${cumulative}${exemplar}\n`;
     }
     text += `${name}_sum${braces}${s.sumMs / 1000}\n${name}_count${braces}${s.value}\n`;
     out.write(text);
@@ -169,7 +190,7 @@ export async function renderExposition(
     const family = storeFamilyOf(metric);
     if (family !== undefined) {
       out.write(head(family.spec, format));
-      await writeFamily(out, store, family);
+      await writeFamily(out, store, family, format);
     } else {
       const data = await (metric as unknown as PromMetric).get();
       out.write(head({ name: metric.name, help: data.help, type: data.type }, format));

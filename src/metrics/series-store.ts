@@ -35,9 +35,33 @@ export function labelValues(values: readonly string[]): LabelValues {
   return Object.freeze({ key: JSON.stringify(values), values: Object.freeze([...values]) });
 }
 
+/**
+ * The task behind an observation, shown as an OpenMetrics exemplar so a
+ * graph can link a slow pull or a failure spike to a task. Not saved with
+ * the state: after a restart a series shows one again from its next fact.
+ */
+export interface Exemplar {
+  readonly taskId: string;
+  /** What was observed: whole ms for a histogram, the increment for a counter. */
+  readonly value: number;
+  /** Event time of the observation, ms since the epoch; NaN when unknown. */
+  readonly atMs: number;
+}
+
+/** Keeps the newer of two exemplars by event time (the later one on a tie or unknown time). */
+function newer(kept: Exemplar | undefined, offered: Exemplar): boolean {
+  return kept === undefined || !(offered.atMs < kept.atMs);
+}
+
 export class Series {
   /** Non-cumulative bucket counts (+Inf last) of a histogram; empty for a counter. */
   readonly counts: number[];
+  /**
+   * The latest exemplar per bucket (+Inf last) of a histogram, or at 0 of a
+   * counter; sparse. Shared with the published copy of the series, so a
+   * scrape of saved values shows the live exemplars.
+   */
+  readonly exemplars: (Exemplar | undefined)[];
   /** A counter's value, or a histogram's count. */
   value = 0;
   sumMs = 0;
@@ -53,8 +77,10 @@ export class Series {
     buckets: number,
     /** `name="value",…` as the exposition writes it: built once, reused by every scrape. */
     readonly labelText: string,
+    exemplars: (Exemplar | undefined)[] = [],
   ) {
     this.counts = buckets === 0 ? [] : new Array<number>(buckets + 1).fill(0);
+    this.exemplars = exemplars;
   }
 }
 
@@ -147,9 +173,13 @@ export class SeriesStore {
     return [...this.#families.values()];
   }
 
-  /** Adds 1 to a counter series. */
-  inc(family: Family, base: LabelValues, extra: readonly string[]): void {
-    this.#series(family, base, extra).value++;
+  /** Adds 1 to a counter series; `exemplar`, when given, is the task behind it. */
+  inc(family: Family, base: LabelValues, extra: readonly string[], exemplar?: Exemplar): void {
+    const series = this.#series(family, base, extra);
+    series.value++;
+    if (exemplar !== undefined && newer(series.exemplars[0], exemplar)) {
+      series.exemplars[0] = exemplar;
+    }
   }
 
   /**
@@ -161,13 +191,22 @@ export class SeriesStore {
     this.#series(family, base, extra).value += delta;
   }
 
-  /** Observes whole milliseconds in a histogram series. */
-  observe(family: Family, base: LabelValues, extra: readonly string[], ms: number): void {
+  /** Observes whole milliseconds in a histogram series; `exemplar`, when given, is the task behind it. */
+  observe(
+    family: Family,
+    base: LabelValues,
+    extra: readonly string[],
+    ms: number,
+    exemplar?: Exemplar,
+  ): void {
     const series = this.#series(family, base, extra);
     const bounds = family.boundsMs;
     let i = 0;
     while (i < bounds.length && ms > (bounds[i] as number)) i++;
     series.counts[i] = (series.counts[i] as number) + 1;
+    if (exemplar !== undefined && newer(series.exemplars[i], exemplar)) {
+      series.exemplars[i] = exemplar;
+    }
     series.value++;
     series.sumMs += ms;
   }
@@ -371,7 +410,15 @@ function newSeries(
 ): Series {
   const buckets = family.isHistogram ? family.boundsMs.length : 0;
   if (like !== undefined) {
-    return new Series(like.values, like.sortBase, like.sortExtra, folded, buckets, like.labelText);
+    return new Series(
+      like.values,
+      like.sortBase,
+      like.sortExtra,
+      folded,
+      buckets,
+      like.labelText,
+      like.exemplars,
+    );
   }
   return new Series(
     Object.freeze([...values]),

@@ -64,14 +64,47 @@ describe('the exposition renderer', () => {
     expect(text).toContain('# TYPE ecs_events_exporter_records counter\n');
     expect(text).toContain('\necs_events_exporter_records_total{result="processed"} ');
     expect(text).toContain('# TYPE ecs_task_run_duration_seconds histogram\n');
-    // The same samples as the text format.
+    // The same samples as the text format, exemplars aside.
     const samples = (t: string) =>
       t
         .split('\n')
         .filter((line) => line !== '' && !line.startsWith('#'))
+        .map((line) => line.replace(/ # \{.*$/, ''))
         .join('\n');
     expect(samples(text)).toBe(samples(await core.exposition('text')));
     // prom-client's own metric objects are left as they were.
     expect(await core.exposition('text')).toBe(await core.registry.metrics());
+  });
+
+  it('gives OpenMetrics exemplars: the task behind a duration bucket and a stop', async () => {
+    const core = corpusCore();
+    const text = await core.exposition('openmetrics');
+    const withExemplar = (name: string) =>
+      text.split('\n').filter((line) => line.startsWith(name) && line.includes(' # {'));
+    for (const name of [
+      'ecs_task_image_pull_duration_seconds_bucket{',
+      'ecs_task_startup_duration_seconds_bucket{',
+      'ecs_task_run_duration_seconds_bucket{',
+      'ecs_task_stopped_total{',
+    ]) {
+      const lines = withExemplar(name);
+      expect(lines.length, name).toBeGreaterThan(0);
+      for (const line of lines) {
+        const m = / # \{task_id="([0-9a-z-]+)"\} ([0-9.e+-]+) ([0-9.]+)$/.exec(line);
+        expect(m, line).not.toBeNull();
+        // A bucket's exemplar lies within the bucket.
+        const le = /le="([^"]+)"/.exec(line)?.[1];
+        if (le !== undefined && le !== '+Inf') {
+          expect(Number(m?.[2])).toBeLessThanOrEqual(Number(le));
+        }
+        if (name.startsWith('ecs_task_stopped')) expect(m?.[2]).toBe('1');
+      }
+    }
+    // Never in the text format, nor on a series that is not a task's.
+    expect(await core.exposition('text')).not.toContain(' # {');
+    expect(withExemplar('ecs_events_exporter_')).toEqual([]);
+    // A published (saved) state shows the exemplars too.
+    publishState(core, captureState(core));
+    expect(await core.exposition('openmetrics')).toBe(text);
   });
 });

@@ -47,6 +47,8 @@ export interface PrometheusOptions {
   readonly intervalSeconds: number;
   /** More settings of the scrape job (scheme, tls_config, basic_auth, ...). */
   readonly scrape?: Readonly<Record<string, unknown>>;
+  /** More command-line flags, e.g. `--enable-feature=exemplar-storage`. */
+  readonly extraArgs?: readonly string[];
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<RunningPrometheus> {
@@ -79,6 +81,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(options.extraArgs ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -131,6 +131,8 @@ describe('exporter state', () => {
     expect(sumOf(text, 'ecs_task_stopped_total')).toBe(1);
     expect(sample(text, 'ecs_events_exporter_records_total{result="processed"}')).toBe(1);
     expect(core.tracked()).toBe(1);
+    // Saved before failures were listed: the lists start empty.
+    expect(core.recentFailures()).toEqual({ tasks: [], deployments: [] });
   });
 
   it('keeps the tracker bounds and the eviction order across a restore', async () => {

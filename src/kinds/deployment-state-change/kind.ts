@@ -6,10 +6,17 @@
  * updatedAt, reason): redeliveries with a new event id are duplicates.
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
+import type { LabelValues } from '../../metrics/series-store.js';
 import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { parseTime } from '../parse-time.js';
+import {
+  boundText,
+  type RecentDeploymentFailure,
+  RecentList,
+  readRecentDeployment,
+} from '../recent-failures.js';
 import { observable } from '../task-state-change/tracker.js';
 
 export const SERVICE_DEPLOYMENTS = 'ecs_service_deployments_total';
@@ -100,6 +107,42 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
     const store = context.store;
     const counted = store.family(SERVICE_DEPLOYMENTS);
     const durations = store.family(SERVICE_DEPLOYMENT_DURATION);
+    const recent = new RecentList<RecentDeploymentFailure>(
+      context.recentFailures,
+      (e) => e.deploymentId,
+    );
+    /** Lists a deployment's failure, once per outcome: one entry per deployment, showing its latest failure event. */
+    const listFailure = (
+      labels: LabelValues,
+      deploymentId: string,
+      outcomes: readonly Outcome[],
+      timeMs: number,
+      eventName: string,
+      reason: string,
+    ): void => {
+      const [account = '', region = '', cluster = '', service = ''] = labels.values;
+      const entry: RecentDeploymentFailure = {
+        timeMs: Number.isFinite(timeMs) ? timeMs : null,
+        account,
+        region,
+        cluster,
+        service,
+        deploymentId: boundText(deploymentId, 128),
+        outcomes,
+        eventName: boundText(eventName, 128),
+        reason: boundText(reason),
+      };
+      const listed = recent.find(entry.deploymentId);
+      if (listed === undefined) {
+        recent.put(entry);
+        return;
+      }
+      const merged = OUTCOMES.filter((o) => listed.outcomes.includes(o) || outcomes.includes(o));
+      const later =
+        (entry.timeMs ?? Number.NEGATIVE_INFINITY) > (listed.timeMs ?? Number.NEGATIVE_INFINITY) ||
+        (entry.timeMs === listed.timeMs && entry.reason > listed.reason);
+      recent.put({ ...(later ? entry : listed), outcomes: merged });
+    };
     return {
       apply(event) {
         const detail = detailOf(event);
@@ -129,12 +172,17 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
           d: false,
         };
         const outcomes = outcomesOf(eventName, reason);
+        const failures: Outcome[] = [];
         for (const outcome of outcomes) {
           const bit = 1 << OUTCOMES.indexOf(outcome);
           if ((state.o & bit) === 0) {
             state.o |= bit;
             store.inc(counted, labels, [outcome]);
+            if (outcome === 'failed' || outcome === 'rolled_back') failures.push(outcome);
           }
+        }
+        if (failures.length > 0) {
+          listFailure(labels, deploymentId, failures, atMs, eventName, reason);
         }
         const updatedMs = parseTime(updatedAt);
         if (Number.isFinite(updatedMs)) {
@@ -169,9 +217,18 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
       get newestEventMs() {
         return Math.max(identities.newestMs, deployments.newestMs);
       },
-      snapshot: () => ({ identities: identities.snapshot(), deployments: deployments.snapshot() }),
+      recentFailures: () => ({ deployments: recent.entries }),
+      snapshot: () => ({
+        identities: identities.snapshot(),
+        deployments: deployments.snapshot(),
+        recentFailures: recent.snapshot(),
+      }),
       prepareRestore(data) {
-        const d = data as { identities?: unknown; deployments?: unknown } | null;
+        const d = data as {
+          identities?: unknown;
+          deployments?: unknown;
+          recentFailures?: unknown;
+        } | null;
         if (typeof d !== 'object' || d === null)
           throw new Error('deployment state is not an object');
         const a = identities.prepareRestore(d.identities, (v) => {
@@ -179,9 +236,12 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
           return 0;
         });
         const b = deployments.prepareRestore(d.deployments, readDeployment);
+        // Absent in states saved before failures were listed: the list starts empty.
+        const c = recent.prepareRestore(d.recentFailures, readRecentDeployment);
         return () => {
           a();
           b();
+          c();
         };
       },
     };

@@ -1,13 +1,27 @@
 /**
  * "ECS Task State Change": tasks deduplicated per (taskArn, version), each
- * status, stop and duration counted once per task.
+ * status, stop and duration counted once per task; the most recent failed
+ * stops listed with the tasks behind them.
  */
 import type { EventKind, KindState } from '../kind.js';
+import {
+  boundText,
+  isFailedStop,
+  RecentList,
+  type RecentTaskFailure,
+  readRecentTask,
+  recentContainers,
+  taskIdOf,
+} from '../recent-failures.js';
 import { decodeTaskEvent } from './decode.js';
 import { TASK_EVENT_DETAIL_TYPE } from './task-event.js';
 import { TaskLabelInterner } from './task-labels.js';
-import { TASK_METRICS, taskMetricsSink } from './task-metrics.js';
+import { TASK_METRICS, type TaskFactSink, taskMetricsSink } from './task-metrics.js';
 import { TaskTracker } from './tracker.js';
+import type { TrackerSnapshot } from './tracker-snapshot.js';
+
+/** The kind's saved state: the tracker's, and the recent failures (absent in states saved before). */
+type TaskKindSnapshot = TrackerSnapshot & { readonly recentFailures?: RecentTaskFailure[] };
 
 export const TASK_STATE_CHANGE: EventKind = {
   name: 'task-state-change',
@@ -20,12 +34,45 @@ export const TASK_STATE_CHANGE: EventKind = {
       stoppedRetentionMs: context.stoppedRetentionMs,
       forgotten: context.forgotten,
     });
-    const sink = taskMetricsSink(context.store);
+    const recent = new RecentList<RecentTaskFailure>(context.recentFailures, (e) => e.taskArn);
+    const metrics = taskMetricsSink(context.store);
+    /** The raw event being applied: its containers are read only when a failed stop is listed. */
+    let raw: Record<string, unknown> = {};
+    const sink: TaskFactSink = {
+      ...metrics,
+      stopped(labels, stopCode, reason, event) {
+        metrics.stopped(labels, stopCode, reason, event);
+        if (
+          !isFailedStop(
+            reason,
+            event.exits.map(([, code]) => code),
+          )
+        )
+          return;
+        if (recent.find(event.taskArn) !== undefined) return;
+        const [account = '', region = '', cluster = '', service = ''] = labels.values;
+        const detail = raw.detail as Record<string, unknown>;
+        recent.put({
+          timeMs: Number.isFinite(event.timeMs) ? event.timeMs : null,
+          account,
+          region,
+          cluster,
+          service,
+          taskArn: boundText(event.taskArn),
+          taskId: taskIdOf(event.taskArn),
+          stopCode,
+          reasonClass: reason,
+          stoppedReason: boundText(event.stoppedReason ?? ''),
+          containers: recentContainers(detail.containers),
+        });
+      },
+    };
     const interner = new TaskLabelInterner();
     return {
       apply(event) {
         const decoded = decodeTaskEvent(event, interner);
         if (!decoded.ok) return { invalid: decoded.reason };
+        raw = event;
         return tracker.apply(decoded.event, sink);
       },
       get tracked() {
@@ -34,8 +81,22 @@ export const TASK_STATE_CHANGE: EventKind = {
       get newestEventMs() {
         return tracker.newestEventMs;
       },
-      snapshot: () => tracker.snapshot(),
-      prepareRestore: (data) => tracker.prepareRestore(data),
+      recentFailures: () => ({ tasks: recent.entries }),
+      snapshot: (): TaskKindSnapshot => ({
+        ...tracker.snapshot(),
+        recentFailures: recent.snapshot(),
+      }),
+      prepareRestore: (data) => {
+        const restoreTracker = tracker.prepareRestore(data);
+        const restoreRecent = recent.prepareRestore(
+          (data as { recentFailures?: unknown }).recentFailures,
+          readRecentTask,
+        );
+        return () => {
+          restoreTracker();
+          restoreRecent();
+        };
+      },
     };
   },
 };

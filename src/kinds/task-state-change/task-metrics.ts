@@ -4,7 +4,8 @@
  * contract.
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
-import type { Family, LabelValues, SeriesStore } from '../../metrics/series-store.js';
+import type { Exemplar, Family, LabelValues, SeriesStore } from '../../metrics/series-store.js';
+import type { EcsTaskEvent } from './task-event.js';
 
 /** Labels on every task metric, in this order: interned together per task workload. */
 export const TASK_LABEL_NAMES = [
@@ -114,16 +115,30 @@ export interface TaskFactSink {
    */
   workload(labels: LabelValues): void;
   transition(labels: LabelValues, lastStatus: string): void;
-  stopped(labels: LabelValues, stopCode: string, reason: string): void;
-  /** Durations are whole milliseconds: ECS timestamps have millisecond precision. */
-  imagePull(labels: LabelValues, ms: number): void;
-  startup(labels: LabelValues, ms: number): void;
-  run(labels: LabelValues, stopCode: string, ms: number): void;
+  /** `event` is the event that stopped the task. */
+  stopped(labels: LabelValues, stopCode: string, reason: string, event: EcsTaskEvent): void;
+  /** Durations are whole milliseconds: ECS timestamps have millisecond precision. `event` is the event that supplied it. */
+  imagePull(labels: LabelValues, ms: number, event: EcsTaskEvent): void;
+  startup(labels: LabelValues, ms: number, event: EcsTaskEvent): void;
+  run(labels: LabelValues, stopCode: string, ms: number, event: EcsTaskEvent): void;
   /** A container of the task exited (its name already bounded). */
   exit(labels: LabelValues, containerName: string, exitCode: number): void;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * The exemplar of a fact: the id the task ARN ends in (bounded, so the
+ * exemplar stays within OpenMetrics' 128 characters of labels).
+ */
+function exemplarOf(event: EcsTaskEvent, value: number): Exemplar {
+  const arn = event.taskArn;
+  return {
+    taskId: arn.slice(arn.lastIndexOf('/') + 1, arn.length).slice(0, 100),
+    value,
+    atMs: event.timeMs,
+  };
+}
 
 /** The sink that records task facts into the series store. */
 export function taskMetricsSink(store: SeriesStore): TaskFactSink {
@@ -144,10 +159,12 @@ export function taskMetricsSink(store: SeriesStore): TaskFactSink {
       if (labels.values[SERVICE_INDEX] !== '') store.ensure(run, labels, [WATCHED_RUN_STOP_CODE]);
     },
     transition: (labels, lastStatus) => store.inc(transitions, labels, [lastStatus]),
-    stopped: (labels, stopCode, reason) => store.inc(stopped, labels, [stopCode, reason]),
-    imagePull: (labels, ms) => store.observe(pull, labels, NONE, ms),
-    startup: (labels, ms) => store.observe(startup, labels, NONE, ms),
-    run: (labels, stopCode, ms) => store.observe(run, labels, [stopCode], ms),
+    stopped: (labels, stopCode, reason, event) =>
+      store.inc(stopped, labels, [stopCode, reason], exemplarOf(event, 1)),
+    imagePull: (labels, ms, event) => store.observe(pull, labels, NONE, ms, exemplarOf(event, ms)),
+    startup: (labels, ms, event) => store.observe(startup, labels, NONE, ms, exemplarOf(event, ms)),
+    run: (labels, stopCode, ms, event) =>
+      store.observe(run, labels, [stopCode], ms, exemplarOf(event, ms)),
     exit: (labels, containerName, exitCode) =>
       store.inc(exits, labels, [containerName, exitCodeLabel(exitCode)]),
   };

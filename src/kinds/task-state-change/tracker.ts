@@ -193,14 +193,14 @@ export class TaskTracker {
       const pull = observable(millis(event.pullStartedAt, event.pullStoppedAt));
       if (!Number.isNaN(pull)) {
         tasks.markDone(slot, DONE_PULL);
-        sink.imagePull(labels, pull);
+        sink.imagePull(labels, pull, event);
       }
     }
     if (!tasks.isDone(slot, DONE_STARTUP)) {
       const startup = observable(millis(event.createdAt, event.startedAt));
       if (!Number.isNaN(startup)) {
         tasks.markDone(slot, DONE_STARTUP);
-        sink.startup(labels, startup);
+        sink.startup(labels, startup, event);
       }
     }
     if (event.lastStatus === 'STOPPED') {
@@ -211,6 +211,7 @@ export class TaskTracker {
           labels,
           stopCode,
           classifyStopReason(event.stoppedReason, event.containerReasons),
+          event,
         );
         // Without a usable time of its own or of any event before, the stop
         // has no place on the retention clock: only the cap can drop the task.
@@ -226,7 +227,7 @@ export class TaskTracker {
         );
         if (!Number.isNaN(run)) {
           tasks.markDone(slot, DONE_RUN);
-          sink.run(labels, stopCode, run);
+          sink.run(labels, stopCode, run, event);
         }
       }
     }

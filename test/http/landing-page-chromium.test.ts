@@ -1,0 +1,161 @@
+/**
+ * The landing page in a real browser (Debian's headless Chromium): the
+ * failed tasks render as table rows, hostile text from events stays text,
+ * and a screenshot shows the tables (colours counted, not compared to a
+ * golden image).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Counting } from '../../src/counting.js';
+import { type RunningServer, startServer } from '../../src/http/server.js';
+import { fixtureEvent, fixtureLine, freshCore, silentLogger } from '../helpers/exposition.js';
+import { countColour, readPng } from '../helpers/png.js';
+
+const run = promisify(execFile);
+
+const HOSTILE_REASON =
+  'Essential container in task exited <script>document.title="pwned"</script>' +
+  "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">";
+const HOSTILE_CLUSTER = "c\"><img src=x onerror=\"document.body.setAttribute('data-pwned','2')\">";
+
+/** An OOM stop whose texts are markup: reason, cluster, container name and reason. */
+function hostileStop(): string {
+  const event = fixtureEvent('task-stopped-oom.json');
+  const detail = event.detail as Record<string, unknown>;
+  event.id = 'hostile';
+  detail.taskArn =
+    'arn:aws:ecs:ap-northeast-1:832665068462:task/x/feedfacefeedfacefeedfacefeedface';
+  detail.clusterArn = `arn:aws:ecs:ap-northeast-1:832665068462:cluster/${HOSTILE_CLUSTER}`;
+  detail.stoppedReason = HOSTILE_REASON;
+  detail.containers = [
+    {
+      name: '<b id="injected">sidecar</b>',
+      exitCode: 137,
+      reason: 'OutOfMemoryError: <svg onload=alert(1)>',
+    },
+  ];
+  return JSON.stringify(event);
+}
+
+function hostileDeployment(): string {
+  const event = fixtureEvent('deployment-failed-rolling-back.json');
+  (event.detail as Record<string, unknown>).reason =
+    'rolling back <iframe src="javascript:alert(1)"></iframe>';
+  return JSON.stringify(event);
+}
+
+const FAILED = [
+  'task-stopped-oom.json',
+  'task-stopped-image-pull-failed.json',
+  'task-stopped-health-check-managed-instances.json',
+  'task-failed-to-start.json',
+];
+
+describe('the landing page in headless Chromium', () => {
+  let server: RunningServer;
+  let profile: string;
+  const empty = freshCore();
+  const full = freshCore();
+  let shown: Counting = full;
+
+  beforeAll(async () => {
+    const chromium = await run('chromium', ['--version']).catch(() => undefined);
+    if (chromium === undefined) {
+      throw new Error(
+        'chromium is not on PATH: run scripts/test-prerequisites.sh (as root) or apt-get install chromium',
+      );
+    }
+    for (const record of [...FAILED.map(fixtureLine), hostileStop(), hostileDeployment()]) {
+      full.pipeline.handle(record);
+    }
+    full.pipeline.handle(fixtureLine('task-stopped-user-initiated.json'));
+    profile = await mkdtemp(join(tmpdir(), 'landing-chromium-'));
+    server = await startServer(
+      {
+        render: (format, onChunk) => shown.render(format, onChunk),
+        health: () => ({ ok: true, reason: 'test' }),
+        readiness: () => ({ ok: true, reason: 'test' }),
+        recentFailures: () => shown.recentFailures(),
+      },
+      { host: '127.0.0.1', port: 0 },
+      silentLogger,
+    );
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+  });
+
+  /** Runs headless Chromium on the page with `args`; returns its stdout. */
+  async function chromium(...args: string[]): Promise<string> {
+    const { stdout } = await run(
+      'chromium',
+      [
+        '--headless',
+        // The tests may run as root, where Chromium's sandbox cannot start; the page is our own.
+        '--no-sandbox',
+        '--disable-gpu',
+        '--hide-scrollbars',
+        '--no-first-run',
+        `--user-data-dir=${profile}`,
+        '--window-size=1400,1000',
+        ...args,
+        `${server.url}/`,
+      ],
+      { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+    return stdout;
+  }
+
+  it('renders a row per failed task and deployment, with hostile text shown as text', async () => {
+    shown = full;
+    const dom = await chromium('--dump-dom');
+    expect(dom).toContain('<title>ECS events exporter</title>');
+    expect(dom.match(/<tr class="task">/g)).toHaveLength(5);
+    expect(dom.match(/<tr class="deployment">/g)).toHaveLength(1);
+    // No element made from event text: no image, script, svg, frame or bold, and nothing ran.
+    expect(dom).not.toMatch(/<(img|script|svg|iframe|b)[\s>]/i);
+    expect(dom).toContain('<body><h1>');
+    expect(dom).toContain('&lt;script&gt;document.title="pwned"&lt;/script&gt;');
+    expect(dom).toContain('&lt;b id="injected"&gt;sidecar&lt;/b&gt;: 137');
+    expect(dom).toContain(
+      'href="https://ap-northeast-1.console.aws.amazon.com/ecs/v2/clusters/apline-hello-cluster/tasks/0a7d1c4e2b3f4a5b8c9d0e1f2a3b4c5d"',
+    );
+    // The hostile cluster name is a path segment of its link, never markup.
+    expect(dom).toContain(`/clusters/${encodeURIComponent(HOSTILE_CLUSTER)}/tasks/feedface`);
+  });
+
+  it('shows the tables in a screenshot, and none when nothing failed', async () => {
+    const colours = async (counting: Counting, name: string) => {
+      shown = counting;
+      const file = join(profile, name);
+      await chromium(`--screenshot=${file}`);
+      const image = readPng(await readFile(file));
+      expect([image.width, image.height]).toEqual([1400, 1000]);
+      let ink = 0;
+      for (let y = 0; y < image.height; y += 4) {
+        for (let x = 0; x < image.width; x += 4) if (image.pixel(x, y)[0] < 128) ink++;
+      }
+      return {
+        ink,
+        headers: countColour(image, [0xe8, 0xee, 0xf7]),
+        classes: countColour(image, [0xfd, 0xe2, 0xe2]),
+      };
+    };
+    const withRows = await colours(full, 'full.png');
+    const without = await colours(empty, 'empty.png');
+    // Text is drawn either way (the heading and links); the tables only with failures.
+    expect(without.ink).toBeGreaterThan(50);
+    expect(without.headers).toBe(0);
+    expect(without.classes).toBe(0);
+    expect(withRows.ink).toBeGreaterThan(without.ink + 300);
+    expect(withRows.headers).toBeGreaterThan(1000);
+    // Six class cells (five tasks, one deployment), each well over 500 pixels of its colour.
+    expect(withRows.classes).toBeGreaterThan(6 * 500);
+  });
+});

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  deploymentsConsoleUrl,
+  escapeHtml,
+  landingPage,
+  taskConsoleUrl,
+} from '../../src/http/landing-page.js';
+import { type RunningServer, startServer } from '../../src/http/server.js';
+import { fixtureLine, freshCore, silentLogger } from '../helpers/exposition.js';
+
+describe('console links', () => {
+  it('point at the task in the ECS console of its region', () => {
+    expect(taskConsoleUrl('eu-west-1', 'prod', 'abc123')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/prod/tasks/abc123',
+    );
+    expect(deploymentsConsoleUrl('us-gov-west-1', 'a b', 'web')).toBe(
+      'https://us-gov-west-1.console.aws.amazon.com/ecs/v2/clusters/a%20b/services/web/deployments',
+    );
+  });
+
+  it('are left out when the region could choose another host, or a part is missing', () => {
+    for (const region of ['evil.example#', 'eu-west-1.evil.example', '', 'EU-WEST-1', 'x/y']) {
+      expect(taskConsoleUrl(region, 'prod', 'abc'), region).toBeNull();
+    }
+    expect(taskConsoleUrl('eu-west-1', '', 'abc')).toBeNull();
+    expect(taskConsoleUrl('eu-west-1', 'prod', '')).toBeNull();
+    expect(taskConsoleUrl('eu-west-1', '../..', 'a/b?c#d')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/..%2F../tasks/a%2Fb%3Fc%23d',
+    );
+  });
+});
+
+describe('landing page', () => {
+  it('escapes the five characters markup and attributes need', () => {
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    );
+  });
+
+  it('without the failures keeps only its links', () => {
+    const page = landingPage(undefined);
+    expect(page).toContain('href="metrics"');
+    expect(page).not.toContain('<table');
+  });
+});
+
+describe('/ and /api/recent-failures', () => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    const core = freshCore();
+    for (const name of [
+      'task-stopped-oom.json',
+      'task-stopped-user-initiated.json',
+      'deployment-failed-rolling-back.json',
+    ]) {
+      core.pipeline.handle(fixtureLine(name));
+    }
+    server = await startServer(
+      {
+        render: (format, onChunk) => core.render(format, onChunk),
+        health: () => ({ ok: true, reason: 'test' }),
+        readiness: () => ({ ok: true, reason: 'test' }),
+        recentFailures: () => core.recentFailures(),
+      },
+      { host: '127.0.0.1', port: 0 },
+      silentLogger,
+    );
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('serves the failures as JSON, with ISO times and console links', async () => {
+    const res = await fetch(`${server.url}/api/recent-failures`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await res.json()) as { tasks: unknown[]; deployments: unknown[] };
+    expect(body.tasks).toEqual([
+      {
+        time: '2021-07-12T05:44:09.000Z',
+        region: 'ap-northeast-1',
+        cluster: 'apline-hello-cluster',
+        service: 'checkout',
+        taskId: '0a7d1c4e2b3f4a5b8c9d0e1f2a3b4c5d',
+        stopCode: 'EssentialContainerExited',
+        reason: 'out_of_memory',
+        stoppedReason: 'Essential container in task exited',
+        containers: [
+          {
+            name: 'alpine-hello',
+            exitCode: 137,
+            reason: 'OutOfMemoryError: Container killed due to memory usage',
+          },
+        ],
+        consoleUrl:
+          'https://ap-northeast-1.console.aws.amazon.com/ecs/v2/clusters/apline-hello-cluster/tasks/0a7d1c4e2b3f4a5b8c9d0e1f2a3b4c5d',
+      },
+    ]);
+    expect(body.deployments).toEqual([
+      expect.objectContaining({
+        service: 'checkout',
+        deploymentId: 'ecs-svc/1207745521118822913',
+        outcomes: ['failed', 'rolled_back'],
+        consoleUrl:
+          'https://us-west-2.console.aws.amazon.com/ecs/v2/clusters/production/services/checkout/deployments',
+      }),
+    ]);
+  });
+
+  it('serves the page with a policy that runs no script', async () => {
+    const res = await fetch(`${server.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const page = await res.text();
+    expect(page.match(/<tr class="task">/g)).toHaveLength(1);
+    expect(page.match(/<tr class="deployment">/g)).toHaveLength(1);
+  });
+});

@@ -6,7 +6,9 @@
  * event of each other ECS detail-type. Pure and reproducible: a fixed seed
  * and start time.
  */
+
 import { EVENT_KINDS } from '../kinds/registry.js';
+import { KNOWN_TASK_STATUSES } from '../metrics/metric-spec.js';
 import { createRandom } from '../simulator/random.js';
 import {
   ACCOUNT,
@@ -23,17 +25,9 @@ export interface ReferenceEvent {
 
 export const TASK_DETAIL_TYPE = 'ECS Task State Change';
 
-/** Every task status ECS reports, in lifecycle order. */
-export const TASK_STATUSES = [
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-] as const;
+/** Every task status ECS reports, in lifecycle order (DELETED is not sent as an event). */
+export const TASK_STATUSES: readonly (typeof KNOWN_TASK_STATUSES)[number][] =
+  KNOWN_TASK_STATUSES.filter((status) => status !== 'DELETED');
 
 /** The ECS detail-types a rule on aws.ecs delivers, each with whether the exporter counts it today. */
 export const ECS_DETAIL_TYPES: readonly {

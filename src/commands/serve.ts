@@ -8,6 +8,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { type Counting, createCounting } from '../counting.js';
+import { DeadlineExceeded, withDeadline } from '../deadline.js';
 import { type RunningServer, startServer } from '../http/server.js';
 import { loadWebConfig, type WebConfig } from '../http/web-config.js';
 import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
@@ -193,23 +194,17 @@ export async function shutdown(
 ): Promise<number> {
   const budgetMs = options.budgetMs ?? SHUTDOWN_BUDGET_MS;
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), budgetMs);
-  });
   try {
-    const outcome = await Promise.race([stop().then(() => 'done' as const), late]);
-    if (outcome === 'late') {
+    await withDeadline(stop(), budgetMs, 'shutdown');
+    logger.info('stopped');
+    return 0;
+  } catch (err) {
+    if (err instanceof DeadlineExceeded) {
       logger.error({ budgetMs }, 'shutdown took too long; exiting anyway');
       exit(1);
       return 1;
     }
-    logger.info('stopped');
-    return 0;
-  } catch (err) {
     logger.error({ reason: (err as Error).message }, `shutdown failed: ${(err as Error).message}`);
     return 1;
-  } finally {
-    clearTimeout(timer);
   }
 }

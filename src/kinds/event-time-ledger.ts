@@ -20,6 +20,17 @@ export interface LedgerOptions<V> {
 /** An entry as saved: key, newest event time seen (ms), value. */
 export type LedgerEntry<V> = [key: string, atMs: number, value: V];
 
+/**
+ * The value of a ledger that only marks keys as seen (content identities):
+ * a reader for `prepareRestore` that accepts nothing else.
+ */
+export function seenMark(what: string): (value: unknown) => 0 {
+  return (value) => {
+    if (value !== 0) throw new Error(`${what} is malformed`);
+    return 0;
+  };
+}
+
 export class EventTimeLedger<V> {
   /** In order of the newest time each was seen at, roughly: re-inserted on each touch. */
   #entries = new Map<string, { atMs: number; value: V }>();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/simulator/random.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { exited, startCli, URL_IN_LOG } from '../helpers/cli.js';
-import { expositionOf, sumOf, taskLines } from '../helpers/exposition.js';
+import { durableCounterSamples, expositionOf, sumOf, taskLines } from '../helpers/exposition.js';
 import {
   createStream,
   exporterEnv,
@@ -29,28 +29,6 @@ afterAll(async () => {
   await server.close();
 });
 
-const DURABLE_SELF = new Set([
-  'ecs_events_exporter_records_total',
-  'ecs_events_exporter_task_state_evictions_total',
-  'ecs_events_exporter_series_folded_total',
-]);
-
-/** Every counter-like sample of what the saved state carries: counters, histogram buckets and counts. */
-function counterSamples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line === '') continue;
-    const name = line.slice(0, line.search(/[{ ]/));
-    const counterLike =
-      name.endsWith('_total') || name.endsWith('_bucket') || name.endsWith('_count');
-    // What is saved with the state; process, Kinesis I/O and delivery lag
-    // counters describe one process and restart at zero like any process metric.
-    if (!counterLike || !(name.startsWith('ecs_task_') || DURABLE_SELF.has(name))) continue;
-    out.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
-  }
-  return out;
-}
-
 describe('kill -9 during consumption', () => {
   it('several hard kills and restarts: exact totals at the end, counters never go backwards', async () => {
     const random = createRandom(20261125);
@@ -64,7 +42,7 @@ describe('kill -9 during consumption', () => {
     const scrapes: string[] = [];
     const observe = (text: string) => {
       scrapes.push(text);
-      for (const [series, value] of counterSamples(text)) {
+      for (const [series, value] of durableCounterSamples(text)) {
         const before = seen.get(series) ?? 0;
         expect(value, `${series} went from ${before} to ${value}`).toBeGreaterThanOrEqual(before);
         seen.set(series, value);

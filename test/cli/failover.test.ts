@@ -17,7 +17,7 @@ import {
   type DynamoTestServer,
   startDynamoServer,
 } from '../helpers/dynamo-server.js';
-import { expositionOf, sumOf, taskLines } from '../helpers/exposition.js';
+import { durableCounterSamples, expositionOf, sumOf, taskLines } from '../helpers/exposition.js';
 import {
   createStream,
   exporterEnv,
@@ -86,20 +86,6 @@ async function startReplica(argv: string[]): Promise<Replica> {
   return { child, url: match[1] as string, output, seen: new Map() };
 }
 
-/** Counters, histogram buckets and counts that the saved state carries. */
-function durableSamples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line === '') continue;
-    const name = line.slice(0, line.search(/[{ ]/));
-    const counterLike = /(_total|_bucket|_count)$/.test(name);
-    const durable = name.startsWith('ecs_task_') || name === 'ecs_events_exporter_records_total';
-    if (!counterLike || !durable) continue;
-    out.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
-  }
-  return out;
-}
-
 /** Scrapes a replica; checks that nothing went backwards in its lifetime; says whether it leads. */
 async function scrape(replica: Replica): Promise<{ leader: boolean; text: string } | undefined> {
   let text: string;
@@ -108,7 +94,7 @@ async function scrape(replica: Replica): Promise<{ leader: boolean; text: string
   } catch {
     return undefined;
   }
-  for (const [series, value] of durableSamples(text)) {
+  for (const [series, value] of durableCounterSamples(text)) {
     const before = replica.seen.get(series) ?? 0;
     expect(value, `${series} went from ${before} to ${value}`).toBeGreaterThanOrEqual(before);
     replica.seen.set(series, value);

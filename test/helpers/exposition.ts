@@ -62,3 +62,28 @@ export function taskLines(text: string): string {
     .filter((line) => line.startsWith('ecs_task_'))
     .join('\n');
 }
+
+/** Self metrics kept with the saved state; process, Kinesis I/O and delivery lag counters restart with the process. */
+const DURABLE_SELF = new Set([
+  'ecs_events_exporter_records_total',
+  'ecs_events_exporter_task_state_evictions_total',
+  'ecs_events_exporter_series_folded_total',
+]);
+
+/**
+ * Every counter-like sample (counters, histogram buckets and counts) of what
+ * the saved state carries: the ECS metrics and the durable self metrics. A
+ * restart restores them, so within one replica they never go backwards.
+ */
+export function durableCounterSamples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line === '') continue;
+    const name = line.slice(0, line.search(/[{ ]/));
+    const counterLike = /(_total|_bucket|_count)$/.test(name);
+    const durable = /^ecs_(task|service|container)_/.test(name) || DURABLE_SELF.has(name);
+    if (!counterLike || !durable) continue;
+    out.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}

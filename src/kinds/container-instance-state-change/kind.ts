@@ -7,7 +7,7 @@
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, firstResource, wrongType } from '../ecs-event.js';
-import { EventTimeLedger } from '../event-time-ledger.js';
+import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 
@@ -131,10 +131,7 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
         if (typeof d !== 'object' || d === null) {
           throw new Error('container instance state is not an object');
         }
-        const a = versions.prepareRestore(d.versions, (v) => {
-          if (v !== 0) throw new Error('container instance version is malformed');
-          return 0;
-        });
+        const a = versions.prepareRestore(d.versions, seenMark('container instance version'));
         const b = instances.prepareRestore(d.instances, readInstance);
         return () => {
           a();

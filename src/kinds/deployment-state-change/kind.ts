@@ -8,7 +8,7 @@
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import type { LabelValues } from '../../metrics/series-store.js';
 import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
-import { EventTimeLedger } from '../event-time-ledger.js';
+import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { parseTime } from '../parse-time.js';
 import {
@@ -231,10 +231,7 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
         } | null;
         if (typeof d !== 'object' || d === null)
           throw new Error('deployment state is not an object');
-        const a = identities.prepareRestore(d.identities, (v) => {
-          if (v !== 0) throw new Error('deployment identity is malformed');
-          return 0;
-        });
+        const a = identities.prepareRestore(d.identities, seenMark('deployment identity'));
         const b = deployments.prepareRestore(d.deployments, readDeployment);
         // Absent in states saved before failures were listed: the list starts empty.
         const c = recent.prepareRestore(d.recentFailures, readRecentDeployment);

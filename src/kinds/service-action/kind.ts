@@ -6,7 +6,7 @@
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { detailOf, eventTimeMs, firstResource, serviceLabels, wrongType } from '../ecs-event.js';
-import { EventTimeLedger } from '../event-time-ledger.js';
+import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 
@@ -78,10 +78,7 @@ export const SERVICE_ACTION: EventKind = {
         const d = data as { identities?: unknown } | null;
         if (typeof d !== 'object' || d === null)
           throw new Error('service action state is not an object');
-        return identities.prepareRestore(d.identities, (v) => {
-          if (v !== 0) throw new Error('service action identity is malformed');
-          return 0;
-        });
+        return identities.prepareRestore(d.identities, seenMark('service action identity'));
       },
     };
   },

@@ -4,6 +4,7 @@
  * records, so it reads only the fields the exporter needs and allocates
  * little.
  */
+import { stringField } from '../label-values.js';
 import { parseTime } from '../parse-time.js';
 import type { EcsTaskEvent } from './task-event.js';
 import type { TaskLabelInterner } from './task-labels.js';
@@ -18,10 +19,6 @@ function invalid(reason: string): DecodeResult {
 
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
-}
-
-function stringOrEmpty(value: unknown): string {
-  return typeof value === 'string' ? value : '';
 }
 
 const NO_REASONS: readonly string[] = Object.freeze([]);
@@ -89,12 +86,12 @@ export function decodeTaskEvent(
       lastStatus,
       timeMs: typeof time === 'string' ? parseTime(time) : Number.NaN,
       labels: interner.intern(
-        stringOrEmpty(event.account),
-        stringOrEmpty(event.region),
-        stringOrEmpty(d.clusterArn),
-        stringOrEmpty(d.group),
-        stringOrEmpty(d.taskDefinitionArn),
-        stringOrEmpty(d.launchType),
+        stringField(event.account),
+        stringField(event.region),
+        stringField(d.clusterArn),
+        stringField(d.group),
+        stringField(d.taskDefinitionArn),
+        stringField(d.launchType),
       ),
       stopCode: optionalString(d.stopCode),
       stoppedReason: optionalString(d.stoppedReason),

@@ -96,7 +96,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     return 2;
   }
   const { createLogger, logProcessWarnings } = await import('./logger.js');
-  const logger = createLogger(config.logLevel, config.logFormat);
+  const logger = await createLogger(config.logLevel, config.logFormat);
   logProcessWarnings(logger);
   switch (command) {
     case 'replay':

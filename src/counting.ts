@@ -5,7 +5,6 @@
  * not pay for the HTTP stack or the AWS SDK.
  */
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
 import type { KindState } from './kinds/kind.js';
 import {
   DEFAULT_RECENT_FAILURES,
@@ -15,12 +14,12 @@ import {
 import { EVENT_KINDS } from './kinds/registry.js';
 import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.js';
 import { type ExpositionFormat, expositionText, renderExposition } from './metrics/exposition.js';
-import { createSelfMetrics, type SelfMetrics } from './metrics/self-metrics.js';
+import { MetricRegistry } from './metrics/metric-registry.js';
+import { createSelfMetrics, type LiveMetrics, type SelfMetrics } from './metrics/self-metrics.js';
 import { SeriesStore } from './metrics/series-store.js';
 import { RecordPipeline } from './pipeline.js';
 import { isGzip, unpackSubscriptionRecord } from './records/logs-subscription.js';
 import type { RecordSink } from './sources/source.js';
-import { packageVersion } from './version.js';
 
 export interface CountingOptions {
   readonly maxTrackedTasks: number;
@@ -32,7 +31,7 @@ export interface CountingOptions {
 }
 
 export interface Counting {
-  readonly registry: Registry;
+  readonly registry: MetricRegistry;
   readonly store: SeriesStore;
   /** Each kind's state, by kind name. */
   readonly kinds: ReadonlyMap<string, KindState>;
@@ -53,9 +52,16 @@ export interface Counting {
   exposition(format?: ExpositionFormat): Promise<string>;
 }
 
-/** Kinds, store, metrics and pipeline on a fresh registry. `live` adds build info and delivery lag. */
-export function createCounting(options: CountingOptions, logger: Logger, live: boolean): Counting {
-  const registry = new Registry();
+/**
+ * Kinds, store, metrics and pipeline on a fresh registry. `live` (a serving
+ * command) adds process metrics and build info, and observes delivery lag.
+ */
+export function createCounting(
+  options: CountingOptions,
+  logger: Logger,
+  live: LiveMetrics | undefined,
+): Counting {
+  const registry = new MetricRegistry();
   let self: SelfMetrics | undefined;
   const store = new SeriesStore(
     EVENT_KINDS.flatMap((k) => k.metrics),
@@ -97,11 +103,11 @@ export function createCounting(options: CountingOptions, logger: Logger, live: b
       trackedTasks: tracked,
       trackedTasksLimit: () => options.maxTrackedTasks,
     },
-    live ? { version: packageVersion(), nodejsVersion: process.version } : undefined,
+    live,
   );
   let invalidLogged = 0;
   const pipeline = new RecordPipeline(bySource, self, {
-    ...(live ? { now: Date.now } : {}),
+    ...(live !== undefined ? { now: Date.now } : {}),
     onInvalid: (reason, data) => {
       // Every invalid record is counted; the log keeps a sample so a flood cannot drown it.
       invalidLogged++;

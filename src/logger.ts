@@ -3,17 +3,18 @@
  * can read log lines; `pretty` renders human-readable lines for a terminal.
  */
 import { type DestinationStream, type Logger, pino } from 'pino';
-import pretty from 'pino-pretty';
 
 import type { LogFormat, LogLevel } from './config.js';
 
-export function createLogger(
+/** pino-pretty is loaded only for `--log-format pretty`, so the JSON default starts faster. */
+export async function createLogger(
   level: LogLevel,
   format: LogFormat,
   destination: DestinationStream = pino.destination({ dest: 2, sync: true }),
-): Logger {
+): Promise<Logger> {
   const options = { level, base: { name: 'ecs-events-exporter' } };
   if (format === 'pretty') {
+    const { default: pretty } = await import('pino-pretty');
     return pino(
       options,
       pretty({ destination, colorize: false, sync: true, ignore: 'pid,hostname,name' }),

@@ -40,6 +40,10 @@ describe('the dependency rule', () => {
     'metrics/series-store.ts',
     'metrics/series-snapshot.ts',
     'metrics/exposition-text.ts',
+    'metrics/metric-registry.ts',
+    'metrics/plain-metrics.ts',
+    'metrics/store-families.ts',
+    'metrics/self-metrics.ts',
     'pipeline.ts',
   ];
   for (const file of pure) {
@@ -115,6 +119,44 @@ describe('the dependency rule', () => {
     const text = readFileSync(join(SRC, 'cli.ts'), 'utf8');
     const eager = [...text.matchAll(/^import (?!type)[^;]+from '([^']+)'/gm)].map((m) => m[1]);
     expect(eager).toEqual(['./config.js']);
+  });
+
+  it('replay and backfill load no prom-client, HTTP stack, AWS SDK or pretty printer', () => {
+    // Modules loaded when the file is: static imports that are not type-only.
+    const loaded = (file: string): string[] => {
+      const text = readFileSync(join(SRC, file), 'utf8');
+      return [...text.matchAll(/^(?:import|export) (?!type )[^;]*?from '([^']+)'/gms)].map(
+        ([, spec]) =>
+          (spec as string).startsWith('.')
+            ? join(file, '..', (spec as string).replace(/\.js$/, '.ts'))
+            : (spec as string),
+      );
+    };
+    const packagesLoadedBy = (command: string): Set<string> => {
+      const seen = new Set<string>();
+      const packages = new Set<string>();
+      const visit = (file: string) => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        for (const spec of loaded(file)) {
+          if (spec.endsWith('.ts')) visit(spec);
+          else packages.add(spec);
+        }
+      };
+      visit(command);
+      return packages;
+    };
+    const heavy = (packages: Set<string>) =>
+      [...packages].filter((p) =>
+        /^(prom-client|express|@aws-sdk\/|@smithy\/|kinesalite|pino-pretty)/.test(p),
+      );
+    for (const command of ['commands/replay.ts', 'commands/backfill.ts']) {
+      expect(heavy(packagesLoadedBy(command)), command).toEqual([]);
+    }
+    // The same walk finds them where they are loaded.
+    expect(heavy(packagesLoadedBy('commands/run.ts'))).toEqual(
+      expect.arrayContaining(['prom-client', 'express', '@aws-sdk/client-kinesis']),
+    );
   });
 
   it('has no barrel files', () => {

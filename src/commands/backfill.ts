@@ -43,7 +43,7 @@ export async function backfill(
     io.stderr.write(`ecs-events-exporter: cannot write ${output}: ${(err as Error).message}\n`);
     return 2;
   }
-  const counting = createCounting(config, logger, false);
+  const counting = createCounting(config, logger, undefined);
   const values = async () =>
     (await counting.registry.getMetricsAsJSON()).filter(
       (m) => m.name !== EXPORTER_EVENT_DELIVERY_LAG,

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createCounting } from '../counting.js';
 import type { WebConfig } from '../http/web-config.js';
+import { liveMetrics } from '../metrics/process-metrics.js';
 import {
   ensureStream,
   LOCAL_CREDENTIALS,
@@ -75,7 +76,7 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
       }),
   });
   simulator.start();
-  const counting = createCounting(config, logger, true);
+  const counting = createCounting(config, logger, liveMetrics());
   const source = new KinesisSource({
     client: createKinesisClient(options),
     stream: DEMO_STREAM,

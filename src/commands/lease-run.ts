@@ -21,7 +21,6 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Counting } from '../counting.js';
 import { type RunningServer, startServer } from '../http/server.js';
@@ -29,15 +28,15 @@ import type { WebConfig } from '../http/web-config.js';
 import { createDynamoClient } from '../leases/dynamodb-client.js';
 import { DynamoLease, LeaseLost } from '../leases/lease.js';
 import { EXPORTER_BUILD_INFO, EXPORTER_LEADER } from '../metrics/catalog.js';
-import { gauge } from '../metrics/collectors.js';
 import { type ExpositionFormat, renderExposition } from '../metrics/exposition.js';
-import { registerProcessMetrics } from '../metrics/process-metrics.js';
+import { MetricRegistry } from '../metrics/metric-registry.js';
+import { fixedGauge } from '../metrics/plain-metrics.js';
+import { liveMetrics } from '../metrics/process-metrics.js';
 import { SeriesStore } from '../metrics/series-store.js';
 import type { Check, RecordSink } from '../sources/source.js';
 import { DurableState } from '../state/durable-state.js';
 import type { S3StateStore } from '../state/s3-state-store.js';
 import { registerStateMetrics } from '../state/state-metrics.js';
-import { packageVersion } from '../version.js';
 import { both, createKinesisReading, StartupCheckFailed, shutdown, signalled } from './serve.js';
 
 /** The lease of the state at --state-url, when --lease-table is given. */
@@ -66,7 +65,7 @@ export interface LeaseRunOptions {
 }
 
 interface Leading {
-  readonly registry: Registry;
+  readonly registry: MetricRegistry;
   render(format: ExpositionFormat, onChunk: (chunk: Buffer) => void): Promise<readonly Buffer[]>;
   readonly health: () => Check;
   readonly readiness: () => Check;
@@ -81,14 +80,17 @@ const NO_SERIES = new SeriesStore([], { maxSeriesPerMetric: 1, folded: () => {} 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The self metrics a standby serves: its process, its build, and leader 0. */
-function standbyRegistry(): Registry {
-  const registry = new Registry();
-  registerProcessMetrics(registry);
-  gauge(registry, EXPORTER_BUILD_INFO).set(
-    { version: packageVersion(), nodejs_version: process.version },
+function standbyRegistry(): MetricRegistry {
+  const registry = new MetricRegistry();
+  const live = liveMetrics();
+  live.registerProcessMetrics(registry);
+  fixedGauge(
+    registry,
+    EXPORTER_BUILD_INFO,
+    { version: live.version, nodejs_version: live.nodejsVersion },
     1,
   );
-  gauge(registry, EXPORTER_LEADER).set(0);
+  fixedGauge(registry, EXPORTER_LEADER, {}, 0);
   return registry;
 }
 
@@ -212,7 +214,7 @@ async function lead(
 ): Promise<Leading> {
   const { config, logger, lease, store } = o;
   const { counting, source } = createKinesisReading(config, logger, o.client, o.retentionMs);
-  gauge(counting.registry, EXPORTER_LEADER).set(1);
+  fixedGauge(counting.registry, EXPORTER_LEADER, {}, 1);
   const durable = new DurableState({
     store,
     counting,

@@ -44,7 +44,7 @@ export async function replay(
   const inputs = await inputsOrError(path, io);
   if (inputs === undefined) return 2;
   const source = new FileSource(inputs, path === '-' ? 'standard input' : path);
-  const counting = createCounting(config, logger, false);
+  const counting = createCounting(config, logger, undefined);
   await source.start(counting.sink, undefined);
   try {
     await source.finished;

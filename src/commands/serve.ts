@@ -11,6 +11,7 @@ import { type Counting, createCounting } from '../counting.js';
 import { DeadlineExceeded, withDeadline } from '../deadline.js';
 import { type RunningServer, startServer } from '../http/server.js';
 import { loadWebConfig, type WebConfig } from '../http/web-config.js';
+import { liveMetrics } from '../metrics/process-metrics.js';
 import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
 import { KinesisSource, type KinesisSourceOptions } from '../sources/kinesis/kinesis-source.js';
 import type { Check, Source } from '../sources/source.js';
@@ -38,7 +39,11 @@ export function createKinesisReading(
   client: KinesisClient,
   retentionMs: number,
 ): { counting: Counting; source: KinesisSource } {
-  const counting = createCounting({ ...config, stoppedTaskRetentionMs: retentionMs }, logger, true);
+  const counting = createCounting(
+    { ...config, stoppedTaskRetentionMs: retentionMs },
+    logger,
+    liveMetrics(),
+  );
   const source = new KinesisSource({
     client,
     stream: config.stream as string,

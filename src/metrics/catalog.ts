@@ -260,6 +260,13 @@ export function metricSpec(name: string): MetricSpec {
   return spec;
 }
 
+/** The catalog's spec of `name`, which must be of `type`: checked when a metric is built. */
+export function metricSpecOf(name: string, type: MetricSpec['type']): MetricSpec {
+  const spec = metricSpec(name);
+  if (spec.type !== type) throw new Error(`${name} is a ${spec.type}, not a ${type}`);
+  return spec;
+}
+
 export {
   TASK_IMAGE_PULL_DURATION,
   TASK_RUN_DURATION,

@@ -11,10 +11,10 @@
  * never calls it, because an OpenMetrics render through prom-client renames
  * counters on the metric objects themselves.
  */
-import type { Registry } from 'prom-client';
-import { storeFamilyOf } from './collectors.js';
 import { escapeHelp, escapeLabelValue, formatValue } from './exposition-text.js';
+import type { MetricRegistry } from './metric-registry.js';
 import type { Exemplar, Family, SeriesStore } from './series-store.js';
+import { storeFamilyOf } from './store-families.js';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
 
@@ -177,7 +177,7 @@ export interface RenderOptions {
 
 /** Renders `registry` (the store's families in their place) in `format`, as chunks of UTF-8. */
 export async function renderExposition(
-  registry: Registry,
+  registry: MetricRegistry,
   store: SeriesStore,
   format: ExpositionFormat,
   options: RenderOptions = {},
@@ -205,7 +205,7 @@ export async function renderExposition(
 
 /** The whole exposition as one string: for replay, and tests. */
 export async function expositionText(
-  registry: Registry,
+  registry: MetricRegistry,
   store: SeriesStore,
   format: ExpositionFormat = 'text',
 ): Promise<string> {

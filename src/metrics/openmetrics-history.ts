@@ -11,26 +11,15 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import { escapeLabelValue, formatValue } from './exposition-text.js';
+import type { MetricData } from './metric-registry.js';
 
-type Sample = MetricValue<string> & { metricName?: string };
-type Metric = MetricObjectWithValues<Sample>;
+type Metric = MetricData;
 
 interface FamilyPart {
   readonly header: string;
   readonly path: string;
   readonly stream: WriteStream;
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Number.POSITIVE_INFINITY) return '+Inf';
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
-  return String(value);
 }
 
 /** The OpenMetrics family name and type: a counter's family drops its `_total`. */
@@ -78,7 +67,7 @@ export class OpenMetricsHistory {
       let text = '';
       for (const { metricName, labels, value } of metric.values) {
         const pairs = Object.entries(labels)
-          .map(([k, v]) => `${k}="${escapeLabel(String(v))}"`)
+          .map(([k, v]) => `${k}="${escapeLabelValue(String(v))}"`)
           .join(',');
         text += `${metricName ?? metric.name}${pairs === '' ? '' : `{${pairs}}`} ${formatValue(value)}${ts}`;
       }

@@ -2,9 +2,8 @@
  * The exporter's metrics about itself and the registry they and the series
  * store render through. Counts that change per record are plain numbers read
  * at scrape time; with durable state, scrapes show the counts of the last
- * save (`published`), like the series store.
+ * save (`published`), like the series store. None of it needs prom-client.
  */
-import type { Histogram, Registry } from 'prom-client';
 import { FORGET_CAUSES, type ForgetCause } from '../kinds/kind.js';
 import {
   EXPORTER_BUILD_INFO,
@@ -16,9 +15,10 @@ import {
   EXPORTER_TRACKED_TASKS,
   EXPORTER_TRACKED_TASKS_LIMIT,
 } from './catalog.js';
-import { counter, gauge, histogram, registerFamily } from './collectors.js';
-import { registerProcessMetrics } from './process-metrics.js';
+import type { MetricRegistry } from './metric-registry.js';
+import { collected, fixedGauge, type Observer, PlainHistogram } from './plain-metrics.js';
 import type { SeriesStore } from './series-store.js';
+import { registerFamily } from './store-families.js';
 
 export const RECORD_RESULTS = ['processed', 'duplicate', 'invalid', 'ignored'] as const;
 export type RecordResult = (typeof RECORD_RESULTS)[number];
@@ -52,7 +52,14 @@ export interface SelfMetrics {
   readonly counts: SelfCounts;
   /** When set, scrapes show these saved counts instead of the live ones. */
   published: SelfCounts | undefined;
-  readonly deliveryLag: Histogram;
+  readonly deliveryLag: Observer;
+}
+
+/** What a serving command adds: its build, and its process metrics (registered before build info). */
+export interface LiveMetrics {
+  readonly version: string;
+  readonly nodejsVersion: string;
+  registerProcessMetrics(registry: MetricRegistry): void;
 }
 
 /**
@@ -60,40 +67,41 @@ export interface SelfMetrics {
  * the order the exposition shows them.
  */
 export function createSelfMetrics(
-  registry: Registry,
+  registry: MetricRegistry,
   store: SeriesStore,
   probes: MetricsProbes,
-  build: { version: string; nodejsVersion: string } | undefined,
+  live: LiveMetrics | undefined,
 ): SelfMetrics {
   const foldable = store.families.map((f) => f.spec.name).sort();
   const counts = zeroCounts(foldable);
   // Read at scrape time only, once `self` is built below.
   let self: SelfMetrics | undefined;
   const shown = () => self?.published ?? counts;
-  counter(registry, EXPORTER_TASK_STATE_EVICTIONS, (c) => {
-    c.reset();
-    for (const cause of FORGET_CAUSES) c.inc({ cause }, shown().evictions[cause]);
-  });
-  counter(registry, EXPORTER_SERIES_FOLDED, (c) => {
-    c.reset();
-    for (const metric of foldable) c.inc({ metric }, shown().folded[metric] ?? 0);
-  });
+  collected(registry, EXPORTER_TASK_STATE_EVICTIONS, 'counter', () =>
+    FORGET_CAUSES.map((cause) => [{ cause }, shown().evictions[cause]] as const),
+  );
+  collected(registry, EXPORTER_SERIES_FOLDED, 'counter', () =>
+    foldable.map((metric) => [{ metric }, shown().folded[metric] ?? 0] as const),
+  );
   for (const family of store.families) registerFamily(registry, store, family);
-  counter(registry, EXPORTER_RECORDS, (c) => {
-    c.reset();
-    for (const result of RECORD_RESULTS) c.inc({ result }, shown().records[result]);
-  });
-  const deliveryLag = histogram(registry, EXPORTER_EVENT_DELIVERY_LAG);
-  gauge(registry, EXPORTER_LAST_EVENT_TIMESTAMP, (g) => {
+  collected(registry, EXPORTER_RECORDS, 'counter', () =>
+    RECORD_RESULTS.map((result) => [{ result }, shown().records[result]] as const),
+  );
+  const deliveryLag = new PlainHistogram(registry, EXPORTER_EVENT_DELIVERY_LAG);
+  collected(registry, EXPORTER_LAST_EVENT_TIMESTAMP, 'gauge', () => {
     const newest = probes.newestEventMs();
-    if (Number.isFinite(newest)) g.set(newest / 1000);
+    return Number.isFinite(newest) ? [[{}, newest / 1000]] : [];
   });
-  gauge(registry, EXPORTER_TRACKED_TASKS, (g) => g.set(probes.trackedTasks()));
-  gauge(registry, EXPORTER_TRACKED_TASKS_LIMIT, (g) => g.set(probes.trackedTasksLimit()));
-  if (build !== undefined) {
-    registerProcessMetrics(registry);
-    gauge(registry, EXPORTER_BUILD_INFO).set(
-      { version: build.version, nodejs_version: build.nodejsVersion },
+  collected(registry, EXPORTER_TRACKED_TASKS, 'gauge', () => [[{}, probes.trackedTasks()]]);
+  collected(registry, EXPORTER_TRACKED_TASKS_LIMIT, 'gauge', () => [
+    [{}, probes.trackedTasksLimit()],
+  ]);
+  if (live !== undefined) {
+    live.registerProcessMetrics(registry);
+    fixedGauge(
+      registry,
+      EXPORTER_BUILD_INFO,
+      { version: live.version, nodejs_version: live.nodejsVersion },
       1,
     );
   }

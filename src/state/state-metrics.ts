@@ -3,17 +3,17 @@
  * saves failed and how many counted records wait for a save to be shown.
  * Read from the durable state's status at each scrape.
  */
-import type { Registry } from 'prom-client';
 import {
   KINESIS_CHECKPOINT_AGE,
   STATE_SAVE_FAILURES,
   STATE_UNSAVED_RECORDS,
 } from '../metrics/catalog.js';
 import { counter, gauge } from '../metrics/collectors.js';
+import type { MetricRegistry } from '../metrics/metric-registry.js';
 import type { SaveStatus } from './durable-state.js';
 
 export function registerStateMetrics(
-  registry: Registry,
+  registry: MetricRegistry,
   status: () => SaveStatus,
   now: () => number = Date.now,
 ): void {

@@ -13,7 +13,7 @@ import { parseTime } from '../../src/kinds/parse-time.js';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { runCli } from '../helpers/cli.js';
-import { freshCore, sample, sumOf } from '../helpers/exposition.js';
+import { freshCore, promClientText, sample, sumOf } from '../helpers/exposition.js';
 import { waitFor } from '../helpers/kinesis-server.js';
 import { freePort } from '../operator/prometheus.js';
 
@@ -32,11 +32,11 @@ async function expectedAt(instants: readonly number[]): Promise<Map<number, stri
   for (const line of lines) {
     const ms = parseTime((JSON.parse(line) as { time: string }).time);
     while (pending.length > 0 && ms >= (pending[0] as number)) {
-      out.set(pending.shift() as number, canonicalExposition(await core.registry.metrics()));
+      out.set(pending.shift() as number, canonicalExposition(await promClientText(core.registry)));
     }
     core.pipeline.handle(line);
   }
-  for (const t of pending) out.set(t, canonicalExposition(await core.registry.metrics()));
+  for (const t of pending) out.set(t, canonicalExposition(await promClientText(core.registry)));
   return out;
 }
 

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createCounting } from '../../src/counting.js';
 import { LABEL_DOCS, METRIC_CATALOG } from '../../src/metrics/catalog.js';
+import { liveMetrics } from '../../src/metrics/process-metrics.js';
 import { renderConfigurationReference } from '../../tools/docs/configuration-reference.js';
 import { renderMetricsReference } from '../../tools/docs/metrics-reference.js';
-import { freshCore, replayConfig, silentLogger } from '../helpers/exposition.js';
+import { freshCore, promClientText, replayConfig, silentLogger } from '../helpers/exposition.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -37,7 +38,7 @@ describe('generated references', () => {
   });
 
   it('a live exporter adds its process metrics: in the catalog, and accepted by promtool', async () => {
-    const core = createCounting(replayConfig(), silentLogger, true);
+    const core = createCounting(replayConfig(), silentLogger, liveMetrics());
     const exposed = await core.registry.getMetricsAsJSON();
     const names = exposed.map((m) => m.name);
     for (const metric of exposed) {
@@ -52,7 +53,7 @@ describe('generated references', () => {
       expect(names).toContain(name);
     }
     const check = spawnSync('promtool', ['check', 'metrics'], {
-      input: await core.registry.metrics(),
+      input: await promClientText(core.registry),
       encoding: 'utf8',
     });
     expect(`${check.stdout}${check.stderr}`).toBe('');

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type Counting, createCounting } from '../../src/counting.js';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
+import type { MetricRegistry } from '../../src/metrics/metric-registry.js';
 
 export function replayConfig(argv: string[] = []): Config {
   const loaded = loadConfig('replay', argv, {});
@@ -13,7 +15,7 @@ export function replayConfig(argv: string[] = []): Config {
 export const silentLogger = pino({ level: 'silent' });
 
 export function freshCore(argv: string[] = []): Counting {
-  return createCounting(replayConfig(argv), silentLogger, false);
+  return createCounting(replayConfig(argv), silentLogger, undefined);
 }
 
 /** Feeds records through a fresh pipeline and returns the exposition text. */
@@ -86,4 +88,17 @@ export function durableCounterSamples(text: string): Map<string, number> {
     out.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return out;
+}
+
+/**
+ * prom-client's own text rendering of every metric on `registry` (prom-client
+ * renders the exporter's own metric objects through their `get()`): what the
+ * exporter's renderer is checked against.
+ */
+export async function promClientText(registry: MetricRegistry): Promise<string> {
+  const prom = new Registry();
+  for (const metric of registry.getMetricsAsArray()) {
+    prom.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
+  return prom.metrics();
 }

@@ -17,7 +17,7 @@ import {
 
 /** A counting that lists at most `limit` failures per list (`--recent-failures` of run and demo). */
 const limited = (limit: number): Counting =>
-  createCounting({ ...replayConfig(), recentFailures: limit }, silentLogger, false);
+  createCounting({ ...replayConfig(), recentFailures: limit }, silentLogger, undefined);
 
 const FAILED = [
   'task-stopped-oom.json',

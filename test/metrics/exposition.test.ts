@@ -3,7 +3,7 @@ import { renderExposition } from '../../src/metrics/exposition.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { wideCorpus, wideWorkloadEvent } from '../../src/simulator/wide-corpus.js';
 import { captureState, publishState } from '../../src/state/durable-state.js';
-import { freshCore } from '../helpers/exposition.js';
+import { freshCore, promClientText } from '../helpers/exposition.js';
 
 function corpusCore(argv: string[] = []) {
   const core = freshCore(argv);
@@ -23,21 +23,21 @@ describe('the exposition renderer', () => {
     const core = corpusCore();
     const text = await core.exposition();
     expect(text).toContain('we\\\\ird\\"name\\n');
-    expect(text).toBe(await core.registry.metrics());
+    expect(text).toBe(await promClientText(core.registry));
     // A series added after a scrape is shown in its sorted place.
     core.pipeline.handle(wideWorkloadEvent(6000, 7000));
     const again = await core.exposition();
     expect(again).not.toBe(text);
-    expect(again).toBe(await core.registry.metrics());
+    expect(again).toBe(await promClientText(core.registry));
     publishState(core, captureState(core));
-    expect(await core.exposition()).toBe(await core.registry.metrics());
+    expect(await core.exposition()).toBe(await promClientText(core.registry));
   });
 
   it('folds past the cap and renders the folded series like prom-client', async () => {
     const core = corpusCore(['--max-series-per-metric', '50']);
     const text = await core.exposition();
     expect(text).toContain('ecs_cluster="_other_"');
-    expect(text).toBe(await core.registry.metrics());
+    expect(text).toBe(await promClientText(core.registry));
   });
 
   it('gives the same bytes whatever the slice length, yielding in between', async () => {
@@ -73,7 +73,7 @@ describe('the exposition renderer', () => {
         .join('\n');
     expect(samples(text)).toBe(samples(await core.exposition('text')));
     // prom-client's own metric objects are left as they were.
-    expect(await core.exposition('text')).toBe(await core.registry.metrics());
+    expect(await core.exposition('text')).toBe(await promClientText(core.registry));
   });
 
   it('gives OpenMetrics exemplars: the task behind a duration bucket and a stop', async () => {

@@ -7,7 +7,13 @@ import {
   unpackSubscriptionRecord,
 } from '../../src/records/logs-subscription.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { expositionOf, fixtureLine, freshCore, sample } from '../helpers/exposition.js';
+import {
+  expositionOf,
+  fixtureLine,
+  freshCore,
+  promClientText,
+  sample,
+} from '../helpers/exposition.js';
 import { controlMessage, dataMessage, packInto } from '../helpers/logs-subscription.js';
 
 describe('CloudWatch Logs subscription records', () => {
@@ -52,7 +58,7 @@ describe('CloudWatch Logs subscription records', () => {
       Buffer.from([0x1f, 0x8b, 0, 0]),
       gzipSync(JSON.stringify({ messageType: 'DATA_MESSAGE', logEvents: [{ id: '1' }, 7] })),
     ]);
-    const text = canonicalExposition(await core.registry.metrics());
+    const text = canonicalExposition(await promClientText(core.registry));
     const plain = await expositionOf(lines);
     const taskLines = (t: string) => t.split('\n').filter((l) => l.startsWith('ecs_task_'));
     expect(taskLines(text)).toEqual(taskLines(plain));

@@ -8,14 +8,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { MetricRegistry } from '../../src/metrics/metric-registry.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { DurableState, MAX_FAILED_SAVES } from '../../src/state/durable-state.js';
 import { FileStateStore } from '../../src/state/file-state-store.js';
 import { registerStateMetrics } from '../../src/state/state-metrics.js';
 import type { StateStore } from '../../src/state/state-store.js';
-import { freshCore, sample, silentLogger, sumOf } from '../helpers/exposition.js';
+import { freshCore, promClientText, sample, silentLogger, sumOf } from '../helpers/exposition.js';
 
 /** The file store, refusing saves while `failing` is set, or never answering while `stuck` is. */
 class FlakyStore implements StateStore {
@@ -62,7 +62,7 @@ function setup(saveDeadlineMs?: number) {
     now: () => now,
     ...(saveDeadlineMs === undefined ? {} : { saveDeadlineMs }),
   });
-  const registry = new Registry();
+  const registry = new MetricRegistry();
   registerStateMetrics(
     registry,
     () => durable.status,
@@ -129,7 +129,7 @@ describe('durable state when saves fail', () => {
       reason: `saving the state to ${t.store.description} failed ${MAX_FAILED_SAVES} times in a row: no space left on the device (ENOSPC)`,
     });
     expect(sumOf(await t.core.exposition(), 'ecs_events_exporter_records_total')).toBe(shown);
-    const metrics = await t.registry.metrics();
+    const metrics = await promClientText(t.registry);
     expect(sample(metrics, 'ecs_events_exporter_state_save_failures_total')).toBe(MAX_FAILED_SAVES);
     expect(sample(metrics, 'ecs_events_exporter_state_unsaved_records')).toBe(4);
     expect(sample(metrics, 'ecs_events_exporter_kinesis_checkpoint_age_seconds')).toBe(25);
@@ -140,7 +140,7 @@ describe('durable state when saves fail', () => {
     expect(t.durable.readiness().ok).toBe(true);
     expect(t.durable.health().ok).toBe(true);
     expect(sumOf(await t.core.exposition(), 'ecs_events_exporter_records_total')).toBe(9);
-    const after = await t.registry.metrics();
+    const after = await promClientText(t.registry);
     expect(sample(after, 'ecs_events_exporter_state_save_failures_total')).toBe(MAX_FAILED_SAVES);
     expect(sample(after, 'ecs_events_exporter_state_unsaved_records')).toBe(0);
     expect(sample(after, 'ecs_events_exporter_kinesis_checkpoint_age_seconds')).toBe(0);

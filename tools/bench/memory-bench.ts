@@ -92,7 +92,7 @@ function bytesPerTrackedTask(tasks: number): { rss: number; heap: number } {
 async function saveCost(tasks: number): Promise<void> {
   const loaded = loadConfig('run', ['--stream', 'bench'], {});
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const core = createCounting(loaded.config, logger, false);
+  const core = createCounting(loaded.config, logger, undefined);
   for (let i = 0; i < tasks; i++) core.pipeline.handle(stoppedEvent(i));
   const dir = mkdtempSync(join(tmpdir(), 'save-bench-'));
   const store = new FileStateStore({ directory: dir, fileName: 'state.json' });
@@ -108,7 +108,7 @@ async function saveCost(tasks: number): Promise<void> {
   captureState(core);
   const captureMs = performance.now() - captureStart;
   const size = statSync(store.path).size;
-  const fresh = createCounting(loaded.config, logger, false);
+  const fresh = createCounting(loaded.config, logger, undefined);
   const restoreStart = performance.now();
   const loadedState = await store.load();
   if (loadedState === undefined) throw new Error('nothing saved');

@@ -46,7 +46,7 @@ async function child(mode: string, file: string): Promise<void> {
   } else {
     const loaded = loadConfig('replay', [], {});
     if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    const core = createCounting(loaded.config, pino({ level: 'silent' }), false);
+    const core = createCounting(loaded.config, pino({ level: 'silent' }), undefined);
     await readLines(createReadStream(file, { highWaterMark: REPLAY_CHUNK_BYTES }), {
       onLine: (line) => {
         records++;

@@ -28,7 +28,7 @@ const tasks = Number(process.env.BENCH_S3_TASKS ?? 100_000);
 const logger = pino({ level: 'silent' });
 const loaded = loadConfig('run', ['--stream', 'bench'], {});
 if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-const core = createCounting(loaded.config, logger, false);
+const core = createCounting(loaded.config, logger, undefined);
 for (let i = 0; i < tasks; i++) core.pipeline.handle(stoppedEvent(i));
 
 const directory = mkdtempSync(join(tmpdir(), 's3-bench-'));
@@ -62,7 +62,7 @@ for (let i = 0; i < 7; i++) {
 }
 runs.sort((a, b) => a.total - b.total);
 const median = runs[3] as (typeof runs)[number];
-const fresh = createCounting(loaded.config, logger, false);
+const fresh = createCounting(loaded.config, logger, undefined);
 const r0 = performance.now();
 const saved = await store.load();
 if (saved === undefined) throw new Error('nothing saved');

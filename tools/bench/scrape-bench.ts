@@ -45,7 +45,7 @@ type ToChild = { type: 'stats'; reset?: boolean } | { type: 'trickle'; on: boole
 async function child(workloads: number): Promise<void> {
   const loaded = loadConfig('run', ['--stream', 'bench'], {});
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const counting = createCounting(loaded.config, pino({ level: 'silent' }), false);
+  const counting = createCounting(loaded.config, pino({ level: 'silent' }), undefined);
   let task = 0;
   for (; task < workloads; task++) counting.pipeline.handle(wideWorkloadEvent(task, workloads));
   const logger = pino({ level: 'silent' });
@@ -108,7 +108,7 @@ async function baselineChild(workloads: number): Promise<void> {
   const counting = createCounting(
     { maxTrackedTasks: 200_000, stoppedTaskRetentionMs: undefined, maxSeriesPerMetric: 5000 },
     pino({ level: 'silent' }),
-    false,
+    undefined,
   );
   for (let task = 0; task < workloads; task++) {
     counting.pipeline.handle(wideWorkloadEvent(task, workloads));

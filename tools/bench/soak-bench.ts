@@ -146,7 +146,7 @@ async function main(): Promise<void> {
 
   const loaded = loadConfig('replay', [], {});
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const core = createCounting(loaded.config, pino({ level: 'silent' }), false);
+  const core = createCounting(loaded.config, pino({ level: 'silent' }), undefined);
   for (const line of lines) core.pipeline.handle(line);
   const exact =
     taskLines(final) === taskLines(await core.exposition()) &&

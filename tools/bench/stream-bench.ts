@@ -15,6 +15,7 @@ import {
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createCounting } from '../../src/counting.js';
+import { liveMetrics } from '../../src/metrics/process-metrics.js';
 import {
   createStream,
   LOCAL_CREDENTIALS,
@@ -67,7 +68,7 @@ function consumer(
 ) {
   const loaded = loadConfig('run', ['--stream', stream], {});
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const core = createCounting(loaded.config, logger, true);
+  const core = createCounting(loaded.config, logger, liveMetrics());
   const source = new KinesisSource({
     client,
     stream,

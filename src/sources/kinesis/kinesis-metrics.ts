@@ -3,7 +3,7 @@
  * what failed and how far behind each shard is. (The age of the saved state
  * belongs to whoever saves it.)
  */
-import type { Counter, Gauge, Registry } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import {
   KINESIS_BYTES_READ,
   KINESIS_ERRORS,
@@ -14,6 +14,7 @@ import {
   KINESIS_SHARDS_OWNED,
 } from '../../metrics/catalog.js';
 import { counter, gauge } from '../../metrics/collectors.js';
+import type { MetricRegistry } from '../../metrics/metric-registry.js';
 
 export interface KinesisMetrics {
   readonly recordsRead: Counter<'shard_id'>;
@@ -25,7 +26,7 @@ export interface KinesisMetrics {
   readonly shardsFinished: Counter;
 }
 
-export function createKinesisMetrics(registry: Registry): KinesisMetrics {
+export function createKinesisMetrics(registry: MetricRegistry): KinesisMetrics {
   const shardsFinished = counter(registry, KINESIS_SHARDS_FINISHED);
   shardsFinished.inc(0);
   return {

@@ -1,10 +1,10 @@
-import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   KINESIS_ERRORS,
   KINESIS_RECORDS_READ,
   KINESIS_SHARDS_OWNED,
 } from '../../../src/metrics/catalog.js';
+import { MetricRegistry } from '../../../src/metrics/metric-registry.js';
 import { createKinesisMetrics } from '../../../src/sources/kinesis/kinesis-metrics.js';
 import { KinesisSource } from '../../../src/sources/kinesis/kinesis-source.js';
 import type { Json, RecordSink } from '../../../src/sources/source.js';
@@ -120,7 +120,7 @@ describe('KinesisSource on a 4-shard stream', () => {
     await putRecords(server.admin, stream, range('a', 10));
     const client = server.client();
     const seen: number[] = [];
-    const registry = new Registry();
+    const registry = new MetricRegistry();
     const metrics = createKinesisMetrics(registry);
     const source = new KinesisSource({
       client,

@@ -8,8 +8,8 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import pino, { type Logger } from 'pino';
-import { Registry } from 'prom-client';
 import { expect } from 'vitest';
+import { MetricRegistry } from '../../../src/metrics/metric-registry.js';
 import { isSequenceNumber, SHARD_END } from '../../../src/sources/kinesis/checkpointer.js';
 import {
   createKinesisMetrics,
@@ -30,7 +30,7 @@ export interface Delivery {
 
 export interface TestSource {
   readonly source: KinesisSource;
-  readonly registry: Registry;
+  readonly registry: MetricRegistry;
   readonly metrics: KinesisMetrics;
   readonly deliveries: Delivery[];
   readonly sink: RecordSink;
@@ -54,7 +54,7 @@ export function makeSource(
   stream: string,
   overrides: Partial<KinesisSourceOptions> & { startPosition?: StartPosition } = {},
 ): TestSource {
-  const registry = new Registry();
+  const registry = new MetricRegistry();
   const metrics = createKinesisMetrics(registry);
   const deliveries: Delivery[] = [];
   const decoder = new TextDecoder();
@@ -130,7 +130,7 @@ export function makeSource(
 
 /** Sum of a counter's values whose labels match. */
 export async function metricSum(
-  registry: Registry,
+  registry: MetricRegistry,
   name: string,
   labels: Record<string, string> = {},
 ): Promise<number> {

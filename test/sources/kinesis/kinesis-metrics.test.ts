@@ -1,7 +1,8 @@
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { KINESIS_CHECKPOINT_AGE, KINESIS_METRIC_CATALOG } from '../../../src/metrics/catalog.js';
+import { MetricRegistry } from '../../../src/metrics/metric-registry.js';
 import { createKinesisMetrics } from '../../../src/sources/kinesis/kinesis-metrics.js';
+import { promClientText } from '../../helpers/exposition.js';
 
 describe('Kinesis metric catalog', () => {
   it('follows the naming rules', () => {
@@ -16,7 +17,7 @@ describe('Kinesis metric catalog', () => {
   });
 
   it('builds every metric of the catalog but the checkpoint age on the given registry only', async () => {
-    const registry = new Registry();
+    const registry = new MetricRegistry();
     const metrics = createKinesisMetrics(registry);
     // The checkpoint age is the durable state's, not the source's.
     expect(
@@ -31,12 +32,12 @@ describe('Kinesis metric catalog', () => {
     );
     metrics.shardLag.set({ shard_id: 'shardId-000000000000' }, 1.2);
     metrics.errors.inc({ operation: 'GetRecords', shard_id: 'shardId-000000000000', code: 'X' });
-    const text = await registry.metrics();
+    const text = await promClientText(registry);
     expect(text).toContain(
       'ecs_events_exporter_kinesis_shard_lag_seconds{shard_id="shardId-000000000000"} 1.2',
     );
     expect(text).toContain('ecs_events_exporter_kinesis_shards_finished_total 0');
     // A second registry gets its own metrics: nothing is registered globally.
-    expect(() => createKinesisMetrics(new Registry())).not.toThrow();
+    expect(() => createKinesisMetrics(new MetricRegistry())).not.toThrow();
   });
 });

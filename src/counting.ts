@@ -48,6 +48,12 @@ export interface Counting {
   };
   /** Every metric on the registry as chunks of UTF-8, rendered in slices (metrics/exposition.ts). */
   render(format: ExpositionFormat, onChunk?: (chunk: Buffer) => void): Promise<Buffer[]>;
+  /**
+   * Changes whenever what a render shows does, the self metrics read at
+   * render time aside: the saves published, or (without durable state) the
+   * records counted.
+   */
+  shownVersion(): string;
   /** Every metric on the registry as one string. */
   exposition(format?: ExpositionFormat): Promise<string>;
 }
@@ -152,6 +158,11 @@ export function createCounting(
     render: (format, onChunk) =>
       renderExposition(registry, store, format, onChunk === undefined ? {} : { onChunk }),
     exposition: (format) => expositionText(registry, store, format),
+    shownVersion: () => {
+      if (self.published !== undefined) return `saved ${store.publications}`;
+      const { processed, duplicate, invalid, ignored } = self.counts.records;
+      return `live ${processed + duplicate + invalid + ignored}`;
+    },
   };
 }
 

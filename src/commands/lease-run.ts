@@ -67,6 +67,7 @@ export interface LeaseRunOptions {
 interface Leading {
   readonly registry: MetricRegistry;
   render(format: ExpositionFormat, onChunk: (chunk: Buffer) => void): Promise<readonly Buffer[]>;
+  shownVersion(): string;
   readonly health: () => Check;
   readonly readiness: () => Check;
   readonly recentFailures: Counting['recentFailures'];
@@ -112,6 +113,8 @@ export async function runWithLease(o: LeaseRunOptions): Promise<number> {
           leading !== undefined
             ? leading.render(format, onChunk)
             : renderExposition(standby, NO_SERIES, format, { onChunk }),
+        // A standby's exposition is its process metrics and leader 0.
+        shownVersion: () => leading?.shownVersion() ?? 'standby',
         health: () => {
           if (leading !== undefined) return leading.health();
           // A standby that cannot read the lease for a minute cannot take over: restart it.
@@ -277,6 +280,7 @@ async function lead(
   return {
     registry: counting.registry,
     render: (format, onChunk) => counting.render(format, onChunk),
+    shownVersion: () => `leader ${counting.shownVersion()}`,
     recentFailures: () => counting.recentFailures(),
     health: () => both(source.health(), durable.health()),
     readiness: () => both(leaderCheck(), both(source.readiness(), durable.readiness())),

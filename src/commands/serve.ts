@@ -135,6 +135,7 @@ export async function startExporter(
     startServer(
       {
         render: (format, onChunk) => counting.render(format, onChunk),
+        shownVersion: () => counting.shownVersion(),
         health: () => both(source.health(), durable?.health()),
         readiness: () => both(source.readiness(), durable?.readiness()),
         recentFailures: () => counting.recentFailures(),

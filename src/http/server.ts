@@ -44,6 +44,11 @@ export interface Check {
 export interface HttpHandlers {
   /** Renders the exposition in `format`, handing each chunk of UTF-8 text to `onChunk` in order. */
   render: Render;
+  /**
+   * Changes whenever what `render` shows does (self metrics read at render
+   * time aside): a render finished a moment ago is served again until it does.
+   */
+  shownVersion?: () => unknown;
   health(): Check;
   readiness(): Check;
   /** The failures behind the counts, for the landing page and /api/recent-failures. */
@@ -67,7 +72,10 @@ export function createApp(
   web?: WebConfig,
 ): express.Express {
   const app = express();
-  const scrapes = new SharedScrapes(handlers.render);
+  const scrapes = new SharedScrapes(
+    handlers.render,
+    handlers.shownVersion === undefined ? {} : { shownVersion: handlers.shownVersion },
+  );
   app.disable('x-powered-by');
   app.disable('etag');
   app.use((req, res, next) => {

@@ -1,9 +1,12 @@
 /**
  * Scrapes that share their work: every scrape that comes while a render of
  * its format runs (concurrent scrapers, pipelined requests) gets that
- * render's bytes. Its gzip is made once, on the thread pool, from the first
- * scraper that asks for it, and from then on alongside the render, chunk by
- * chunk. Nothing is kept once the last of them is served.
+ * render's bytes, and so does one that comes shortly after it finished
+ * (within `reuseMs`) while what it shows has not changed (`shownVersion`):
+ * back-to-back scrapers at the series cap then cost one render per window,
+ * not one each. A render's gzip is made once, on the thread pool, from the
+ * first scraper that asks for it, and from then on alongside the render,
+ * chunk by chunk. Nothing is kept past the window.
  */
 import { once } from 'node:events';
 import { createGzip, type Gzip } from 'node:zlib';
@@ -86,13 +89,38 @@ class SharedRender {
   }
 }
 
+/**
+ * How long a finished render serves the scrapes that come after it: short
+ * against any scrape interval, so the self metrics read at render time (CPU,
+ * checkpoint age) are at most this much older than the scrape.
+ */
+export const RENDER_REUSE_MS = 1000;
+
+export interface SharedScrapesOptions {
+  /** What the exposition shows changes exactly when this does (e.g. records counted, saves published). */
+  readonly shownVersion?: () => unknown;
+  readonly reuseMs?: number;
+}
+
+interface Kept {
+  readonly render: SharedRender;
+  readonly version: unknown;
+  readonly finishedAt: number;
+}
+
 export class SharedScrapes {
   readonly #render: Render;
   readonly #running = new Map<ExpositionFormat, SharedRender>();
+  /** The last finished render of each format, while it may be reused. */
+  readonly #kept = new Map<ExpositionFormat, Kept>();
+  readonly #shownVersion: (() => unknown) | undefined;
+  readonly #reuseMs: number;
   #renders = 0;
 
-  constructor(render: Render) {
+  constructor(render: Render, options: SharedScrapesOptions = {}) {
     this.#render = render;
+    this.#shownVersion = options.shownVersion;
+    this.#reuseMs = options.shownVersion === undefined ? 0 : (options.reuseMs ?? RENDER_REUSE_MS);
   }
 
   /** Renders started so far: each served one scrape or more. */
@@ -102,17 +130,42 @@ export class SharedScrapes {
 
   /** The exposition in `format`, compressed when asked: from the running render if one is. */
   body(format: ExpositionFormat, gzip: boolean): Promise<ScrapeBody> {
-    let shared = this.#running.get(format);
-    if (shared === undefined) {
-      this.#renders++;
-      const render = new SharedRender((onChunk) => this.#render(format, onChunk));
-      shared = render;
-      this.#running.set(format, render);
-      const done = () => {
-        if (this.#running.get(format) === render) this.#running.delete(format);
-      };
-      render.plain.then(done, done);
-    }
+    const shared = this.#running.get(format) ?? this.#reusable(format) ?? this.#start(format);
     return gzip ? shared.gzip() : shared.plain;
+  }
+
+  #reusable(format: ExpositionFormat): SharedRender | undefined {
+    const kept = this.#kept.get(format);
+    if (kept === undefined) return undefined;
+    if (
+      performance.now() - kept.finishedAt < this.#reuseMs &&
+      Object.is(kept.version, this.#shownVersion?.())
+    ) {
+      return kept.render;
+    }
+    this.#kept.delete(format);
+    return undefined;
+  }
+
+  #start(format: ExpositionFormat): SharedRender {
+    this.#renders++;
+    // Read before rendering: a change during the render makes the next scrape render again.
+    const version = this.#shownVersion?.();
+    const render = new SharedRender((onChunk) => this.#render(format, onChunk));
+    this.#running.set(format, render);
+    const done = () => {
+      if (this.#running.get(format) === render) this.#running.delete(format);
+    };
+    render.plain.then(() => {
+      done();
+      if (this.#reuseMs <= 0) return;
+      const kept = { render, version, finishedAt: performance.now() };
+      this.#kept.set(format, kept);
+      // Let the bytes go once the window has passed, scraped again or not.
+      setTimeout(() => {
+        if (this.#kept.get(format) === kept) this.#kept.delete(format);
+      }, this.#reuseMs).unref();
+    }, done);
+    return render;
   }
 }

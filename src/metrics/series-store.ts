@@ -149,6 +149,7 @@ export class SeriesStore {
   #bounds = new Map<string, LabelBound>();
   /** What scrapes show when set: the values of the last save. */
   #published: Map<string, Map<string, Series>> | undefined;
+  #publications = 0;
   /**
    * The sorted series of a map of series, while its size is unchanged: series
    * are only ever added to a map (restore and publish replace maps whole).
@@ -325,6 +326,12 @@ export class SeriesStore {
    */
   publish(data: StoreSnapshot): void {
     this.#published = this.#build(data).families;
+    this.#publications++;
+  }
+
+  /** Saved states published so far: what scrapes show changes with each. */
+  get publications(): number {
+    return this.#publications;
   }
 
   /**

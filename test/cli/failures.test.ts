@@ -11,7 +11,7 @@ import {
   chownSync,
   mkdirSync,
   mkdtempSync,
-  rmSync,
+  renameSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -248,9 +248,10 @@ describe('saves that start failing in a running exporter', () => {
     const url = match[1] as string;
     try {
       await waitFor(async () => (await get(`${url}/readyz`)).status === 200, 15_000, 'ready');
-      // The state directory now resolves under /proc, where mkdir never returns.
-      rmSync(join(root, 'link'));
-      symlinkSync('/proc', join(root, 'link'));
+      // The state directory now resolves under /proc, where mkdir never returns. The link
+      // is replaced in one rename, so no save in between finds it missing.
+      symlinkSync('/proc', join(root, 'next-link'));
+      renameSync(join(root, 'next-link'), join(root, 'link'));
       await putRecords(server.admin, STREAM, events(903, 5));
       await waitFor(async () => (await get(`${url}/readyz`)).status === 503, 5000, 'not ready');
       expect((await get(`${url}/readyz`)).text).toMatch(

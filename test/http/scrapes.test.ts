@@ -3,7 +3,9 @@ import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_LIMITS, type RunningServer, startServer } from '../../src/http/server.js';
+import { SharedScrapes } from '../../src/http/shared-scrapes.js';
 import { wideCorpus } from '../../src/simulator/wide-corpus.js';
+import { captureState, publishState } from '../../src/state/durable-state.js';
 import { freshCore, silentLogger } from '../helpers/exposition.js';
 
 interface Reply {
@@ -246,4 +248,58 @@ describe('ten concurrent scrapes at the series cap', () => {
     ).toBeGreaterThanOrEqual(0.9);
     expect(Math.max(...healthMs)).toBeLessThan(2 * HEALTH_BUDGET_MS);
   }, 60_000);
+});
+
+describe('a finished render served again', () => {
+  const setup = (withVersion: boolean) => {
+    const core = freshCore();
+    for (const line of wideCorpus(20, 10)) core.pipeline.handle(line);
+    let renders = 0;
+    const scrapes = new SharedScrapes(
+      (format, onChunk) => {
+        renders++;
+        return core.render(format, onChunk);
+      },
+      withVersion ? { shownVersion: () => core.shownVersion(), reuseMs: 300 } : {},
+    );
+    const text = async (gzip = false) => {
+      const body = await scrapes.body('text', gzip);
+      const bytes = Buffer.concat(body.chunks);
+      return (gzip ? gunzipSync(bytes) : bytes).toString('utf8');
+    };
+    return { core, text, renders: () => renders };
+  };
+
+  it('serves scrapes right after a render from it until what it shows changes, or the window ends', async () => {
+    const { core, text, renders } = setup(true);
+    const first = await text();
+    expect(await text()).toBe(first);
+    expect(await text(true)).toBe(first);
+    expect(renders()).toBe(1);
+    // A record counted: the next scrape renders, and shows it.
+    core.pipeline.handle(wideCorpus(21, 10).at(-1) as string);
+    const second = await text();
+    expect(renders()).toBe(2);
+    expect(second).not.toBe(first);
+    expect(second).toBe(await core.exposition());
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(await text()).toBe(second);
+    expect(renders()).toBe(3);
+  });
+
+  it('renders again after a save is published, even with nothing counted since', async () => {
+    const { core, text, renders } = setup(true);
+    publishState(core, captureState(core));
+    await text();
+    publishState(core, captureState(core));
+    await text();
+    expect(renders()).toBe(2);
+  });
+
+  it('renders for every scrape without a version of what is shown', async () => {
+    const { text, renders } = setup(false);
+    await text();
+    await text();
+    expect(renders()).toBe(2);
+  });
 });

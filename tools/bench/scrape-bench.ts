@@ -22,6 +22,7 @@ import { loadConfig } from '../../src/config.js';
 import { createCounting } from '../../src/counting.js';
 import { startServer } from '../../src/http/server.js';
 import { LINES_PER_WORKLOAD, wideWorkloadEvent } from '../../src/simulator/wide-corpus.js';
+import { captureState, publishState } from '../../src/state/durable-state.js';
 
 const PROMETHEUS_HEADERS = {
   Accept:
@@ -49,9 +50,18 @@ async function child(workloads: number): Promise<void> {
   let task = 0;
   for (; task < workloads; task++) counting.pipeline.handle(wideWorkloadEvent(task, workloads));
   const logger = pino({ level: 'silent' });
+  // As deployed (a state directory or S3): scrapes show the state of the last
+  // save, published every checkpoint interval. BENCH_SCRAPE_STATE=live: no state kept.
+  const saved = process.env.BENCH_SCRAPE_STATE !== 'live';
+  if (saved) {
+    const save = () => publishState(counting, captureState(counting));
+    save();
+    setInterval(save, loaded.config.checkpointIntervalMs).unref();
+  }
   const exporter = await startServer(
     {
       render: (format, onChunk) => counting.render(format, onChunk),
+      shownVersion: () => counting.shownVersion(),
       health: () => ({ ok: true, reason: 'reading' }),
       readiness: () => ({ ok: true, reason: 'ready' }),
     },
@@ -302,7 +312,7 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_SCRAPE_SECONDS ?? 20);
   const sizes = (process.env.BENCH_SCRAPE_WORKLOADS ?? '5000,3300,180').split(',').map(Number);
   console.log(
-    'scrape bench: each size in a fresh exporter process; series = sample lines of the task metrics',
+    `scrape bench: each size in a fresh exporter process; series = sample lines of the task metrics; ${process.env.BENCH_SCRAPE_STATE === 'live' ? 'no state kept (scrapes show live values)' : 'scrapes show the state saved every checkpoint interval, as deployed'}`,
   );
   for (const workloads of sizes) await measure(workloads, seconds);
 }

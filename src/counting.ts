@@ -47,7 +47,11 @@ export interface Counting {
     deployments: readonly RecentDeploymentFailure[];
   };
   /** Every metric on the registry as chunks of UTF-8, rendered in slices (metrics/exposition.ts). */
-  render(format: ExpositionFormat, onChunk?: (chunk: Buffer) => void): Promise<Buffer[]>;
+  render(
+    format: ExpositionFormat,
+    onChunk?: (chunk: Buffer) => void,
+    keepChunks?: boolean,
+  ): Promise<Buffer[]>;
   /**
    * Changes whenever what a render shows does, the self metrics read at
    * render time aside: the saves published, or (without durable state) the
@@ -155,8 +159,11 @@ export function createCounting(
       }
       return { tasks, deployments };
     },
-    render: (format, onChunk) =>
-      renderExposition(registry, store, format, onChunk === undefined ? {} : { onChunk }),
+    render: (format, onChunk, keepChunks = true) =>
+      renderExposition(registry, store, format, {
+        keepChunks,
+        ...(onChunk === undefined ? {} : { onChunk }),
+      }),
     exposition: (format) => expositionText(registry, store, format),
     shownVersion: () => {
       if (self.published !== undefined) return `saved ${store.publications}`;

@@ -66,7 +66,11 @@ export interface LeaseRunOptions {
 
 interface Leading {
   readonly registry: MetricRegistry;
-  render(format: ExpositionFormat, onChunk: (chunk: Buffer) => void): Promise<readonly Buffer[]>;
+  render(
+    format: ExpositionFormat,
+    onChunk: (chunk: Buffer) => void,
+    keepChunks: boolean,
+  ): Promise<readonly Buffer[]>;
   shownVersion(): string;
   readonly health: () => Check;
   readonly readiness: () => Check;
@@ -109,10 +113,10 @@ export async function runWithLease(o: LeaseRunOptions): Promise<number> {
   try {
     server = await startServer(
       {
-        render: (format, onChunk) =>
+        render: (format, onChunk, keepChunks) =>
           leading !== undefined
-            ? leading.render(format, onChunk)
-            : renderExposition(standby, NO_SERIES, format, { onChunk }),
+            ? leading.render(format, onChunk, keepChunks)
+            : renderExposition(standby, NO_SERIES, format, { onChunk, keepChunks }),
         // A standby's exposition is its process metrics and leader 0.
         shownVersion: () => leading?.shownVersion() ?? 'standby',
         health: () => {
@@ -279,7 +283,7 @@ async function lead(
   });
   return {
     registry: counting.registry,
-    render: (format, onChunk) => counting.render(format, onChunk),
+    render: (format, onChunk, keepChunks) => counting.render(format, onChunk, keepChunks),
     shownVersion: () => `leader ${counting.shownVersion()}`,
     recentFailures: () => counting.recentFailures(),
     health: () => both(source.health(), durable.health()),

@@ -134,7 +134,7 @@ export async function startExporter(
   const server = await startupCheck(() =>
     startServer(
       {
-        render: (format, onChunk) => counting.render(format, onChunk),
+        render: (format, onChunk, keep) => counting.render(format, onChunk, keep),
         shownVersion: () => counting.shownVersion(),
         health: () => both(source.health(), durable?.health()),
         readiness: () => both(source.readiness(), durable?.readiness()),

@@ -13,10 +13,14 @@ import { createGzip, type Gzip } from 'node:zlib';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
 
-/** Renders `format`, telling `onChunk` of each chunk of UTF-8 text in order; resolves when done. */
+/**
+ * Renders `format`, telling `onChunk` of each chunk of UTF-8 text in order;
+ * resolves when done, with the chunks when `keepChunks`, else with none.
+ */
 export type Render = (
   format: ExpositionFormat,
   onChunk: (chunk: Buffer) => void,
+  keepChunks: boolean,
 ) => Promise<readonly Buffer[]>;
 
 export interface ScrapeBody {
@@ -36,8 +40,16 @@ function bodyOf(chunks: readonly Buffer[]): ScrapeBody {
 /** Chunks given to zlib at once: each write is a round trip between the thread pool and the event loop. */
 const GZIP_BATCH = 64;
 
+/**
+ * One render and what is made of it. A render started for a gzip scrape
+ * (what Prometheus asks for) compresses as it goes and keeps only the
+ * compressed bytes, a few percent of the text at the series cap; one
+ * started for an uncompressed scrape keeps the text, and makes the gzip
+ * from it when asked.
+ */
 class SharedRender {
-  readonly plain: Promise<ScrapeBody>;
+  readonly keepsText: boolean;
+  readonly #finished: Promise<void>;
   readonly #chunks: Buffer[] = [];
   #done = false;
   #gzip: Gzip | undefined;
@@ -45,18 +57,22 @@ class SharedRender {
   /** Chunks rendered in the current slice, for the gzip: written together once the render yields. */
   #pending: Buffer[] = [];
 
-  constructor(render: (onChunk: (chunk: Buffer) => void) => Promise<unknown>) {
-    this.plain = render((chunk) => {
-      this.#chunks.push(chunk);
+  constructor(
+    render: (onChunk: (chunk: Buffer) => void, keepChunks: boolean) => Promise<unknown>,
+    keepsText: boolean,
+  ) {
+    this.keepsText = keepsText;
+    if (!keepsText) this.#startGzip();
+    this.#finished = render((chunk) => {
+      if (keepsText) this.#chunks.push(chunk);
       if (this.#gzip === undefined) return;
       if (this.#pending.length === 0) setImmediate(() => this.#writePending());
       this.#pending.push(chunk);
-    }).then(
+    }, false).then(
       () => {
         this.#done = true;
         this.#writePending();
         this.#gzip?.end();
-        return bodyOf(this.#chunks);
       },
       (err: unknown) => {
         this.#done = true;
@@ -66,26 +82,42 @@ class SharedRender {
     );
   }
 
+  /** Settles when the render has: the moment it may be reused from. */
+  get finished(): Promise<void> {
+    return this.#finished;
+  }
+
+  /** The text; only of a render that keeps it. */
+  plain(): Promise<ScrapeBody> {
+    if (!this.keepsText) throw new Error('this render keeps only its gzip');
+    return this.#finished.then(() => bodyOf(this.#chunks));
+  }
+
   #writePending(): void {
     if (this.#pending.length === 0 || this.#gzip === undefined) return;
     this.#gzip.write(Buffer.concat(this.#pending));
     this.#pending = [];
   }
 
-  gzip(): Promise<ScrapeBody> {
-    if (this.#gzipped !== undefined) return this.#gzipped;
+  #startGzip(): void {
     const gzip = createGzip({ level: GZIP_LEVEL, chunkSize: 256 * 1024 });
     const out: Buffer[] = [];
     gzip.on('data', (chunk: Buffer) => out.push(chunk));
     const ended = once(gzip, 'end');
+    // A failed render rejects `finished`, which the caller sees first.
+    this.#gzipped = ended.then(() => bodyOf(out));
+    // Seen through gzip(), together with the render's own outcome.
+    this.#gzipped.catch(() => undefined);
     for (let i = 0; i < this.#chunks.length; i += GZIP_BATCH) {
       gzip.write(Buffer.concat(this.#chunks.slice(i, i + GZIP_BATCH)));
     }
     if (this.#done) gzip.end();
     else this.#gzip = gzip;
-    // A failed render rejects `plain`, which the caller sees first.
-    this.#gzipped = Promise.all([this.plain, ended]).then(() => bodyOf(out));
-    return this.#gzipped;
+  }
+
+  gzip(): Promise<ScrapeBody> {
+    if (this.#gzipped === undefined) this.#startGzip();
+    return Promise.all([this.#finished, this.#gzipped]).then(([, body]) => body as ScrapeBody);
   }
 }
 
@@ -130,8 +162,14 @@ export class SharedScrapes {
 
   /** The exposition in `format`, compressed when asked: from the running render if one is. */
   body(format: ExpositionFormat, gzip: boolean): Promise<ScrapeBody> {
-    const shared = this.#running.get(format) ?? this.#reusable(format) ?? this.#start(format);
-    return gzip ? shared.gzip() : shared.plain;
+    // Any render of the format serves a gzip scrape; only one keeping its text serves the others.
+    const usable = (r: SharedRender | undefined) =>
+      r !== undefined && (gzip || r.keepsText) ? r : undefined;
+    const shared =
+      usable(this.#running.get(format)) ??
+      usable(this.#reusable(format)) ??
+      this.#start(format, !gzip);
+    return gzip ? shared.gzip() : shared.plain();
   }
 
   #reusable(format: ExpositionFormat): SharedRender | undefined {
@@ -147,16 +185,20 @@ export class SharedScrapes {
     return undefined;
   }
 
-  #start(format: ExpositionFormat): SharedRender {
+  #start(format: ExpositionFormat, keepText: boolean): SharedRender {
     this.#renders++;
     // Read before rendering: a change during the render makes the next scrape render again.
     const version = this.#shownVersion?.();
-    const render = new SharedRender((onChunk) => this.#render(format, onChunk));
+    const render = new SharedRender(
+      (onChunk, keepChunks) => this.#render(format, onChunk, keepChunks),
+      keepText,
+    );
+    // The newest render of a format is the one later scrapes join.
     this.#running.set(format, render);
     const done = () => {
       if (this.#running.get(format) === render) this.#running.delete(format);
     };
-    render.plain.then(() => {
+    render.finished.then(() => {
       done();
       if (this.#reuseMs <= 0) return;
       const kept = { render, version, finishedAt: performance.now() };

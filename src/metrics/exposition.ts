@@ -40,6 +40,7 @@ class ChunkWriter {
   constructor(
     private readonly sliceMs: number,
     private readonly onChunk: ((chunk: Buffer) => void) | undefined,
+    private readonly keep: boolean,
   ) {}
 
   write(text: string): void {
@@ -51,7 +52,7 @@ class ChunkWriter {
     if (this.#text.length === 0) return;
     const chunk = Buffer.from(this.#text, 'utf8');
     this.#text = '';
-    this.chunks.push(chunk);
+    if (this.keep) this.chunks.push(chunk);
     this.onChunk?.(chunk);
   }
 
@@ -173,6 +174,11 @@ export interface RenderOptions {
   readonly sliceMs?: number;
   /** Told of each chunk as soon as it is written, e.g. to compress while the rest renders. */
   readonly onChunk?: (chunk: Buffer) => void;
+  /**
+   * False: chunks are only handed to `onChunk`, and none is returned, so a
+   * render that is compressed as it goes never holds the whole text.
+   */
+  readonly keepChunks?: boolean;
 }
 
 /** Renders `registry` (the store's families in their place) in `format`, as chunks of UTF-8. */
@@ -182,7 +188,11 @@ export async function renderExposition(
   format: ExpositionFormat,
   options: RenderOptions = {},
 ): Promise<Buffer[]> {
-  const out = new ChunkWriter(options.sliceMs ?? RENDER_SLICE_MS, options.onChunk);
+  const out = new ChunkWriter(
+    options.sliceMs ?? RENDER_SLICE_MS,
+    options.onChunk,
+    options.keepChunks ?? true,
+  );
   const metrics = registry.getMetricsAsArray();
   for (let m = 0; m < metrics.length; m++) {
     const metric = metrics[m] as (typeof metrics)[number];

@@ -19,6 +19,7 @@ import {
   type FamilySnapshot,
   type HistogramTuple,
   readStoreSnapshot,
+  type SeriesTuple,
   type StoreSnapshot,
 } from './series-snapshot.js';
 
@@ -150,6 +151,8 @@ export class SeriesStore {
   /** What scrapes show when set: the values of the last save. */
   #published: Map<string, Map<string, Series>> | undefined;
   #publications = 0;
+  /** The live series each snapshot of this store was taken from, in its order. */
+  readonly #sources = new WeakMap<StoreSnapshot, Map<string, [string, Series][]>>();
   /**
    * The sorted series of a map of series, while its size is unchanged: series
    * are only ever added to a map (restore and publish replace maps whole).
@@ -283,16 +286,27 @@ export class SeriesStore {
   /** Every value and the first-come values of bounded labels, as plain data (JSON-safe). */
   snapshot(): StoreSnapshot {
     const families: Record<string, FamilySnapshot> = {};
+    const sources = new Map<string, [string, Series][]>();
     for (const family of this.#families.values()) {
-      families[family.spec.name] = [...family.series.values()].map((s) =>
-        family.isHistogram
-          ? [[...s.values], s.folded, [[...s.counts], s.value, s.sumMs] as HistogramTuple]
-          : [[...s.values], s.folded, s.value],
-      );
+      const tuples: FamilySnapshot = [];
+      const from: [string, Series][] = [];
+      for (const entry of family.series) {
+        const s = entry[1];
+        tuples.push(
+          family.isHistogram
+            ? [[...s.values], s.folded, [[...s.counts], s.value, s.sumMs] as HistogramTuple]
+            : [[...s.values], s.folded, s.value],
+        );
+        from.push(entry);
+      }
+      families[family.spec.name] = tuples;
+      sources.set(family.spec.name, from);
     }
     const bounds: Record<string, string[]> = {};
     for (const [label, bound] of this.#bounds) bounds[label] = [...bound.extra];
-    return { families, bounds };
+    const snapshot = { families, bounds };
+    this.#sources.set(snapshot, sources);
+    return snapshot;
   }
 
   /**
@@ -325,8 +339,51 @@ export class SeriesStore {
    * on disk, so a counter never goes backwards after a crash.
    */
   publish(data: StoreSnapshot): void {
-    this.#published = this.#build(data).families;
+    this.#published = this.#fromCapture(data) ?? this.#build(data).families;
     this.#publications++;
+  }
+
+  /**
+   * A snapshot this store took, made into series without reading it back:
+   * each saved series lends the key, labels and label text of the live one
+   * it was taken from. At the series cap this is a fraction of a build from
+   * plain data, and it runs on the event loop at every save.
+   */
+  #fromCapture(data: StoreSnapshot): Map<string, Map<string, Series>> | undefined {
+    const sources = this.#sources.get(data);
+    if (sources === undefined) return undefined;
+    const families = new Map<string, Map<string, Series>>();
+    for (const family of this.#families.values()) {
+      const name = family.spec.name;
+      const tuples = data.families[name] ?? [];
+      const from = sources.get(name) ?? [];
+      const buckets = family.isHistogram ? family.boundsMs.length : 0;
+      const series = new Map<string, Series>();
+      for (let i = 0; i < tuples.length; i++) {
+        const [, folded, value] = tuples[i] as SeriesTuple;
+        const [key, like] = from[i] as [string, Series];
+        const s = new Series(
+          like.values,
+          like.sortBase,
+          like.sortExtra,
+          folded,
+          buckets,
+          like.labelText,
+          like.exemplars,
+        );
+        if (typeof value === 'number') {
+          s.value = value;
+        } else {
+          const [counts, count, sumMs] = value;
+          for (let b = 0; b < counts.length; b++) s.counts[b] = counts[b] as number;
+          s.value = count;
+          s.sumMs = sumMs;
+        }
+        series.set(key, s);
+      }
+      families.set(name, series);
+    }
+    return families;
   }
 
   /** Saved states published so far: what scrapes show changes with each. */

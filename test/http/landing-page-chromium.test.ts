@@ -76,7 +76,7 @@ describe('the landing page in headless Chromium', () => {
     profile = await mkdtemp(join(tmpdir(), 'landing-chromium-'));
     server = await startServer(
       {
-        render: (format, onChunk) => shown.render(format, onChunk),
+        render: (format, onChunk, keep) => shown.render(format, onChunk, keep),
         health: () => ({ ok: true, reason: 'test' }),
         readiness: () => ({ ok: true, reason: 'test' }),
         recentFailures: () => shown.recentFailures(),

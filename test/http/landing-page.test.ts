@@ -58,7 +58,7 @@ describe('/ and /api/recent-failures', () => {
     }
     server = await startServer(
       {
-        render: (format, onChunk) => core.render(format, onChunk),
+        render: (format, onChunk, keep) => core.render(format, onChunk, keep),
         health: () => ({ ok: true, reason: 'test' }),
         readiness: () => ({ ok: true, reason: 'test' }),
         recentFailures: () => core.recentFailures(),

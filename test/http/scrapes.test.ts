@@ -62,9 +62,9 @@ describe('scrapes', () => {
     expected = await core.exposition();
     server = await startServer(
       {
-        render: (format, onChunk) => {
+        render: (format, onChunk, keep) => {
           renders++;
-          return core.render(format, onChunk);
+          return core.render(format, onChunk, keep);
         },
         health: () => ({ ok: true, reason: 'reading' }),
         readiness: () => ({ ok: true, reason: 'ready' }),
@@ -195,7 +195,7 @@ describe('ten concurrent scrapes at the series cap', () => {
     for (const line of wideCorpus(5000, 5000)) core.pipeline.handle(line);
     server = await startServer(
       {
-        render: (format, onChunk) => core.render(format, onChunk),
+        render: (format, onChunk, keep) => core.render(format, onChunk, keep),
         health: () => ({ ok: true, reason: 'reading' }),
         readiness: () => ({ ok: true, reason: 'ready' }),
       },
@@ -256,9 +256,9 @@ describe('a finished render served again', () => {
     for (const line of wideCorpus(20, 10)) core.pipeline.handle(line);
     let renders = 0;
     const scrapes = new SharedScrapes(
-      (format, onChunk) => {
+      (format, onChunk, keep) => {
         renders++;
-        return core.render(format, onChunk);
+        return core.render(format, onChunk, keep);
       },
       withVersion ? { shownVersion: () => core.shownVersion(), reuseMs: 300 } : {},
     );
@@ -301,5 +301,51 @@ describe('a finished render served again', () => {
     await text();
     await text();
     expect(renders()).toBe(2);
+  });
+});
+
+describe('what a render keeps', () => {
+  const setup = () => {
+    const core = freshCore();
+    for (const line of wideCorpus(50, 20)) core.pipeline.handle(line);
+    const kept: boolean[] = [];
+    const scrapes = new SharedScrapes((format, onChunk, keep) => {
+      kept.push(keep);
+      return core.render(format, onChunk, keep);
+    });
+    const text = (body: { chunks: readonly Buffer[] }, gzip: boolean) => {
+      const bytes = Buffer.concat(body.chunks);
+      return (gzip ? gunzipSync(bytes) : bytes).toString('utf8');
+    };
+    return { core, scrapes, kept, text };
+  };
+
+  it('a render for a gzip scrape compresses as it goes and asks the renderer to keep nothing', async () => {
+    const { core, scrapes, kept, text } = setup();
+    const body = await scrapes.body('text', true);
+    expect(kept).toEqual([false]);
+    expect(text(body, true)).toBe(await core.exposition());
+  });
+
+  it('an uncompressed scrape joins no gzip-only render, while a gzip scrape joins any', async () => {
+    const first = setup();
+    // Gzip first: the text is not kept, so the plain scrape renders for itself.
+    const [zipped, plain] = await Promise.all([
+      first.scrapes.body('text', true),
+      first.scrapes.body('text', false),
+    ]);
+    expect(first.scrapes.renders).toBe(2);
+    const expected = await first.core.exposition();
+    expect(first.text(zipped, true)).toBe(expected);
+    expect(first.text(plain, false)).toBe(expected);
+    // Plain first: its text serves the gzip scrape too.
+    const second = setup();
+    const [plain2, zipped2] = await Promise.all([
+      second.scrapes.body('openmetrics', false),
+      second.scrapes.body('openmetrics', true),
+    ]);
+    expect(second.scrapes.renders).toBe(1);
+    expect(second.text(zipped2, true)).toBe(second.text(plain2, false));
+    expect(second.text(plain2, false)).toBe(await second.core.exposition('openmetrics'));
   });
 });

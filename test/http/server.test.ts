@@ -17,7 +17,7 @@ describe('HTTP server', () => {
     core.pipeline.handle('not json');
     server = await startServer(
       {
-        render: (format, onChunk) => core.render(format, onChunk),
+        render: (format, onChunk, keep) => core.render(format, onChunk, keep),
         health: () => ({ ok: true, reason: 'reading' }),
         readiness: () => ({
           ok: ready,

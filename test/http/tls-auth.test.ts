@@ -17,7 +17,7 @@ async function serve(web: WebConfig): Promise<RunningServer> {
   core.pipeline.handle(fixtureLine('task-stopped-oom.json'));
   return startServer(
     {
-      render: (format, onChunk) => core.render(format, onChunk),
+      render: (format, onChunk, keep) => core.render(format, onChunk, keep),
       health: () => ({ ok: true, reason: 'reading' }),
       readiness: () => ({ ok: true, reason: 'every shard read' }),
     },

@@ -33,6 +33,32 @@ describe('the exposition renderer', () => {
     expect(await core.exposition()).toBe(await promClientText(core.registry));
   });
 
+  it('shows a published capture as the same state read back from its saved bytes would', async () => {
+    const core = corpusCore();
+    const state = captureState(core);
+    const saved = JSON.parse(JSON.stringify(state));
+    publishState(core, state);
+    // The gauges read live at every scrape (tasks tracked, newest event) aside.
+    const shown = async () =>
+      (await core.exposition())
+        .split('\n')
+        .filter(
+          (l) => !/^ecs_events_exporter_(tracked_tasks|last_event_timestamp_seconds) /.test(l),
+        )
+        .join('\n');
+    const fromCapture = await shown();
+    expect(fromCapture).toContain('ecs_task_stopped_total{');
+    // Counting goes on: what is shown stays the capture.
+    core.pipeline.handle(wideWorkloadEvent(7000, 7001));
+    for (const event of generateCorpus({ tasks: 50, seed: 8 })) {
+      core.pipeline.handle(JSON.stringify(event));
+    }
+    expect(await shown()).toBe(fromCapture);
+    publishState(core, saved);
+    expect(await shown()).toBe(fromCapture);
+    expect(await core.exposition()).toBe(await promClientText(core.registry));
+  });
+
   it('folds past the cap and renders the folded series like prom-client', async () => {
     const core = corpusCore(['--max-series-per-metric', '50']);
     const text = await core.exposition();

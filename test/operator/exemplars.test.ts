@@ -41,7 +41,7 @@ describe('exemplars in a real Prometheus', () => {
     }
     server = await startServer(
       {
-        render: (format, onChunk) => core.render(format, onChunk),
+        render: (format, onChunk, keep) => core.render(format, onChunk, keep),
         health: () => ({ ok: true, reason: 'test' }),
         readiness: () => ({ ok: true, reason: 'test' }),
       },

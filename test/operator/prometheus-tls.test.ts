@@ -47,7 +47,7 @@ describe('Prometheus scraping through TLS and basic auth', () => {
     core.pipeline.handle(fixtureLine('task-stopped-oom.json'));
     exporter = await startServer(
       {
-        render: (format, onChunk) => core.render(format, onChunk),
+        render: (format, onChunk, keep) => core.render(format, onChunk, keep),
         health: () => ({ ok: true, reason: 'reading' }),
         readiness: () => ({ ok: true, reason: 'ready' }),
       },

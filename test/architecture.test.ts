@@ -122,15 +122,19 @@ describe('the dependency rule', () => {
   });
 
   it('replay and backfill load no prom-client, HTTP stack, AWS SDK or pretty printer', () => {
-    // Modules loaded when the file is: static imports that are not type-only.
+    // What a file may load: static imports that are not type-only, side-effect
+    // imports, and dynamic import()s (a lazy load on the path counts too).
+    const specs =
+      /^(?:import|export) (?!type )[^;]*?from ['"]([^'"]+)['"]|^import ['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]/gms;
     const loaded = (file: string): string[] => {
       const text = readFileSync(join(SRC, file), 'utf8');
-      return [...text.matchAll(/^(?:import|export) (?!type )[^;]*?from '([^']+)'/gms)].map(
-        ([, spec]) =>
-          (spec as string).startsWith('.')
-            ? join(file, '..', (spec as string).replace(/\.js$/, '.ts'))
-            : (spec as string),
-      );
+      return [...text.matchAll(specs)]
+        .map(([, a, b, c]) => (a ?? b ?? c) as string)
+        .map((spec) => {
+          if (!spec.startsWith('.')) return spec;
+          if (!spec.endsWith('.js')) throw new Error(`${file}: relative import ${spec} without .js`);
+          return join(file, '..', spec.replace(/\.js$/, '.ts'));
+        });
     };
     const packagesLoadedBy = (command: string): Set<string> => {
       const seen = new Set<string>();

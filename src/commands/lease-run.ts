@@ -27,11 +27,12 @@ import { type RunningServer, startServer } from '../http/server.js';
 import type { WebConfig } from '../http/web-config.js';
 import { createDynamoClient } from '../leases/dynamodb-client.js';
 import { DynamoLease, LeaseLost } from '../leases/lease.js';
-import { EXPORTER_BUILD_INFO, EXPORTER_LEADER } from '../metrics/catalog.js';
+import { EXPORTER_LEADER } from '../metrics/catalog.js';
 import { type ExpositionFormat, renderExposition } from '../metrics/exposition.js';
 import { MetricRegistry } from '../metrics/metric-registry.js';
 import { fixedGauge } from '../metrics/plain-metrics.js';
 import { liveMetrics } from '../metrics/process-metrics.js';
+import { registerLiveMetrics } from '../metrics/self-metrics.js';
 import { SeriesStore } from '../metrics/series-store.js';
 import type { Check, RecordSink } from '../sources/source.js';
 import { DurableState } from '../state/durable-state.js';
@@ -87,14 +88,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The self metrics a standby serves: its process, its build, and leader 0. */
 function standbyRegistry(): MetricRegistry {
   const registry = new MetricRegistry();
-  const live = liveMetrics();
-  live.registerProcessMetrics(registry);
-  fixedGauge(
-    registry,
-    EXPORTER_BUILD_INFO,
-    { version: live.version, nodejs_version: live.nodejsVersion },
-    1,
-  );
+  registerLiveMetrics(registry, liveMetrics());
   fixedGauge(registry, EXPORTER_LEADER, {}, 0);
   return registry;
 }

@@ -105,9 +105,13 @@ class SharedRender {
     gzip.on('data', (chunk: Buffer) => out.push(chunk));
     const ended = once(gzip, 'end');
     // A failed render rejects `finished`, which the caller sees first.
-    this.#gzipped = ended.then(() => bodyOf(out));
-    // Seen through gzip(), together with the render's own outcome.
-    this.#gzipped.catch(() => undefined);
+    const gzipped = ended.then(() => bodyOf(out));
+    this.#gzipped = gzipped;
+    // Seen through gzip(), together with the render's own outcome; a failed
+    // gzip of a kept text is made again by the next scrape that asks.
+    gzipped.catch(() => {
+      if (this.#gzipped === gzipped && this.keepsText) this.#gzipped = undefined;
+    });
     for (let i = 0; i < this.#chunks.length; i += GZIP_BATCH) {
       gzip.write(Buffer.concat(this.#chunks.slice(i, i + GZIP_BATCH)));
     }
@@ -129,13 +133,20 @@ class SharedRender {
 export const RENDER_REUSE_MS = 1000;
 
 export interface SharedScrapesOptions {
-  /** What the exposition shows changes exactly when this does (e.g. records counted, saves published). */
+  /**
+   * Changes whenever the counted or saved values the exposition shows do
+   * (records counted, saves published). What is read live at render time
+   * (self metrics, exemplars, gauges of tracked tasks) may be up to
+   * `reuseMs` older in a render served again.
+   */
   readonly shownVersion?: () => unknown;
   readonly reuseMs?: number;
 }
 
 interface Kept {
   readonly render: SharedRender;
+  /** Order of the render's start: a render that started later is never replaced by an earlier one. */
+  readonly started: number;
   readonly version: unknown;
   readonly finishedAt: number;
 }
@@ -187,6 +198,7 @@ export class SharedScrapes {
 
   #start(format: ExpositionFormat, keepText: boolean): SharedRender {
     this.#renders++;
+    const started = this.#renders;
     // Read before rendering: a change during the render makes the next scrape render again.
     const version = this.#shownVersion?.();
     const render = new SharedRender(
@@ -201,7 +213,9 @@ export class SharedScrapes {
     render.finished.then(() => {
       done();
       if (this.#reuseMs <= 0) return;
-      const kept = { render, version, finishedAt: performance.now() };
+      const newer = this.#kept.get(format);
+      if (newer !== undefined && newer.started > started) return;
+      const kept = { render, started, version, finishedAt: performance.now() };
       this.#kept.set(format, kept);
       // Let the bytes go once the window has passed, scraped again or not.
       setTimeout(() => {

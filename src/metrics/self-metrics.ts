@@ -62,6 +62,17 @@ export interface LiveMetrics {
   registerProcessMetrics(registry: MetricRegistry): void;
 }
 
+/** The process metrics, then build info: what every serving process shows, standbys too. */
+export function registerLiveMetrics(registry: MetricRegistry, live: LiveMetrics): void {
+  live.registerProcessMetrics(registry);
+  fixedGauge(
+    registry,
+    EXPORTER_BUILD_INFO,
+    { version: live.version, nodejs_version: live.nodejsVersion },
+    1,
+  );
+}
+
 /**
  * Registers every metric on `registry`, the store's families included, in
  * the order the exposition shows them.
@@ -96,15 +107,7 @@ export function createSelfMetrics(
   collected(registry, EXPORTER_TRACKED_TASKS_LIMIT, 'gauge', () => [
     [{}, probes.trackedTasksLimit()],
   ]);
-  if (live !== undefined) {
-    live.registerProcessMetrics(registry);
-    fixedGauge(
-      registry,
-      EXPORTER_BUILD_INFO,
-      { version: live.version, nodejs_version: live.nodejsVersion },
-      1,
-    );
-  }
+  if (live !== undefined) registerLiveMetrics(registry, live);
   self = { counts, published: undefined, deliveryLag };
   return self;
 }

@@ -357,20 +357,11 @@ export class SeriesStore {
       const name = family.spec.name;
       const tuples = data.families[name] ?? [];
       const from = sources.get(name) ?? [];
-      const buckets = family.isHistogram ? family.boundsMs.length : 0;
       const series = new Map<string, Series>();
       for (let i = 0; i < tuples.length; i++) {
         const [, folded, value] = tuples[i] as SeriesTuple;
         const [key, like] = from[i] as [string, Series];
-        const s = new Series(
-          like.values,
-          like.sortBase,
-          like.sortExtra,
-          folded,
-          buckets,
-          like.labelText,
-          like.exemplars,
-        );
+        const s = newSeries(family, like.values, family.leading, folded, like);
         if (typeof value === 'number') {
           s.value = value;
         } else {

@@ -42,18 +42,10 @@ export function storeFamilyOf(metric: object): Family | undefined {
 /** Registers one family of the store on `registry`, in its place in the exposition. */
 export function registerFamily(registry: MetricRegistry, store: SeriesStore, family: Family): void {
   const { name, help, type } = family.spec;
+  const head = { name, help, type, aggregator: 'sum' };
   const metric = {
-    name,
-    help,
-    type,
-    aggregator: 'sum',
-    get: (): MetricData => ({
-      name,
-      help,
-      type,
-      aggregator: 'sum',
-      values: samples(store, family),
-    }),
+    ...head,
+    get: (): MetricData => ({ ...head, values: samples(store, family) }),
     reset: () => {},
   };
   STORE_FAMILIES.set(metric, family);

@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { fixtureLine, sample, sumOf } from '../helpers/exposition.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-test-'));
@@ -81,5 +82,34 @@ describe('ecs-events-exporter replay', () => {
     expect(top.status).toBe(0);
     expect(top.stdout).toMatch(/Commands:/);
     expect(runCli(['frobnicate']).status).toBe(2);
+  });
+});
+
+describe('what replay loads', () => {
+  it('runs without loading prom-client, the HTTP stack, the AWS SDK or pino-pretty', () => {
+    // A preload that lists, at exit, the CommonJS modules the process loaded
+    // (these packages are CommonJS: an ES import of them goes through this cache).
+    const preload = join(dir, 'loaded-modules.cjs');
+    writeFileSync(
+      preload,
+      "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n",
+    );
+    const file = join(dir, 'loads.ndjson');
+    writeFileSync(file, `${fixtureLine('task-exited.json')}\n`);
+    const loadedBy = (args: string[]) => {
+      const result = spawnSync(process.execPath, ['-r', preload, CLI, ...args], {
+        encoding: 'utf8',
+      });
+      const line = result.stderr.split('\n').find((l) => l.startsWith('LOADED ')) as string;
+      return { status: result.status, modules: JSON.parse(line.slice(7)) as string[] };
+    };
+    const heavy = /node_modules\/(prom-client|express|@aws-sdk|@smithy|pino-pretty|kinesalite)\//;
+    const replay = loadedBy(['replay', file]);
+    expect(replay.status).toBe(0);
+    expect(replay.modules.some((m) => m.includes('node_modules/pino/'))).toBe(true);
+    expect(replay.modules.filter((m) => heavy.test(m))).toEqual([]);
+    // The same check sees them where they are loaded: pretty logs load pino-pretty.
+    const pretty = loadedBy(['replay', file, '--log-format', 'pretty']);
+    expect(pretty.modules.some((m) => m.includes('node_modules/pino-pretty/'))).toBe(true);
   });
 });

@@ -78,9 +78,14 @@ async function peek(
   }
   const head = Buffer.concat(chunks, size);
   async function* all(): AsyncGenerator<Buffer | string> {
-    if (head.length > 0) yield head;
-    if (ended) return;
-    for (let next = await source.next(); !next.done; next = await source.next()) yield next.value;
+    try {
+      if (head.length > 0) yield head;
+      if (ended) return;
+      for (let next = await source.next(); !next.done; next = await source.next()) yield next.value;
+    } finally {
+      // A reader that stops early ends the source too (its file is closed).
+      if (!ended) await source.return?.();
+    }
   }
   return { head, ended, all: all() };
 }

@@ -91,7 +91,11 @@ function fileInput(path: string): ReplayInput {
     name: path,
     open: async () => {
       try {
-        return fileChunks(await open(path, 'r'), REPLAY_CHUNK_BYTES);
+        const handle = await open(path, 'r');
+        // A pipe or device (a FIFO, /dev/stdin) is read as a stream: a
+        // synchronous read would hold the event loop while its writer is slow.
+        if ((await handle.stat()).isFile()) return fileChunks(handle, REPLAY_CHUNK_BYTES);
+        return handle.createReadStream({ highWaterMark: REPLAY_CHUNK_BYTES });
       } catch (err) {
         throw cannot(path, err);
       }

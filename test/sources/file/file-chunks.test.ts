@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openArchive } from '../../../src/sources/file/archive-format.js';
 import { fileChunks } from '../../../src/sources/file/file-source.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'file-chunks-'));
@@ -44,6 +45,19 @@ describe('reading a replay file', () => {
     }
     expect(turns).toBeGreaterThan(0);
     // Closed: a read on the handle now fails.
+    await expect(handle.read(Buffer.alloc(1), 0, 1, 0)).rejects.toThrow(/closed|EBADF/);
+  });
+
+  it('closes the file when a reader of its records stops after the first batch', async () => {
+    const path = join(dir, 'records.ndjson');
+    writeFileSync(path, `${'{"a":1}\n'.repeat(60_000)}`);
+    const handle = await open(path, 'r');
+    const archive = await openArchive(fileChunks(handle, 1024), path);
+    expect(archive.format).toBe('ndjson');
+    for await (const batch of archive.batches) {
+      expect(batch.records.length).toBeGreaterThan(0);
+      break;
+    }
     await expect(handle.read(Buffer.alloc(1), 0, 1, 0)).rejects.toThrow(/closed|EBADF/);
   });
 });

@@ -9,6 +9,7 @@ import {
   createReadStream,
   createWriteStream,
   mkdtempSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -29,6 +30,22 @@ import {
 } from '../../src/sources/file/file-source.js';
 import { readLines } from '../../src/sources/file/line-reader.js';
 import { EXPORTER_CLI } from '../repo-root.js';
+
+/** A bare Node loop: the file read as a stream, split into lines, each JSON.parsed. */
+const BARE_LOOP = `import { createReadStream } from 'node:fs';
+let pending = '';
+let parsed = 0;
+const parse = (line) => {
+  if (line.trim() !== '' && JSON.parse(line) !== null) parsed++;
+};
+for await (const chunk of createReadStream(process.argv[2], { encoding: 'utf8', highWaterMark: ${REPLAY_CHUNK_BYTES} })) {
+  const lines = (pending + chunk).split('\\n');
+  pending = lines.pop();
+  for (const line of lines) parse(line);
+}
+parse(pending);
+process.stdout.write(String(parsed));
+`;
 
 interface Sample {
   readonly ms: number;
@@ -104,6 +121,47 @@ function startUp(dir: string, runs: number): void {
   );
 }
 
+/** Instructions a whole process executes, counted by valgrind's callgrind: the same every run. */
+function instructions(args: readonly string[]): number {
+  const result = spawnSync(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--callgrind-out-file=/dev/null',
+      '--smc-check=all-non-file',
+      process.execPath,
+      ...args,
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 28 },
+  );
+  const collected = /Collected : (\d+)/.exec(result.stderr);
+  if (result.status !== 0 || collected === null) {
+    throw new Error(`valgrind ${args.join(' ')} failed: ${result.stderr.slice(-500)}`);
+  }
+  return Number(collected[1]);
+}
+
+/**
+ * BENCH_INSTRUCTIONS=1: the same ratios in instructions executed, which do
+ * not drift with this machine's speed (a few minutes: valgrind runs Node
+ * about 25 times slower, so it takes an eighth of the corpus).
+ */
+function instructionRatios(dir: string, file: string, bare: string): void {
+  const slice = join(dir, 'slice.ndjson');
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(slice, text.slice(0, text.indexOf('\n', Math.floor(text.length / 8)) + 1));
+  const empty = join(dir, 'empty.ndjson');
+  writeFileSync(empty, '');
+  const g = (n: number) => `${(n / 1e9).toFixed(3)} G`;
+  const node = instructions(['-e', '']);
+  const bareRun = instructions([bare, slice]);
+  const replayRun = instructions([EXPORTER_CLI, 'replay', slice]);
+  const replayEmpty = instructions([EXPORTER_CLI, 'replay', empty]);
+  console.log(
+    `instructions, an eighth of the corpus: bare loop ${g(bareRun)}, replay FILE ${g(replayRun)} (${(replayRun / bareRun).toFixed(3)}x whole processes; ${((replayRun - replayEmpty) / (bareRun - node)).toFixed(3)}x without start-up); node -e '' ${g(node)}, replay of an empty file ${g(replayEmpty)} (${(replayEmpty / node).toFixed(3)}x)`,
+  );
+}
+
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
@@ -166,17 +224,21 @@ async function main(): Promise<void> {
     console.log(
       `ratio replay / bare parse with synchronous reads, in process: ${median(strict).toFixed(3)} (range ${strict[0]?.toFixed(3)}-${strict.at(-1)?.toFixed(3)}; ratio of medians ${(full / baseSync).toFixed(3)})`,
     );
-    // Whole processes, start-up included: `replay FILE` against the bare loop's own process.
-    const self = fileURLToPath(import.meta.url);
+    // Whole processes, start-up included: `replay FILE` against a bare loop in
+    // a script of its own that loads nothing else (this file's child mode
+    // loads the exporter's modules, which would flatter the ratio).
+    const bare = join(dir, 'bare-loop.mjs');
+    writeFileSync(bare, BARE_LOOP);
     const whole: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const bareMs = wallMs([self, '--child', 'parse', file]);
+      const bareMs = wallMs([bare, file]);
       whole.push(wallMs([EXPORTER_CLI, 'replay', file]) / bareMs);
     }
     console.log(
       `ratio replay FILE / bare loop, whole processes: ${median(whole).toFixed(3)} (median of ${runs} back-to-back pairs, range ${Math.min(...whole).toFixed(3)}-${Math.max(...whole).toFixed(3)}; target <= 1.25)`,
     );
     startUp(dir, 20);
+    if (process.env.BENCH_INSTRUCTIONS === '1') instructionRatios(dir, file, bare);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

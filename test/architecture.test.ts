@@ -132,7 +132,8 @@ describe('the dependency rule', () => {
         .map(([, a, b, c]) => (a ?? b ?? c) as string)
         .map((spec) => {
           if (!spec.startsWith('.')) return spec;
-          if (!spec.endsWith('.js')) throw new Error(`${file}: relative import ${spec} without .js`);
+          if (!spec.endsWith('.js'))
+            throw new Error(`${file}: relative import ${spec} without .js`);
           return join(file, '..', spec.replace(/\.js$/, '.ts'));
         });
     };

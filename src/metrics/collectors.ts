@@ -1,7 +1,7 @@
 /**
  * prom-client metrics built from the catalog, for the self metrics that are
- * pushed with labels as they happen (Kinesis calls, state saves, the lease):
- * only `run` and `demo` load prom-client. Every metric is built on a
+ * pushed with labels as they happen (the Kinesis source's calls, reads and
+ * lag): only `run` and `demo` load prom-client. Every metric is built on a
  * registry that is passed in; none on prom-client's global one.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';

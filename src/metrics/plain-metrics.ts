@@ -9,6 +9,7 @@
 import { metricSpecOf } from './catalog.js';
 import type { MetricData, MetricRegistry, MetricSample } from './metric-registry.js';
 import type { MetricSpec } from './metric-spec.js';
+import { bucketIndex } from './series-store.js';
 
 function data(spec: MetricSpec, values: MetricSample[]): MetricData {
   return { name: spec.name, help: spec.help, type: spec.type, aggregator: 'sum', values };
@@ -72,8 +73,7 @@ export class PlainHistogram implements Observer {
   }
 
   observe(value: number): void {
-    let i = 0;
-    while (i < this.#bounds.length && value > (this.#bounds[i] as number)) i++;
+    const i = bucketIndex(this.#bounds, value);
     this.#counts[i] = (this.#counts[i] as number) + 1;
     this.#sum += value;
     this.#count++;

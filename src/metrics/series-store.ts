@@ -85,6 +85,13 @@ export class Series {
   }
 }
 
+/** The bucket an observation falls in: the first upper bound it does not exceed, else +Inf (last). */
+export function bucketIndex(bounds: readonly number[], value: number): number {
+  let i = 0;
+  while (i < bounds.length && value > (bounds[i] as number)) i++;
+  return i;
+}
+
 export class Family {
   readonly spec: MetricSpec;
   /** Histogram upper bounds in ms; empty for a counter. */
@@ -204,9 +211,7 @@ export class SeriesStore {
     exemplar?: Exemplar,
   ): void {
     const series = this.#series(family, base, extra);
-    const bounds = family.boundsMs;
-    let i = 0;
-    while (i < bounds.length && ms > (bounds[i] as number)) i++;
+    const i = bucketIndex(family.boundsMs, ms);
     series.counts[i] = (series.counts[i] as number) + 1;
     if (exemplar !== undefined && newer(series.exemplars[i], exemplar)) {
       series.exemplars[i] = exemplar;

@@ -8,8 +8,8 @@ import {
   STATE_SAVE_FAILURES,
   STATE_UNSAVED_RECORDS,
 } from '../metrics/catalog.js';
-import { counter, gauge } from '../metrics/collectors.js';
 import type { MetricRegistry } from '../metrics/metric-registry.js';
+import { collected } from '../metrics/plain-metrics.js';
 import type { SaveStatus } from './durable-state.js';
 
 export function registerStateMetrics(
@@ -19,13 +19,10 @@ export function registerStateMetrics(
 ): void {
   // Counted from registration (the start) until the state is first current.
   const startMs = now();
-  gauge(registry, KINESIS_CHECKPOINT_AGE, (g) => {
+  collected(registry, KINESIS_CHECKPOINT_AGE, 'gauge', () => {
     const current = status().currentMs ?? startMs;
-    g.set(Math.max(0, (now() - current) / 1000));
+    return [[{}, Math.max(0, (now() - current) / 1000)]];
   });
-  counter(registry, STATE_SAVE_FAILURES, (c) => {
-    c.reset();
-    c.inc(status().failures);
-  });
-  gauge(registry, STATE_UNSAVED_RECORDS, (g) => g.set(status().unsavedRecords));
+  collected(registry, STATE_SAVE_FAILURES, 'counter', () => [[{}, status().failures]]);
+  collected(registry, STATE_UNSAVED_RECORDS, 'gauge', () => [[{}, status().unsavedRecords]]);
 }

@@ -95,8 +95,11 @@ async function main(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`ecs-events-exporter ${command}: unexpected argument "${positionals[0]}"\n`);
     return 2;
   }
-  const { createLogger, logProcessWarnings } = await import('./logger.js');
-  const logger = await createLogger(config.logLevel, config.logFormat);
+  const { createLogger, deferredLogger, logProcessWarnings } = await import('./logger.js');
+  // Reading commands log only what goes wrong: their logger is built when first used.
+  const logger = reading
+    ? deferredLogger(config.logLevel, config.logFormat)
+    : await createLogger(config.logLevel, config.logFormat);
   logProcessWarnings(logger);
   switch (command) {
     case 'replay':
@@ -126,7 +129,10 @@ async function main(argv: string[], io: Io): Promise<number> {
 }
 
 main(process.argv.slice(2), {
-  stdin: process.stdin,
+  // process.stdin is built on first access (a few ms): only reading `-` needs it.
+  get stdin() {
+    return process.stdin;
+  },
   stdout: process.stdout,
   stderr: process.stderr,
 }).then(

@@ -97,6 +97,13 @@ export class Family {
   /** Histogram upper bounds in ms; empty for a counter. */
   readonly boundsMs: readonly number[];
   series = new Map<string, Series>();
+  /**
+   * The series each interned leading-label object and extra values were
+   * recorded in, found by object identity (no key built per fact). Stable
+   * until a restore: a label set never moves to another series otherwise
+   * (bounds only grow, and past the cap new label sets always fold).
+   */
+  recorded = new WeakMap<LabelValues, Map<string, Series>>();
   /** Series not folded: what the cap counts. */
   own = 0;
   /** How many leading labels the kinds intern together (see LabelValues). */
@@ -119,10 +126,20 @@ export class Family {
   }
 }
 
+/**
+ * The extra label values as one key below their leading labels: one value
+ * as it is, more as their JSON (a joined text would let values that hold
+ * the separator collide).
+ */
+function extraKeyOf(extra: readonly string[]): string {
+  if (extra.length === 0) return '';
+  if (extra.length === 1) return extra[0] as string;
+  return JSON.stringify(extra);
+}
+
+/** The key of a series: the leading labels' JSON (which escapes U+0001), then the extra key. */
 function keyOf(base: LabelValues, extra: readonly string[]): string {
-  if (extra.length === 0) return base.key;
-  if (extra.length === 1) return `${base.key}\u0001${extra[0]}`;
-  return `${base.key}\u0001${extra.join('\u0000')}`;
+  return extra.length === 0 ? base.key : `${base.key}\u0001${extraKeyOf(extra)}`;
 }
 
 export interface SeriesStoreOptions {
@@ -240,15 +257,28 @@ export class SeriesStore {
   }
 
   #series(family: Family, base: LabelValues, extra: readonly string[]): Series {
-    const found = family.series.get(keyOf(base, extra));
-    if (found !== undefined) {
-      if (found.folded) this.#options.folded(family.spec.name);
-      return found;
+    let byExtra = family.recorded.get(base);
+    const extraKey = extraKeyOf(extra);
+    const cached = byExtra?.get(extraKey);
+    if (cached !== undefined) {
+      if (cached.folded) this.#options.folded(family.spec.name);
+      return cached;
     }
-    if (base.values.length !== family.leading) {
-      throw new Error(`${family.spec.name} takes ${family.leading} leading label values`);
+    let series = family.series.get(keyOf(base, extra));
+    if (series !== undefined) {
+      if (series.folded) this.#options.folded(family.spec.name);
+    } else {
+      if (base.values.length !== family.leading) {
+        throw new Error(`${family.spec.name} takes ${family.leading} leading label values`);
+      }
+      series = this.#slowSeries(family, [...base.values, ...extra], family.leading);
     }
-    return this.#slowSeries(family, [...base.values, ...extra], family.leading);
+    if (byExtra === undefined) {
+      byExtra = new Map();
+      family.recorded.set(base, byExtra);
+    }
+    byExtra.set(extraKey, series);
+    return series;
   }
 
   /** A label set not seen as it is: bound its values, then find, create or fold its series. */
@@ -331,6 +361,7 @@ export class SeriesStore {
       for (const [name, series] of built.families) {
         const family = this.family(name);
         family.series = series;
+        family.recorded = new WeakMap();
         family.own = 0;
         for (const s of series.values()) if (!s.folded) family.own++;
       }

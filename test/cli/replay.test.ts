@@ -96,20 +96,35 @@ describe('what replay loads', () => {
     );
     const file = join(dir, 'loads.ndjson');
     writeFileSync(file, `${fixtureLine('task-exited.json')}\n`);
+    const withInvalid = join(dir, 'loads-invalid.ndjson');
+    writeFileSync(withInvalid, `${fixtureLine('task-exited.json')}\nnot json\n`);
     const loadedBy = (args: string[]) => {
       const result = spawnSync(process.execPath, ['-r', preload, CLI, ...args], {
         encoding: 'utf8',
       });
       const line = result.stderr.split('\n').find((l) => l.startsWith('LOADED ')) as string;
-      return { status: result.status, modules: JSON.parse(line.slice(7)) as string[] };
+      return {
+        status: result.status,
+        stderr: result.stderr,
+        modules: JSON.parse(line.slice(7)) as string[],
+      };
     };
     const heavy = /node_modules\/(prom-client|express|@aws-sdk|@smithy|pino-pretty|kinesalite)\//;
+    const loadsPino = (modules: string[]) => modules.some((m) => m.includes('node_modules/pino/'));
     const replay = loadedBy(['replay', file]);
     expect(replay.status).toBe(0);
-    expect(replay.modules.some((m) => m.includes('node_modules/pino/'))).toBe(true);
     expect(replay.modules.filter((m) => heavy.test(m))).toEqual([]);
-    // The same check sees them where they are loaded: pretty logs load pino-pretty.
-    const pretty = loadedBy(['replay', file, '--log-format', 'pretty']);
+    // A clean replay logs nothing, so it never builds its logger.
+    expect(loadsPino(replay.modules)).toBe(false);
+    // The same check sees packages where they are loaded: an invalid record is
+    // logged, as JSON by pino, and pretty logs load pino-pretty too.
+    const invalid = loadedBy(['replay', withInvalid]);
+    expect(invalid.status).toBe(0);
+    expect(loadsPino(invalid.modules)).toBe(true);
+    const logged = invalid.stderr.split('\n').find((l) => l.includes('invalid record skipped'));
+    expect(JSON.parse(logged as string)).toMatchObject({ level: 40, reason: 'not JSON' });
+    expect(invalid.modules.filter((m) => heavy.test(m))).toEqual([]);
+    const pretty = loadedBy(['replay', withInvalid, '--log-format', 'pretty']);
     expect(pretty.modules.some((m) => m.includes('node_modules/pino-pretty/'))).toBe(true);
   });
 });

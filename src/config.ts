@@ -172,7 +172,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'ECS_EXPORTER_MAX_TRACKED_TASKS',
     value: 'N',
     description:
-      'Most tasks whose state is kept for deduplication. Past it, the oldest stopped tasks are forgotten first (counted in ecs_events_exporter_task_state_evictions_total).',
+      'Most tasks whose state is kept for deduplication, and most events each other kind remembers for it. Past it, the oldest stopped tasks (the oldest events) are forgotten first, counted in ecs_events_exporter_task_state_evictions_total.',
     commands: ALL,
     default: '200000',
     parse: positiveInteger,

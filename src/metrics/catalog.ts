@@ -64,7 +64,7 @@ const SELF_METRICS: readonly MetricSpec[] = [
     name: EXPORTER_TASK_STATE_EVICTIONS,
     type: 'counter',
     group: 'exporter',
-    help: 'Tracked tasks dropped, by cause; a capacity eviction can let a late duplicate count again.',
+    help: 'Deduplication entries dropped (tasks, and the deployment, service action and container instance events each kind remembers), by cause; a capacity eviction can let a late duplicate count again.',
     labelNames: ['cause'],
   },
   {

@@ -231,7 +231,7 @@ export function exporterHealthDashboard(): Dashboard {
     .timeseries({
       title: 'Task state evictions',
       description:
-        'Tracked tasks dropped per second, by cause: retention (stopped longer ago than --stopped-task-retention, normal) or capacity (the limit forced it: raise --max-tracked-tasks).',
+        "Deduplication entries (tasks, and the other kinds' events) dropped per second, by cause: retention (older than --stopped-task-retention, normal) or capacity (the limit forced it: raise --max-tracked-tasks).",
       unit: 'cps',
       bars: true,
       queries: [

@@ -7,10 +7,10 @@
  * the closing `# EOF`. Memory stays one instant's values; disk is about
  * twice the output while it is joined.
  */
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { escapeLabelValue, formatValue } from './exposition-text.js';
 import type { MetricData } from './metric-registry.js';
 
@@ -111,13 +111,27 @@ export class OpenMetricsHistory {
   async finish(): Promise<HistorySize> {
     await this.#closeParts();
     const out = createWriteStream(this.#output);
+    // One listener for the whole join (a pipeline per part would add its
+    // own to `out` each time); each wait and the end check what it caught.
+    let failure: Error | undefined;
+    out.on('error', (err) => {
+      failure ??= err;
+    });
+    const write = async (chunk: string | Buffer) => {
+      if (failure !== undefined) throw failure;
+      if (!out.write(chunk)) await once(out, 'drain');
+    };
     try {
       for (const part of this.#families.values()) {
-        if (!out.write(part.header)) await new Promise<void>((r) => out.once('drain', () => r()));
-        await pipeline(createReadStream(part.path), out, { end: false });
+        await write(part.header);
+        for await (const chunk of createReadStream(part.path)) await write(chunk as Buffer);
       }
       await new Promise<void>((resolve, reject) =>
-        out.end('# EOF\n', (err?: Error | null) => (err ? reject(err) : resolve())),
+        out.end('# EOF\n', (err?: Error | null) => {
+          const problem = err ?? failure;
+          if (problem) reject(problem);
+          else resolve();
+        }),
       );
     } finally {
       await rm(this.#partsDir, { recursive: true, force: true });

@@ -114,7 +114,7 @@ type Matrix = { metric: Record<string, string>; values: [number, string][] }[];
 describe('backfill', () => {
   it('summarises what it read and wrote', () => {
     expect(summary).toMatch(
-      /^ecs-events-exporter backfill: \d+ records from \S+events\.ndjson \(format ndjson\): \d+ processed, \d+ duplicate, 0 invalid, \d+ ignored; wrote \S+history\.om: \d+ instants every 60s from \S+ to \S+, \d+ samples, [\d.]+ (KiB|MiB) \(\d+ bytes\); \d+ events older than an instant already written; \d+ records\/s\n$/,
+      /^ecs-events-exporter backfill: \d+ records from \S+events\.ndjson \(format ndjson\): \d+ processed, \d+ duplicate, 0 invalid, \d+ ignored; wrote \S+history\.om: \d+ instants every 60s from \S+ to \S+, \d+ samples, [\d.]+ (KiB|MiB) \(\d+ bytes\); \d+ events older than an instant already written; 0 events dated after the backfill started \(counted at the next instant\); \d+ records\/s\n$/,
     );
     // Hundreds of MiB: searched as bytes, over what a string may hold.
     const bytes = readFileSync(join(dir, 'history.om'));
@@ -172,6 +172,49 @@ describe('backfill', () => {
       sumOf(expected.get(begin) as string, 'ecs_task_stopped_total');
     expect(want).toBeGreaterThan(10);
     expect(got).toBeCloseTo(want, 6);
+  });
+
+  it('counts an event dated in the future without writing an instant per step up to it', () => {
+    // Two hours of events with one whose time is decades ahead in the middle,
+    // and one more at the start: followed, either would write millions of instants.
+    const base = START + 10 * 60_000;
+    const few = generateCorpus({ tasks: 20, seed: 5, startMs: base, meanGapMs: 60_000 });
+    const stamped = (i: number, time: string) => {
+      const event = structuredClone(few[i]) as { id: string; time: string };
+      event.id = `future-${i}`;
+      event.time = time;
+      return JSON.stringify(event);
+    };
+    const far = [stamped(0, '2099-01-01T00:00:00Z')];
+    const middle = Math.floor(few.length / 2);
+    const input = [
+      ...far,
+      ...few.slice(0, middle).map((e) => JSON.stringify(e)),
+      stamped(middle, '2999-12-31T23:59:59Z'),
+      ...few.slice(middle).map((e) => JSON.stringify(e)),
+    ];
+    const file = join(dir, 'future.ndjson');
+    writeFileSync(file, `${input.join('\n')}\n`);
+    const output = join(dir, 'future.om');
+    // At the default log level: nothing is logged but the summary (joining
+    // the families' parts once added listeners per part, and Node warned).
+    const run = runCli(['backfill', file, '--output', output]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(
+      /; 2 events dated after the backfill started \(counted at the next instant\);/,
+    );
+    const first = parseTime((few[0] as { time: string }).time);
+    const last = Math.max(...few.map((e) => parseTime((e as { time: string }).time)));
+    const instants = Number(/: (\d+) instants every 60s/.exec(run.stderr)?.[1]);
+    expect(instants).toBe(Math.floor(last / STEP_MS) - Math.floor(first / STEP_MS) + 1);
+    // Both are counted: at the last instant the records total is every line.
+    const latest = new Map<string, number>();
+    const samples = readFileSync(output, 'utf8').matchAll(
+      /^ecs_events_exporter_records_total\{result="(\w+)"\} (\d+) /gm,
+    );
+    for (const [, result, value] of samples) latest.set(result as string, Number(value));
+    expect([...latest.values()].reduce((n, v) => n + v, 0)).toBe(input.length);
   });
 });
 

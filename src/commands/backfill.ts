@@ -5,13 +5,14 @@
  * the records read before the first one whose event time is T or later.
  * Archives are written in about the order of event time; an event older than
  * an instant already written is counted at the next instant (the summary
- * says how many), so counters never go back. An event dated later than an
- * hour after the backfill started cannot be in an archive: its time is
- * wrong, and following it would write an instant per step up to it (one
- * event stamped 2099 made decades of instants). It is counted at the next
- * instant like a late one, without moving the clock, and the summary says
- * how many. Memory is the counting state plus one instant's values,
- * whatever the length of the history.
+ * says how many), so counters never go back. An event dated before ECS
+ * existed, or later than an hour after the backfill started, cannot be in
+ * an archive: its time is wrong, and following it would write an instant
+ * per step up to it (one event stamped 2099, or 1970 at the start, made
+ * decades of instants). It is counted at the next instant like a late one,
+ * without moving the clock, and the summary says how many. Memory is the
+ * counting state plus one instant's values, whatever the length of the
+ * history.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -27,6 +28,8 @@ import { replaySummary } from './replay-summary.js';
 
 /** How far past the start of a backfill an event time may be (clocks differ by minutes, not hours). */
 export const FUTURE_SLACK_MS = 3_600_000;
+/** No ECS event is older than ECS: its general availability, 2014-11-13. */
+export const ECS_EPOCH_MS = Date.UTC(2014, 10, 13);
 
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
@@ -62,15 +65,15 @@ export async function backfill(
   let first: number | undefined;
   let next: number | undefined;
   let late = 0;
-  let future = 0;
+  let impossible = 0;
   try {
     for await (const batch of readInputs(inputs, reports)) {
       for (const record of batch.records) {
         const envelope = decodeRecord(record);
         const time = envelope.ok ? envelope.event.time : undefined;
         const ms = typeof time === 'string' ? parseTime(time) : Number.NaN;
-        if (ms > latest) {
-          future++;
+        if (ms > latest || ms < ECS_EPOCH_MS) {
+          impossible++;
         } else if (Number.isFinite(ms)) {
           if (next === undefined) {
             next = Math.floor(ms / step) * step + step;
@@ -104,7 +107,7 @@ export async function backfill(
     `; wrote ${output}: ${size.instants} instants every ${step / 1000}s from ${range}, ` +
     `${size.samples} samples, ${formatBytes(size.bytes)} (${size.bytes} bytes)` +
     `; ${late} events older than an instant already written` +
-    `; ${future} events dated after the backfill started (counted at the next instant)` +
+    `; ${impossible} events dated before ECS existed or after the backfill started (counted at the next instant)` +
     '; ' +
     `${Math.round(total / Math.max(seconds, 0.001))} records/s`;
   io.stderr.write(replaySummary('backfill', path, reports, records, extra));

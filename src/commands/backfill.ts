@@ -27,9 +27,9 @@ import { inputFailure, inputsOrError } from './replay.js';
 import { replaySummary } from './replay-summary.js';
 
 /** How far past the start of a backfill an event time may be (clocks differ by minutes, not hours). */
-export const FUTURE_SLACK_MS = 3_600_000;
+const FUTURE_SLACK_MS = 3_600_000;
 /** No ECS event is older than ECS: its general availability, 2014-11-13. */
-export const ECS_EPOCH_MS = Date.UTC(2014, 10, 13);
+const ECS_EPOCH_MS = Date.UTC(2014, 10, 13);
 
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;

@@ -102,27 +102,25 @@ function measure(mode: string, file: string): Sample {
  */
 const CPU_AT_EXIT = `data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\ncpu-us '+(u.user+u.system)+'\\n')})`;
 
-/** Wall time and CPU time (all threads) of a whole process, start-up included, in ms. */
-function wallAndCpuMs(args: readonly string[]): { wallMs: number; cpuMs: number } {
+/** A whole process run to its end: its wall time in ms, start-up included, and its standard error. */
+function timed(args: readonly string[]): { wallMs: number; stderr: string } {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ['--import', CPU_AT_EXIT, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  });
-  const wall = Number(process.hrtime.bigint() - start) / 1e6;
-  const cpu = /cpu-us (\d+)\s*$/.exec(result.stderr);
-  if (result.status !== 0 || cpu === null) {
-    throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
-  }
-  return { wallMs: wall, cpuMs: Number(cpu[1]) / 1000 };
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+  return { wallMs: Number(process.hrtime.bigint() - start) / 1e6, stderr: result.stderr };
 }
 
 /** Wall time of a whole process, start-up included, in ms. */
 function wallMs(args: readonly string[]): number {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  return timed(args).wallMs;
+}
+
+/** CPU time of a whole process, every thread counted, in ms (a run of its own: the hook costs a little). */
+function cpuMs(args: readonly string[]): number {
+  const { stderr } = timed(['--import', CPU_AT_EXIT, ...args]);
+  const cpu = /cpu-us (\d+)\s*$/.exec(stderr);
+  if (cpu === null) throw new Error(`${args.join(' ')} wrote no CPU time: ${stderr}`);
+  return Number(cpu[1]) / 1000;
 }
 
 /** Start-up: `--help` and a replay of an empty file against a bare `node -e ''`. */
@@ -254,10 +252,9 @@ async function main(): Promise<void> {
     const whole: number[] = [];
     const cpuShare: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const bareRun = wallAndCpuMs([bare, file]);
-      const replayRun = wallAndCpuMs([EXPORTER_CLI, 'replay', file]);
-      whole.push(replayRun.wallMs / bareRun.wallMs);
-      cpuShare.push(replayRun.cpuMs / bareRun.wallMs);
+      const bareMs = wallMs([bare, file]);
+      whole.push(wallMs([EXPORTER_CLI, 'replay', file]) / bareMs);
+      cpuShare.push(cpuMs([EXPORTER_CLI, 'replay', file]) / bareMs);
     }
     console.log(
       `ratio replay FILE / bare loop, whole processes: ${median(whole).toFixed(3)} (median of ${runs} back-to-back pairs, range ${Math.min(...whole).toFixed(3)}-${Math.max(...whole).toFixed(3)}; target <= 1.25)`,

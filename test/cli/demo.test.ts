@@ -9,7 +9,7 @@ import { exited, runCli, startCli } from '../helpers/cli.js';
 import { sumOf } from '../helpers/exposition.js';
 import { createStream, startKinesisServer } from '../helpers/kinesis-server.js';
 
-const DEMO_ARGS = ['--listen-address', '127.0.0.1:0', '--tasks-per-second', '20'];
+const DEMO_ARGS = ['--web.listen-address', '127.0.0.1:0', '--tasks-per-second', '20'];
 const READY = /(http:\/\/127\.0\.0\.1:\d+)\/metrics/;
 
 /** Scrapes until tasks have been counted through to STOPPED (at most 10 s). */

@@ -14,13 +14,23 @@ several stop codes) and one event of each other ECS detail-type. - reads standar
 It reports the pattern's scope (conditions on the cluster, service group, account,
 region, launch type, task definition…: a legitimate narrowing, judged as if every
 event were inside it), which task statuses and which ECS detail-types pass, and which
-metrics lose data when something the exporter counts is dropped.
+metrics lose data. A template's rules are also judged together: what any of them sends
+reaches the stream.
+
+What it reports:
+  error    EventBridge would reject the pattern, or the file cannot be read (exit 2)
+  DROPS    the pattern sends a kind of event but drops some of it (task statuses, part
+           of a kind): the counts of what passes are wrong (exit 1)
+  note     a kind the exporter counts is not sent at all (a rule for task events only):
+           its metrics stay empty unless a second rule sends it. The second rule's
+           Kinesis target is keyed by $.resources[0] (these events have no
+           detail.taskArn), so it is a rule of its own, not more detail-types in the
+           task rule (exit 0)
 
 Exit status:
-  0  valid; within its scope, every task status and every ECS detail-type the
-     exporter counts passes
-  1  valid, but it drops task statuses or detail-types the metrics need
-     (for example STOPPED only, or lastStatus anything-but RUNNING)
+  0  valid; within its scope, every kind it sends passes whole (notes allowed)
+  1  valid, but it drops part of a kind the metrics need (for example STOPPED only,
+     or lastStatus anything-but RUNNING)
   2  invalid: the file cannot be read or parsed, EventBridge would reject the
      pattern, or the command line is wrong
 

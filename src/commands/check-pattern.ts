@@ -19,18 +19,21 @@ reaches the stream.
 
 What it reports:
   error    EventBridge would reject the pattern, or the file cannot be read (exit 2)
-  DROPS    the pattern sends a kind of event but drops some of it (task statuses, part
-           of a kind): the counts of what passes are wrong (exit 1)
-  note     a kind the exporter counts is not sent at all (a rule for task events only):
-           its metrics stay empty unless a second rule sends it. The second rule's
-           Kinesis target is keyed by $.resources[0] (these events have no
-           detail.taskArn), so it is a rule of its own, not more detail-types in the
-           task rule (exit 0)
+  DROPS    the pattern drops task events (some statuses, or all of them), or part of
+           another kind it sends: the counts of what passes are wrong (exit 1).
+           Task events are what the exporter is for: every pattern, or the rules
+           of a template together, must send all of them
+  note     deployments, service actions or container instances are not sent at all
+           (a rule for task events only): their metrics stay empty unless a second
+           rule sends them. That rule's Kinesis target is keyed by $.resources[0]
+           (these events have no detail.taskArn), so it is a rule of its own, not
+           more detail-types in the task rule (exit 0)
 
 Exit status:
-  0  valid; within its scope, every kind it sends passes whole (notes allowed)
-  1  valid, but it drops part of a kind the metrics need (for example STOPPED only,
-     or lastStatus anything-but RUNNING)
+  0  valid; within its scope, every task status passes, and every other kind it
+     sends passes whole (notes allowed)
+  1  valid, but it drops task events or part of another kind the metrics need
+     (for example STOPPED only, or lastStatus anything-but RUNNING)
   2  invalid: the file cannot be read or parsed, EventBridge would reject the
      pattern, or the command line is wrong
 

@@ -503,7 +503,10 @@ function verdict(r: PatternReport): string {
     const statuses = p.statuses.filter((s) => s.passed < s.events).map((s) => s.status);
     const metrics = [...new Set(p.broken.map((b) => b.metric.replace(/\{.*$/, '')))];
     const what = statuses.length > 0 ? `task statuses ${statuses.join(', ')}` : 'events';
-    return `${prefix}DROPS: valid, but${scopeWords(p)} it drops ${what} that the metrics need (${metrics.join(', ')}); counts from what passes are wrong, not just incomplete (exit 1).`;
+    const noTasks = p.statuses.every((s) => s.passed === 0)
+      ? ' Task events are what the exporter is for: a rule for the other kinds only is checked with the task rule, in a template that has both.'
+      : '';
+    return `${prefix}DROPS: valid, but${scopeWords(p)} it drops ${what} that the metrics need (${metrics.join(', ')}); counts from what passes are wrong, not just incomplete.${noTasks}`;
   });
   return lines.join('\n');
 }

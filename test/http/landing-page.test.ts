@@ -80,6 +80,7 @@ describe('/ and /api/recent-failures', () => {
     expect(body.tasks).toEqual([
       {
         time: '2021-07-12T05:44:09.000Z',
+        account: '832665068462',
         region: 'ap-northeast-1',
         cluster: 'apline-hello-cluster',
         service: 'checkout',

@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Counting } from '../../src/counting.js';
-import { type RunningServer, startServer } from '../../src/http/server.js';
-import { fixtureEvent, fixtureLine, freshCore, silentLogger } from '../helpers/exposition.js';
+import type { RunningServer } from '../../src/http/server.js';
+import { fixtureEvent, fixtureLine, freshCore } from '../helpers/exposition.js';
+import { startPageServer } from '../helpers/page-server.js';
 import { countColour, readPng } from '../helpers/png.js';
 
 const run = promisify(execFile);
@@ -49,6 +50,32 @@ function hostileDeployment(): string {
   return JSON.stringify(event);
 }
 
+/** Runs headless Chromium on the server's page in a window of `size`; returns its stdout. */
+async function chromiumOn(
+  server: RunningServer,
+  profile: string,
+  size: string,
+  ...args: string[]
+): Promise<string> {
+  const { stdout } = await run(
+    'chromium',
+    [
+      '--headless',
+      // The tests may run as root, where Chromium's sandbox cannot start; the page is our own.
+      '--no-sandbox',
+      '--disable-gpu',
+      '--hide-scrollbars',
+      '--no-first-run',
+      `--user-data-dir=${profile}`,
+      `--window-size=${size}`,
+      ...args,
+      `${server.url}/`,
+    ],
+    { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return stdout;
+}
+
 const FAILED = [
   'task-stopped-oom.json',
   'task-stopped-image-pull-failed.json',
@@ -75,16 +102,7 @@ describe('the landing page in headless Chromium', () => {
     }
     full.pipeline.handle(fixtureLine('task-stopped-user-initiated.json'));
     profile = await mkdtemp(join(tmpdir(), 'landing-chromium-'));
-    server = await startServer(
-      {
-        render: (format, onChunk, keep) => shown.render(format, onChunk, keep),
-        health: () => ({ ok: true, reason: 'test' }),
-        readiness: () => ({ ok: true, reason: 'test' }),
-        recentFailures: () => shown.recentFailures(),
-      },
-      { host: '127.0.0.1', port: 0 },
-      silentLogger,
-    );
+    server = await startPageServer(() => shown);
   });
 
   afterAll(async () => {
@@ -92,26 +110,7 @@ describe('the landing page in headless Chromium', () => {
     if (profile !== undefined) await rm(profile, { recursive: true, force: true });
   });
 
-  /** Runs headless Chromium on the page with `args`; returns its stdout. */
-  async function chromium(...args: string[]): Promise<string> {
-    const { stdout } = await run(
-      'chromium',
-      [
-        '--headless',
-        // The tests may run as root, where Chromium's sandbox cannot start; the page is our own.
-        '--no-sandbox',
-        '--disable-gpu',
-        '--hide-scrollbars',
-        '--no-first-run',
-        `--user-data-dir=${profile}`,
-        '--window-size=1400,1000',
-        ...args,
-        `${server.url}/`,
-      ],
-      { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-    );
-    return stdout;
-  }
+  const chromium = (...args: string[]) => chromiumOn(server, profile, '1400,1000', ...args);
 
   it('renders a row per failed task and deployment, with hostile text shown as text', async () => {
     shown = full;
@@ -221,16 +220,7 @@ describe('the first screen of the landing page at 1280×800', () => {
     }
     for (let n = 0; n < 3; n++) core.pipeline.handle(failedDeployment(n));
     profile = await mkdtemp(join(tmpdir(), 'landing-first-screen-'));
-    server = await startServer(
-      {
-        render: (format, onChunk, keep) => core.render(format, onChunk, keep),
-        health: () => ({ ok: true, reason: 'test' }),
-        readiness: () => ({ ok: true, reason: 'test' }),
-        recentFailures: () => core.recentFailures(),
-      },
-      { host: '127.0.0.1', port: 0 },
-      silentLogger,
-    );
+    server = await startPageServer(() => core);
   });
 
   afterAll(async () => {
@@ -238,24 +228,7 @@ describe('the first screen of the landing page at 1280×800', () => {
     if (profile !== undefined) await rm(profile, { recursive: true, force: true });
   });
 
-  async function chromium(...args: string[]): Promise<string> {
-    const { stdout } = await run(
-      'chromium',
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--hide-scrollbars',
-        '--no-first-run',
-        `--user-data-dir=${profile}`,
-        '--window-size=1280,800',
-        ...args,
-        `${server.url}/`,
-      ],
-      { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-    );
-    return stdout;
-  }
+  const chromium = (...args: string[]) => chromiumOn(server, profile, '1280,800', ...args);
 
   it('describes every kind, and lists account and region in the page and the JSON', async () => {
     const dom = await chromium('--dump-dom');

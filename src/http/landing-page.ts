@@ -243,34 +243,35 @@ function tallyRow(t: Tally): string {
 
 type Columns = readonly (readonly [header: string, width: string])[];
 
+/** Widths in ch (the width of a digit): ids, times and codes fit whole; free text takes the rest. */
 const TALLY_COLUMNS: Columns = [
-  ['Count', '3.8em'],
+  ['Count', '7.5ch'],
   ['Cluster/service', 'auto'],
-  ['Class or outcome', '11em'],
-  ['Account', '8.5em'],
-  ['Region', '7.5em'],
+  ['Class or outcome', '21ch'],
+  ['Account', '14ch'],
+  ['Region', '13ch'],
 ];
 
 const DEPLOYMENT_COLUMNS: Columns = [
-  ['Time (UTC)', '8.5em'],
-  ['Account', '8.5em'],
-  ['Region', '7.5em'],
+  ['Time (UTC)', '16ch'],
+  ['Account', '14ch'],
+  ['Region', '13ch'],
   ['Cluster/service', 'auto'],
-  ['Outcome', '8em'],
+  ['Outcome', '15ch'],
   ['Reason', 'auto'],
 ];
 
 const TASK_COLUMNS: Columns = [
-  ['Time (UTC)', '8.5em'],
-  ['Account', '8.5em'],
-  ['Region', '7.5em'],
-  ['Cluster', '7em'],
-  ['Service', '7em'],
-  ['Class', '12em'],
+  ['Time (UTC)', '16ch'],
+  ['Account', '14ch'],
+  ['Region', '13ch'],
+  ['Cluster', '9ch'],
+  ['Service', '10ch'],
+  ['Class', '19ch'],
   ['Reason (click for all of it)', 'auto'],
-  ['Exit codes', '7em'],
-  ['Stop code', '7em'],
-  ['Task', '6em'],
+  ['Exit codes', '10ch'],
+  ['Stop code', '10ch'],
+  ['Task', '8ch'],
 ];
 
 /** Column widths in the style sheet (no style attributes: the policy may forbid them). */

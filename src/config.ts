@@ -50,8 +50,8 @@ export interface OptionSpec {
   /** Former flag names, still accepted for a release with a deprecation warning. */
   readonly aliases?: readonly string[];
   readonly env: string;
-  /** Former environment variable names, still read (the documented name wins). */
-  readonly envAliases?: readonly string[];
+  /** Former environment variable names, per command, still read (the documented name wins). */
+  readonly envAliases?: Readonly<Partial<Record<Command, readonly string[]>>>;
   readonly value: string;
   readonly description: string;
   readonly commands: readonly Command[];
@@ -382,7 +382,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'kinesisEndpoint',
     flag: '--kinesis-endpoint',
     env: 'ECS_EXPORTER_KINESIS_ENDPOINT',
-    envAliases: ['ECS_EXPORTER_DEMO_KINESIS_ENDPOINT'],
+    // Only the demo had it: a `run` must not pick up an emulator left in the environment.
+    envAliases: { demo: ['ECS_EXPORTER_DEMO_KINESIS_ENDPOINT'] },
     value: 'URL',
     description:
       "`run`: the Kinesis endpoint, instead of the SDK's (AWS_ENDPOINT_URL_KINESIS, else the region's). `demo`: a running Kinesis-API server (kinesalite, kinesis-mock) for the demo stream, created there if missing; without it the demo starts an embedded one on 127.0.0.1, which needs the development dependencies.",
@@ -450,7 +451,7 @@ export function loadConfig(
   const deprecated = new Map<string, Deprecation>();
   let help = false;
   for (const option of options) {
-    for (const name of [option.env, ...(option.envAliases ?? [])]) {
+    for (const name of [option.env, ...(option.envAliases?.[command] ?? [])]) {
       const text = env[name];
       if (text !== undefined && text !== '') {
         raw.set(option, { text, from: name });
@@ -530,10 +531,11 @@ export function helpText(command: Command, usage: string, summary: string): stri
     lines.push(`  ${option.flag} ${option.value}`);
     lines.push(`      ${describeFor(option, command)}${dflt}`);
     const required = option.requiredFor?.includes(command) ? '; required' : '';
-    const also = option.envAliases === undefined ? '' : ` (or ${option.envAliases.join(', ')})`;
-    const former =
+    const former = option.envAliases?.[command];
+    const also = former === undefined ? '' : ` (or ${former.join(', ')})`;
+    const formerFlags =
       option.aliases === undefined ? '' : `; formerly ${option.aliases.join(', ')} (deprecated)`;
-    lines.push(`      env ${option.env}${also}${required}${former}`);
+    lines.push(`      env ${option.env}${also}${required}${formerFlags}`);
   }
   lines.push('  -h, --help', '      Show this help.');
   return `${lines.join('\n')}\n`;

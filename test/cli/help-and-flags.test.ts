@@ -127,5 +127,10 @@ describe('Prometheus-style flag names', () => {
       ECS_EXPORTER_KINESIS_ENDPOINT: 'http://127.0.0.1:3',
     });
     expect(both.ok && both.config.kinesisEndpoint).toBe('http://127.0.0.1:3');
+    // Only the demo read the former variable: run does not pick up a demo's emulator.
+    const runWithDemoVariable = loadConfig('run', ['--stream', 's'], {
+      ECS_EXPORTER_DEMO_KINESIS_ENDPOINT: 'http://127.0.0.1:2',
+    });
+    expect(runWithDemoVariable.ok && runWithDemoVariable.config.kinesisEndpoint).toBeUndefined();
   });
 });

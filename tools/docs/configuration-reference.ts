@@ -22,7 +22,10 @@ export function renderConfigurationReference(): string {
   for (const o of OPTIONS) {
     const own = Object.entries(o.defaults ?? {}).map(([c, d]) => ` (${c}: \`${d}\`)`);
     const dflt = (o.default === undefined ? '—' : `\`${o.default}\``) + own.join('');
-    const former = [...(o.aliases ?? []), ...(o.envAliases ?? [])].map((a) => `\`${a}\``);
+    const formerEnv = Object.entries(o.envAliases ?? {}).flatMap(([c, names]) =>
+      (names ?? []).map((n) => `\`${n}\` (${c})`),
+    );
+    const former = [...(o.aliases ?? []).map((a) => `\`${a}\``), ...formerEnv];
     const meaning = o.requiredFor?.length
       ? `${o.description} Required for ${o.requiredFor.join(', ')}.`
       : o.description;

@@ -20,6 +20,7 @@ import {
   startKinesisServer,
   waitFor,
 } from '../helpers/kinesis-server.js';
+import { startPrometheus } from '../operator/prometheus.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -53,18 +54,22 @@ function commandLines(markdown: string): string[] {
   return lines;
 }
 
-/** Command lines a test cannot run: they need Docker, AWS or a running Prometheus. */
-const ELSEWHERE = [/^docker /, /^aws /, /^curl -s http:\/\/localhost:9090\//];
+/** Command lines a test cannot run: they need Docker or AWS. */
+const ELSEWHERE = [/^docker /, /^aws /];
+
+/** Command lines that ask a running Prometheus (on its default port, which a test replaces). */
+const PROMETHEUS_API = /^curl -s http:\/\/localhost:9090\//;
 
 const SERVING = /^npx ecs-events-exporter (run|demo)\b/;
 
-type Kind = 'npm' | 'serving' | 'exporter' | 'promtool' | 'elsewhere' | 'unknown';
+type Kind = 'npm' | 'serving' | 'exporter' | 'promtool' | 'prometheus' | 'elsewhere' | 'unknown';
 
 function kindOf(line: string): Kind {
   if (/^npm ci && npm (run [a-z:]+|test)$/.test(line)) return 'npm';
   if (SERVING.test(line)) return 'serving';
   if (line.startsWith('npx ecs-events-exporter ')) return 'exporter';
   if (line.startsWith('promtool ')) return 'promtool';
+  if (PROMETHEUS_API.test(line)) return 'prometheus';
   if (ELSEWHERE.some((p) => p.test(line))) return 'elsewhere';
   return 'unknown';
 }
@@ -149,6 +154,28 @@ describe('the README', () => {
       .split('\n');
     expect(out.slice(-2).join('\n')).toBe(shown?.trimEnd());
   });
+
+  it.each(LINES.filter((l) => kindOf(l) === 'prometheus'))(
+    'finds the data directory of a running Prometheus with `%s`',
+    async (line) => {
+      const prometheus = await startPrometheus({
+        job: 'readme',
+        targets: [],
+        ruleFiles: {},
+        intervalSeconds: 60,
+      });
+      try {
+        const result = shell(line.replace('http://localhost:9090', prometheus.url));
+        expect(result.status, result.stderr).toBe(0);
+        const flags = await prometheus.api<Record<string, string>>('/api/v1/status/flags');
+        expect(flags['storage.tsdb.path']).toMatch(/\/data$/);
+        expect(result.stdout.trim()).toBe(`"storage.tsdb.path":"${flags['storage.tsdb.path']}"`);
+      } finally {
+        await prometheus.stop();
+      }
+    },
+    30_000,
+  );
 
   it("shows check-pattern's output in docs/deployment.md as the program prints it", () => {
     const guide = readFileSync(join(ROOT, 'docs/deployment.md'), 'utf8');

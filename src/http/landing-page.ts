@@ -134,15 +134,12 @@ const link = (url: string | null, text: string, hover = text): string => {
     : `<td title="${title}"><a href="${escapeHtml(url)}" rel="noreferrer"><code>${escaped}</code></a></td>`;
 };
 
-/** A reason in one line; clicking it shows the whole text, wrapped (no script: <details>). */
+/** A reason in one line; a click on it wraps the whole text, another folds it (no script: <details>). */
 function reasonCell(parts: readonly string[]): string {
   const text = parts.filter((r) => r !== '').join(' — ');
   if (text === '') return '<td class="reason"></td>';
   const escaped = escapeHtml(text);
-  return `<td class="reason"><details><summary title="${escaped}">${escaped}</summary><p>${parts
-    .filter((r) => r !== '')
-    .map(escapeHtml)
-    .join('<br>')}</p></details></td>`;
+  return `<td class="reason"><details><summary title="${escaped}">${escaped}</summary></details></td>`;
 }
 
 /** Times as 12-07 01:47:21 (UTC, said in the header; the year on hover): short enough for one line. */
@@ -297,8 +294,7 @@ td.class{background:#fde2e2;font-weight:600}td.outcome{background:#fdebc8;font-w
 td.where{background:#eaf3e6}td.count{text-align:right;font-weight:600}
 td.reason details summary{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;cursor:pointer;list-style:none}
 td.reason details summary::-webkit-details-marker{display:none}
-td.reason details[open]{white-space:normal;overflow-wrap:anywhere}td.reason details[open] summary{display:none}
-td.reason details p{margin:0}code{font-size:.95em}p.none{color:#555}
+td.reason details[open] summary{white-space:normal;overflow-wrap:anywhere}code{font-size:.95em}p.none{color:#555}
 ${columnStyle('failure-counts', TALLY_COLUMNS)}${columnStyle('failed-deployments', DEPLOYMENT_COLUMNS)}${columnStyle('failed-tasks', TASK_COLUMNS)}`;
 
 const KINDS =
@@ -319,7 +315,7 @@ ${table('failed-tasks', TASK_COLUMNS, view.tasks.map(taskRow))}</section>
 <p>The same as JSON: <a href="api/recent-failures">/api/recent-failures</a></p>
 `;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ECS events exporter</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ECS events exporter</title><style>${STYLE}</style></head>
 <body><h1>ECS events exporter</h1>
 <p class="sub">Amazon ECS events from EventBridge (${KINDS}) as Prometheus metrics. Below: the most recent failed tasks and deployments it counted, newest first.</p>
 <nav><a href="metrics">/metrics</a><a href="healthz">/healthz</a><a href="readyz">/readyz</a><a href="api/recent-failures">/api/recent-failures</a></nav>

@@ -29,6 +29,7 @@ function hostileStop(): string {
   const event = fixtureEvent('task-stopped-oom.json');
   const detail = event.detail as Record<string, unknown>;
   event.id = 'hostile';
+  event.account = '<i id="account">1</i>';
   detail.taskArn =
     'arn:aws:ecs:ap-northeast-1:832665068462:task/x/feedfacefeedfacefeedfacefeedface';
   detail.clusterArn = `arn:aws:ecs:ap-northeast-1:832665068462:cluster/${HOSTILE_CLUSTER}`;
@@ -119,7 +120,8 @@ describe('the landing page in headless Chromium', () => {
     expect(dom.match(/<tr class="task">/g)).toHaveLength(5);
     expect(dom.match(/<tr class="deployment">/g)).toHaveLength(1);
     // No element made from event text: no image, script, svg, frame or bold, and nothing ran.
-    expect(dom).not.toMatch(/<(img|script|svg|iframe|b)[\s>]/i);
+    expect(dom).not.toMatch(/<(img|script|svg|iframe|b|i)[\s>]/i);
+    expect(dom).toContain('>&lt;i id="account"&gt;1&lt;/i&gt;</td>');
     expect(dom).toContain('<body><h1>');
     expect(dom).toContain('&lt;script&gt;document.title="pwned"&lt;/script&gt;');
     expect(dom).toContain('&lt;b id="injected"&gt;sidecar&lt;/b&gt;: 137');

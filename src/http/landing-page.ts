@@ -198,7 +198,7 @@ interface Tally {
 }
 
 /** The recent failures counted per service and class (tasks) or outcome (deployments), most first. */
-export function failureTallies(view: RecentFailuresView): Tally[] {
+function failureTallies(view: RecentFailuresView): Tally[] {
   const tallies = new Map<string, Tally>();
   const add = (entry: Omit<Tally, 'count'>): void => {
     const key = JSON.stringify([

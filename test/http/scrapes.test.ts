@@ -163,10 +163,10 @@ describe('scrapes', () => {
     expect(renders - before).toBe(1);
   });
 
-  it('caps open connections', async () => {
+  it('caps open connections from one address', async () => {
     const sockets = await Promise.all(
       Array.from(
-        { length: HTTP_LIMITS.maxConnections },
+        { length: HTTP_LIMITS.maxConnectionsPerAddress },
         () =>
           new Promise<ReturnType<typeof connect>>((resolve) => {
             const s = connect(port, '127.0.0.1', () => resolve(s));

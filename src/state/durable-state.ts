@@ -26,6 +26,7 @@ import { FORGET_CAUSES } from '../kinds/kind.js';
 import { RECORD_RESULTS, type SelfCounts } from '../metrics/self-metrics.js';
 import type { StoreSnapshot } from '../metrics/series-snapshot.js';
 import type { Check, Json, Source } from '../sources/source.js';
+import { checkRestoredValues } from './restore-checks.js';
 import { decodeState, encodeState } from './state-codec.js';
 import type { StateStore } from './state-store.js';
 
@@ -268,14 +269,23 @@ export class DurableState {
         return start();
       }
       if (problem !== undefined) throw new Error(problem.reason);
-      if (saved.state !== undefined) restoreState(counting, saved.state);
+      if (saved.state !== undefined) {
+        const { droppedTimes } = checkRestoredValues(saved.state, this.#now());
+        if (droppedTimes > 0) {
+          logger.warn(
+            { state: store.description, droppedTimes },
+            'saved state held entries with impossible times (before ECS or far in the future); dropped them',
+          );
+        }
+        restoreState(counting, saved.state);
+      }
       position = saved.position;
       logger.info({ state: store.description, savedAt: saved.savedAt }, 'state restored');
     } catch (err) {
       await store.setAside((err as Error).message).then(
         () =>
           logger.error(
-            { state: store.description, err },
+            { state: store.description, reason: (err as Error).message, err },
             'saved state unusable; set aside, starting without it',
           ),
         (asideErr: unknown) =>

@@ -2,6 +2,8 @@
  * State in one file under a directory, replaced atomically: write a
  * temporary file, fsync it, rename it over the old one, fsync the directory.
  * Temporary files of a write that a crash interrupted are removed at load.
+ * The state holds task and service names and failure reasons: the file is
+ * written 0600 and a directory this store creates 0700.
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -74,13 +76,13 @@ export class FileStateStore implements StateStore {
   async probe(): Promise<void> {
     const directory = this.#directory;
     try {
-      await mkdir(directory, { recursive: true });
+      await mkdir(directory, { recursive: true, mode: 0o700 });
     } catch (err) {
       throw described(`cannot create the state directory ${directory}`, err);
     }
     const probe = join(directory, `.write-probe-${process.pid}`);
     try {
-      const handle = await open(probe, 'w', 0o644);
+      const handle = await open(probe, 'w', 0o600);
       try {
         await handle.writeFile('probe\n');
         await handle.sync();
@@ -131,11 +133,11 @@ export class FileStateStore implements StateStore {
   }
 
   async #writeFile(bytes: Uint8Array): Promise<string> {
-    await mkdir(this.#directory, { recursive: true });
+    await mkdir(this.#directory, { recursive: true, mode: 0o700 });
     this.#tmpCounter += 1;
     const tmp = `${this.path}.tmp-${process.pid}-${this.#tmpCounter}`;
     try {
-      const handle = await open(tmp, 'w', 0o644);
+      const handle = await open(tmp, 'w', 0o600);
       try {
         await handle.writeFile(bytes);
         await handle.sync();

@@ -94,6 +94,7 @@ export const KINESIS_SHARDS_FINISHED = 'ecs_events_exporter_kinesis_shards_finis
 
 export const STATE_SAVE_FAILURES = 'ecs_events_exporter_state_save_failures_total';
 export const STATE_UNSAVED_RECORDS = 'ecs_events_exporter_state_unsaved_records';
+export const STATE_CLEANUP_FAILURES = 'ecs_events_exporter_state_cleanup_failures_total';
 
 /** Self metrics of durable state (with --state-dir); the age of the saved state is KINESIS_CHECKPOINT_AGE. */
 export const STATE_METRIC_CATALOG: readonly MetricSpec[] = [
@@ -109,6 +110,13 @@ export const STATE_METRIC_CATALOG: readonly MetricSpec[] = [
     type: 'gauge',
     group: 'exporter',
     help: 'Records counted since the last successful save of the state: not shown on /metrics until a save succeeds.',
+    labelNames: [],
+  },
+  {
+    name: STATE_CLEANUP_FAILURES,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Saves after which removing old state objects (S3) failed, since start; they are tried again at the next save. Always 0 for a state directory.',
     labelNames: [],
   },
 ];

@@ -135,6 +135,8 @@ export interface SaveStatus {
   readonly savingSinceMs: number | undefined;
   /** Records counted but not in the saved state yet (not shown on /metrics yet). */
   readonly unsavedRecords: number;
+  /** Saves after which removing old saves failed (the store's count). */
+  readonly cleanupFailures: number;
 }
 
 /**
@@ -198,6 +200,7 @@ export class DurableState {
       lastError: this.#lastError,
       savingSinceMs: this.#savingSinceMs,
       unsavedRecords: Math.max(0, this.#records() - saved),
+      cleanupFailures: this.#o.store.cleanupFailures ?? 0,
     };
   }
 

@@ -17,7 +17,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -246,7 +246,7 @@ export async function startServer(
   server.maxConnections = HTTP_LIMITS.maxConnections;
   // Before the HTTP (or TLS) layer sees it: a connection past its address's budget is closed at once.
   const open = new Map<string, number>();
-  server.prependListener('connection', (socket: import('node:net').Socket) => {
+  server.prependListener('connection', (socket: Socket) => {
     const key = budgetKey(socket.remoteAddress);
     const count = (open.get(key) ?? 0) + 1;
     if (count > HTTP_LIMITS.maxConnectionsPerAddress) {

@@ -118,6 +118,12 @@ export const PROBE_DEADLINE_MS = 10_000;
 export const LOAD_DEADLINE_MS = 60_000;
 /** Longest one save may take before it counts as failed. */
 export const SAVE_DEADLINE_MS = 30_000;
+/**
+ * A state unchanged for this long is written again anyway: the S3 bucket's
+ * lifecycle rule expires state objects a week old, and a quiet account must
+ * not lose the one the pointer names.
+ */
+export const REWRITE_AFTER_MS = 24 * 3600 * 1000;
 /** Failed saves in a row after which health fails. */
 export const MAX_FAILED_SAVES = 5;
 
@@ -177,6 +183,8 @@ export class DurableState {
   #savedRecords = -1;
   #savedPosition: string | undefined;
   #currentMs: number | undefined;
+  /** When the saved bytes were last written (or, after a restore, saved). */
+  #writtenMs: number | undefined;
   #failuresInARow = 0;
   #failures = 0;
   #lastError: string | undefined;
@@ -272,6 +280,8 @@ export class DurableState {
         return start();
       }
       if (problem !== undefined) throw new Error(problem.reason);
+      const savedMs = Date.parse(saved.savedAt);
+      this.#writtenMs = Number.isFinite(savedMs) ? Math.min(savedMs, this.#now()) : undefined;
       if (saved.state !== undefined) {
         const { droppedTimes } = checkRestoredValues(saved.state, this.#now());
         if (droppedTimes > 0) {
@@ -359,7 +369,8 @@ export class DurableState {
     const position = source.position();
     const records = this.#records();
     const positionText = JSON.stringify(position);
-    if (records === this.#savedRecords && positionText === this.#savedPosition) {
+    const fresh = this.#writtenMs !== undefined && now - this.#writtenMs < REWRITE_AFTER_MS;
+    if (records === this.#savedRecords && positionText === this.#savedPosition && fresh) {
       this.#currentMs = now;
       return;
     }
@@ -379,6 +390,7 @@ export class DurableState {
       this.#savingSinceMs = undefined;
     }
     publishState(counting, state);
+    this.#writtenMs = now;
     this.#savedRecords = records;
     this.#savedPosition = positionText;
     this.#currentMs = now;

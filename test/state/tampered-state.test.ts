@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/http/server.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { DurableState } from '../../src/state/durable-state.js';
+import { DurableState, REWRITE_AFTER_MS } from '../../src/state/durable-state.js';
 import { FileStateStore } from '../../src/state/file-state-store.js';
 import { MAX_RESTORED_COUNT } from '../../src/state/restore-checks.js';
 import { decodeState, encodeState } from '../../src/state/state-codec.js';
@@ -184,5 +184,42 @@ describe('a tampered or damaged saved state', () => {
     const { position, setAside } = await restore();
     expect(setAside).toEqual([]);
     expect(position).toEqual(SOURCE.position());
+  });
+});
+
+describe('an unchanged state', () => {
+  it('is written again after a day, so the bucket lifecycle rule never expires the current one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'state-rewrite-'));
+    dirs.push(dir);
+    let clock = Date.parse('2026-12-01T00:00:00Z');
+    const core = freshCore();
+    const writes: string[] = [];
+    const store = new FileStateStore({ directory: dir, fileName: 'state.json' });
+    const counted = {
+      description: store.description,
+      load: () => store.load(),
+      probe: () => store.probe(),
+      setAside: (reason: string) => store.setAside(reason),
+      save: (bytes: Uint8Array) => {
+        writes.push(new Date(clock).toISOString());
+        return store.save(bytes);
+      },
+    };
+    const durable = new DurableState({
+      store: counted,
+      counting: core,
+      source: SOURCE,
+      intervalMs: 60_000,
+      logger: pino({ level: 'silent' }),
+      now: () => clock,
+    });
+    await durable.restore();
+    await durable.save();
+    clock += REWRITE_AFTER_MS - 60_000;
+    await durable.save();
+    expect(writes).toHaveLength(1);
+    clock += 120_000;
+    await durable.save();
+    expect(writes).toHaveLength(2);
   });
 });

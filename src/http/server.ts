@@ -15,7 +15,7 @@
  * a generic cause (public-reason.ts); the full reasons are on /status, behind
  * the same authentication as /metrics.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -27,6 +27,7 @@ import {
   isOpenPath,
   requireBasicAuth,
 } from './basic-auth.js';
+import { ConnectionBudget } from './connection-budget.js';
 import { mountLandingPage, type RecentFailuresSource } from './landing-page.js';
 import { acceptsGzip, wantsOpenMetrics } from './negotiation.js';
 import { publicReason } from './public-reason.js';
@@ -47,32 +48,23 @@ export const HTTP_LIMITS = {
   keepAliveTimeoutMs: 5_000,
   /** A connection with no traffic either way is closed after this (a scraper that stopped reading). */
   idleTimeoutMs: 60_000,
+  /**
+   * Request line and headers together (Node's parser answers 431 past it, before
+   * any JavaScript runs): a scrape's are a few hundred bytes. Node's default is 16 KiB.
+   */
+  maxHeaderBytes: 8192,
+  /** A longer path and query is answered 414 before routing: every route here is a few characters. */
+  maxUrlLength: 1024,
   /** Connections from one remote address past this are closed at once: a scraper or probe needs one or two. */
   maxConnectionsPerAddress: 16,
+  /** New connections from one address per second past this (on average; twice as many at once) are refused. */
+  newConnectionsPerAddressPerSecond: 100,
+  /** Refused connections are held unread this long, this many at most (see connection-budget.ts). */
+  tarpitMs: 5_000,
+  tarpitSize: 256,
   /** Connections past this, from all addresses, are closed at once (file descriptors are finite). */
   maxConnections: 1024,
 } as const;
-
-/**
- * The address a connection budget is kept for: IPv4 as it is (also when
- * mapped into IPv6), IPv6 by its /64, which one host or pod usually holds whole.
- */
-export function budgetKey(address: string | undefined): string {
-  if (address === undefined) return '';
-  if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
-  if (!address.includes(':')) return address;
-  const [head = '', tail] = address.split('::');
-  const groups = head === '' ? [] : head.split(':');
-  if (tail !== undefined) {
-    const rest = tail === '' ? [] : tail.split(':');
-    while (groups.length + rest.length < 8) groups.push('0');
-    groups.push(...rest);
-  }
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, '').toLowerCase())
-    .join(':')}::/64`;
-}
 
 export interface Check {
   readonly ok: boolean;
@@ -231,12 +223,21 @@ export async function startServer(
     keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
     // Node looks for requests past their timeout this often (30 s by default).
     connectionsCheckingInterval: 1_000,
+    maxHeaderSize: HTTP_LIMITS.maxHeaderBytes,
+  };
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if ((req.url?.length ?? 0) > HTTP_LIMITS.maxUrlLength) {
+      res.writeHead(414, { 'Content-Type': 'text/plain', Connection: 'close', ...BASE_HEADERS });
+      res.end('URI Too Long\n');
+      return;
+    }
+    app(req, res);
   };
   const tls = web?.tls;
   const server: Server =
     tls === undefined
-      ? createServer(options, app)
-      : createTlsServer({ ...options, ...tlsServerOptions(tls) }, app);
+      ? createServer(options, handle)
+      : createTlsServer({ ...options, ...tlsServerOptions(tls) }, handle);
   if (tls !== undefined) {
     // Client certificate policies Node has no option for, checked once the handshake is done.
     server.on('secureConnection', (socket: TLSSocket) => {
@@ -244,21 +245,19 @@ export async function startServer(
     });
   }
   server.maxConnections = HTTP_LIMITS.maxConnections;
-  // Before the HTTP (or TLS) layer sees it: a connection past its address's budget is closed at once.
-  const open = new Map<string, number>();
-  server.prependListener('connection', (socket: Socket) => {
-    const key = budgetKey(socket.remoteAddress);
-    const count = (open.get(key) ?? 0) + 1;
-    if (count > HTTP_LIMITS.maxConnectionsPerAddress) {
-      socket.destroy();
-      return;
-    }
-    open.set(key, count);
-    socket.once('close', () => {
-      const left = (open.get(key) ?? 1) - 1;
-      if (left === 0) open.delete(key);
-      else open.set(key, left);
-    });
+  // Before the HTTP (or TLS) layer sees it: only connections within their address's budget reach it.
+  const budget = new ConnectionBudget({
+    open: HTTP_LIMITS.maxConnectionsPerAddress,
+    perSecond: HTTP_LIMITS.newConnectionsPerAddressPerSecond,
+    burst: 2 * HTTP_LIMITS.newConnectionsPerAddressPerSecond,
+    tarpitSize: HTTP_LIMITS.tarpitSize,
+    tarpitMs: HTTP_LIMITS.tarpitMs,
+  });
+  const layers = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) => {
+    if (!budget.admit(socket)) return;
+    for (const layer of layers) layer.call(server, socket);
   });
   server.setTimeout(HTTP_LIMITS.idleTimeoutMs, (socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
@@ -276,6 +275,7 @@ export async function startServer(
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
+        budget.close();
       });
       await authenticate?.close();
     },

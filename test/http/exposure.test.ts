@@ -7,10 +7,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import bcrypt from 'bcryptjs';
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicReason } from '../../src/http/public-reason.js';
 import { type RunningServer, startServer } from '../../src/http/server.js';
@@ -23,6 +21,7 @@ import { createS3Client } from '../../src/state/s3-client.js';
 import { S3StateStore } from '../../src/state/s3-state-store.js';
 import { fixtureLine, freshCore, silentLogger } from '../helpers/exposition.js';
 import { TEST_CREDENTIALS, waitFor } from '../helpers/kinesis-server.js';
+import { capturingLogger } from '../helpers/log-lines.js';
 
 const ACCOUNT = '123456789012';
 const STREAM = 'prod-ecs-events';
@@ -227,18 +226,9 @@ describe('publicReason', () => {
 
 describe('errors and headers', () => {
   let server: RunningServer;
-  const lines: string[] = [];
+  const { logger, lines } = capturingLogger();
 
   beforeAll(async () => {
-    const logger = pino(
-      { level: 'info' },
-      new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    );
     const core = freshCore();
     core.pipeline.handle(fixtureLine('task-stopped-oom.json'));
     server = await startServer(
@@ -278,8 +268,7 @@ describe('errors and headers', () => {
       } finally {
         process.env.NODE_ENV = before;
       }
-      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-      const failed = logged.filter((l) => l.msg === 'request failed');
+      const failed = lines.filter((l) => l.msg === 'request failed');
       expect(failed.length).toBeGreaterThan(0);
       expect(JSON.stringify(failed[0])).toContain('restored nonsense');
     });

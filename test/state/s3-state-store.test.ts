@@ -1,13 +1,11 @@
 import { createServer, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../src/state/s3-client.js';
 import { parseS3Location } from '../../src/state/s3-location.js';
@@ -17,6 +15,7 @@ import {
   S3StateStore,
 } from '../../src/state/s3-state-store.js';
 import type { PointerKeeper } from '../../src/state/state-pointer.js';
+import { capturingLogger } from '../helpers/log-lines.js';
 import { S3_CREDENTIALS, type S3TestServer, startS3Server } from '../helpers/s3-server.js';
 
 let s3: S3TestServer;
@@ -223,16 +222,7 @@ describe('S3 clean-up under a policy without s3:ListBucket', () => {
 
   it('keeps the current state and a few before it after 20 saves, listing nothing; a failed clean-up is counted, logged and tried again', async () => {
     const client = createS3Client({ endpoint, region: 'us-east-1', credentials: S3_CREDENTIALS });
-    const warnings: Record<string, unknown>[] = [];
-    const logger = pino(
-      { level: 'warn' },
-      new Writable({
-        write(chunk, _e, done) {
-          warnings.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-          done();
-        },
-      }),
-    );
+    const { logger, lines: warnings } = capturingLogger('warn');
     const location = parseS3Location('s3://states/no-list');
     const store = new S3StateStore({ client, location, logger });
     const states = async () =>

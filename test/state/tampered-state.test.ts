@@ -7,7 +7,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/http/server.js';
@@ -17,6 +16,7 @@ import { FileStateStore } from '../../src/state/file-state-store.js';
 import { MAX_RESTORED_COUNT } from '../../src/state/restore-checks.js';
 import { decodeState, encodeState } from '../../src/state/state-codec.js';
 import { fixtureLine, freshCore, sumOf } from '../helpers/exposition.js';
+import { capturingLogger } from '../helpers/log-lines.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -47,16 +47,7 @@ async function savedState() {
   await durable.save();
   const path = join(dir, 'state.json');
   const restore = async () => {
-    const lines: Record<string, unknown>[] = [];
-    const logger = pino(
-      { level: 'info' },
-      new Writable({
-        write(chunk, _e, done) {
-          lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = capturingLogger();
     const fresh = freshCore();
     const position = await new DurableState({
       store: store(),

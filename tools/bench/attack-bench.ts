@@ -155,6 +155,7 @@ async function main(): Promise<void> {
   const target = fork(self, ['exporter']);
   const attack = fork(self, ['attacker']);
   const { url, port } = await waitFor<{ url: string; port: number }>(target, (m) => 'url' in m);
+  const logins = { known: Number.NaN, unknown: Number.NaN };
   const rows: {
     attack: Attack;
     probes: number;
@@ -194,6 +195,22 @@ async function main(): Promise<void> {
         max: ms.at(-1) ?? Number.NaN,
       });
     }
+    // User enumeration by timing: an unknown user must cost what a known user's wrong password does.
+    const loginMs = async (user: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        const started = performance.now();
+        const auth = Buffer.from(`${user}:wrong-${i}`).toString('base64');
+        await get(`${url}/metrics`, { Authorization: `Basic ${auth}` }, '127.0.0.2');
+        times.push(performance.now() - started);
+      }
+      return quantile(
+        times.sort((a, b) => a - b),
+        0.5,
+      );
+    };
+    logins.known = await loginMs('prometheus');
+    logins.unknown = await loginMs('nobody');
   } finally {
     target.kill();
     attack.kill();
@@ -211,6 +228,9 @@ async function main(): Promise<void> {
       `${r.attack.padEnd(10)} ${String(r.probes).padStart(7)} ${String(r.failed).padStart(7)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.max.toFixed(1).padStart(8)}   ${(r.p99 / base.p99).toFixed(2).padStart(6)}x ${ok ? 'ok' : `FAIL (target: no failure, p99 <= ${TARGET_P99_MS} ms)`}`,
     );
   }
+  console.log(
+    `wrong password, median of 15: known user ${logins.known.toFixed(1)} ms, unknown user ${logins.unknown.toFixed(1)} ms`,
+  );
   process.exitCode = pass ? 0 : 1;
 }
 

@@ -6,8 +6,11 @@
  * compares, a short queue waits, and past the queue the caller is told to
  * refuse (429) instead of waiting: the work any client can cause is bounded.
  *
- * The worker is unreferenced (it never keeps the process alive) and made
- * again if it dies.
+ * After each comparison the worker rests as long as it took, so a flood
+ * takes at most half of one core (on a two-core machine the event loop and
+ * everything else keep the rest); a comparison waits at most (queue + 1) × 2
+ * comparisons' time. The worker is unreferenced (it never keeps the process
+ * alive) and made again if it dies.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -44,6 +47,10 @@ export class BcryptPool {
   readonly #queue: Pending[] = [];
   #nextId = 0;
   #closed = false;
+  /** Until when the worker rests after its last comparison. */
+  #restUntil = 0;
+  #resting: NodeJS.Timeout | undefined;
+  #startedAt = 0;
 
   constructor(options: BcryptPoolOptions) {
     this.#queueLimit = options.queueLimit;
@@ -58,7 +65,7 @@ export class BcryptPool {
   /** Whether `password` matches `hash`; 'busy' at once when the queue is full. */
   compare(password: string, hash: string): Promise<boolean> | 'busy' {
     if (this.#closed) return Promise.reject(new Error('bcrypt pool closed'));
-    if (this.#running !== undefined && this.#queue.length >= this.#queueLimit) return 'busy';
+    if (this.#queue.length >= this.#queueLimit) return 'busy';
     return new Promise<boolean>((resolve, reject) => {
       this.#nextId += 1;
       this.#queue.push({ id: this.#nextId, password, hash, resolve, reject });
@@ -69,6 +76,7 @@ export class BcryptPool {
   /** Stops the worker; waiting comparisons reject. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#resting);
     const worker = this.#worker;
     this.#worker = undefined;
     const gone = new Error('bcrypt pool closed');
@@ -79,10 +87,20 @@ export class BcryptPool {
   }
 
   #pump(): void {
-    if (this.#running !== undefined || this.#closed) return;
+    if (this.#running !== undefined || this.#closed || this.#resting !== undefined) return;
+    const wait = this.#restUntil - performance.now();
+    if (wait > 0 && this.#queue.length > 0) {
+      this.#resting = setTimeout(() => {
+        this.#resting = undefined;
+        this.#pump();
+      }, wait);
+      this.#resting.unref();
+      return;
+    }
     const next = this.#queue.shift();
     if (next === undefined) return;
     this.#running = next;
+    this.#startedAt = performance.now();
     const { id, password, hash } = next;
     this.#ensureWorker().postMessage({ id, password, hash });
   }
@@ -95,6 +113,8 @@ export class BcryptPool {
       const running = this.#running;
       if (running?.id !== id) return;
       this.#running = undefined;
+      const now = performance.now();
+      this.#restUntil = now + (now - this.#startedAt);
       running.resolve(ok === true);
       this.#pump();
     });

@@ -61,7 +61,7 @@ export const HTTP_LIMITS = {
   newConnectionsPerAddressPerSecond: 100,
   /** Refused connections are held unread this long, this many at most (see connection-budget.ts). */
   tarpitMs: 5_000,
-  tarpitSize: 256,
+  tarpitSize: 512,
   /** Connections past this, from all addresses, are closed at once (file descriptors are finite). */
   maxConnections: 1024,
 } as const;

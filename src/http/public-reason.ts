@@ -47,9 +47,9 @@ const CAUSES: readonly { readonly found: RegExp; readonly says: string }[] = [
   },
 ];
 
-/** The verdict's text for a stranger: `ok`, or what fails in the fixed phrases above. */
+/** The verdict's text for a stranger: `every check passes`, or what fails in the fixed phrases above. */
 export function publicReason(ok: boolean, reason: string): string {
-  if (ok) return 'ok';
+  if (ok) return 'every check passes';
   const items: { says: string; text: string }[] = [];
   for (const piece of reason.split('; ')) {
     const subject = SUBJECTS.find((s) => s.start.test(piece.trim()));

@@ -7,6 +7,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MetricRegistry } from '../../src/metrics/metric-registry.js';
+import { DurableState } from '../../src/state/durable-state.js';
 import { createS3Client } from '../../src/state/s3-client.js';
 import { parseS3Location } from '../../src/state/s3-location.js';
 import {
@@ -14,7 +16,9 @@ import {
   S3PointerKeeper,
   S3StateStore,
 } from '../../src/state/s3-state-store.js';
+import { registerStateMetrics } from '../../src/state/state-metrics.js';
 import type { PointerKeeper } from '../../src/state/state-pointer.js';
+import { freshCore, promClientText, sample } from '../helpers/exposition.js';
 import { capturingLogger } from '../helpers/log-lines.js';
 import { S3_CREDENTIALS, type S3TestServer, startS3Server } from '../helpers/s3-server.js';
 
@@ -240,6 +244,19 @@ describe('S3 clean-up under a policy without s3:ListBucket', () => {
     refuseDeletes = true;
     for (let i = 0; i < 3; i++) await store.save(Buffer.from(`refused ${i}`));
     expect(store.cleanupFailures).toBe(3);
+    // As /metrics shows it: the store's count through the durable state's status.
+    const registry = new MetricRegistry();
+    const durable = new DurableState({
+      store,
+      counting: freshCore(),
+      source: { position: () => null, checkPosition: () => undefined },
+      intervalMs: 60_000,
+      logger,
+    });
+    registerStateMetrics(registry, () => durable.status);
+    expect(
+      sample(await promClientText(registry), 'ecs_events_exporter_state_cleanup_failures_total'),
+    ).toBe(3);
     expect(await states()).toHaveLength(KEPT_PREVIOUS_STATES + 4);
     expect(warnings).toHaveLength(3);
     expect(warnings[0]?.msg).toMatch(/removing old state objects failed/);

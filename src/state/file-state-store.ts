@@ -3,7 +3,7 @@
  * temporary file, fsync it, rename it over the old one, fsync the directory.
  * Temporary files of a write that a crash interrupted are removed at load.
  * The state holds task and service names and failure reasons: the file is
- * written 0600 and a directory this store creates 0700.
+ * written 0600.
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -76,7 +76,7 @@ export class FileStateStore implements StateStore {
   async probe(): Promise<void> {
     const directory = this.#directory;
     try {
-      await mkdir(directory, { recursive: true, mode: 0o700 });
+      await mkdir(directory, { recursive: true });
     } catch (err) {
       throw described(`cannot create the state directory ${directory}`, err);
     }
@@ -133,7 +133,7 @@ export class FileStateStore implements StateStore {
   }
 
   async #writeFile(bytes: Uint8Array): Promise<string> {
-    await mkdir(this.#directory, { recursive: true, mode: 0o700 });
+    await mkdir(this.#directory, { recursive: true });
     this.#tmpCounter += 1;
     const tmp = `${this.path}.tmp-${process.pid}-${this.#tmpCounter}`;
     try {

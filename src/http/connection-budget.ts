@@ -49,7 +49,16 @@ interface Entry {
   open: number;
   tokens: number;
   lastMs: number;
+  /** When a refusal of this address was last reported, and how many since. */
+  reportedMs: number;
+  unreported: number;
 }
+
+/** How often refusals of one address are reported at most. */
+const REPORT_EVERY_MS = 60_000;
+
+/** Told of refusals, at most once a minute per address, with how many since the last report. */
+export type RefusalReport = (address: string, why: 'open' | 'rate', refused: number) => void;
 
 export class ConnectionBudget {
   readonly #limits: BudgetLimits;
@@ -60,14 +69,24 @@ export class ConnectionBudget {
   /** Connections closed on accept, since start. */
   refused = 0;
 
-  constructor(limits: BudgetLimits, now: () => number = () => performance.now()) {
+  readonly #report: RefusalReport | undefined;
+
+  constructor(
+    limits: BudgetLimits,
+    now: () => number = () => performance.now(),
+    report?: RefusalReport,
+  ) {
     this.#limits = limits;
     this.#now = now;
+    this.#report = report;
     // Addresses with nothing open and a full bucket are forgotten: the map holds recent clients only.
     this.#sweep = setInterval(() => {
       const t = this.#now();
       for (const [key, e] of this.#entries) {
-        if (e.open === 0 && this.#refill(e, t) >= this.#limits.burst) this.#entries.delete(key);
+        const quiet = t - e.reportedMs >= REPORT_EVERY_MS;
+        if (e.open === 0 && quiet && this.#refill(e, t) >= this.#limits.burst) {
+          this.#entries.delete(key);
+        }
       }
     }, 10_000);
     this.#sweep.unref();
@@ -79,12 +98,24 @@ export class ConnectionBudget {
     const t = this.#now();
     let e = this.#entries.get(key);
     if (e === undefined) {
-      e = { open: 0, tokens: this.#limits.burst, lastMs: t };
+      e = {
+        open: 0,
+        tokens: this.#limits.burst,
+        lastMs: t,
+        reportedMs: Number.NEGATIVE_INFINITY,
+        unreported: 0,
+      };
       this.#entries.set(key, e);
     }
     this.#refill(e, t);
     if (e.open >= this.#limits.open || e.tokens < 1) {
       this.refused += 1;
+      e.unreported += 1;
+      if (this.#report !== undefined && t - e.reportedMs >= REPORT_EVERY_MS) {
+        this.#report(key, e.open >= this.#limits.open ? 'open' : 'rate', e.unreported);
+        e.reportedMs = t;
+        e.unreported = 0;
+      }
       this.#refuse(socket);
       return false;
     }

@@ -246,13 +246,23 @@ export async function startServer(
   }
   server.maxConnections = HTTP_LIMITS.maxConnections;
   // Before the HTTP (or TLS) layer sees it: only connections within their address's budget reach it.
-  const budget = new ConnectionBudget({
-    open: HTTP_LIMITS.maxConnectionsPerAddress,
-    perSecond: HTTP_LIMITS.newConnectionsPerAddressPerSecond,
-    burst: 2 * HTTP_LIMITS.newConnectionsPerAddressPerSecond,
-    tarpitSize: HTTP_LIMITS.tarpitSize,
-    tarpitMs: HTTP_LIMITS.tarpitMs,
-  });
+  const budget = new ConnectionBudget(
+    {
+      open: HTTP_LIMITS.maxConnectionsPerAddress,
+      perSecond: HTTP_LIMITS.newConnectionsPerAddressPerSecond,
+      burst: 2 * HTTP_LIMITS.newConnectionsPerAddressPerSecond,
+      tarpitSize: HTTP_LIMITS.tarpitSize,
+      tarpitMs: HTTP_LIMITS.tarpitMs,
+    },
+    undefined,
+    (address, why, refused) =>
+      logger.warn(
+        { remoteAddress: address, refused, why },
+        why === 'open'
+          ? 'connections refused: this address holds as many open connections as it may'
+          : 'connections refused: this address opens new connections faster than it may',
+      ),
+  );
   const layers = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {

@@ -337,9 +337,11 @@ describe('rate_limit', () => {
 describe('the connection budget of an address', () => {
   it('admits a burst, then new connections at its rate; holds the refused unread, then closes them', () => {
     let clock = 0;
+    const reports: [string, string, number][] = [];
     const budget = new ConnectionBudget(
       { open: 100, perSecond: 10, burst: 20, tarpitSize: 5, tarpitMs: 60_000 },
       () => clock,
+      (address, why, refused) => reports.push([address, why, refused]),
     );
     const socket = (address: string) => {
       const s = Object.assign(new EventEmitter(), {
@@ -367,6 +369,12 @@ describe('the connection budget of an address', () => {
       clock += 500;
       const later = Array.from({ length: 10 }, () => budget.admit(socket('10.0.0.1')));
       expect(later.filter(Boolean)).toHaveLength(5);
+      // Reported once a minute per address at most, with the number refused since.
+      expect(reports).toEqual([['10.0.0.1', 'rate', 1]]);
+      clock += 60_000;
+      budget.admit(socket('10.0.0.1'));
+      for (let i = 0; i < 25; i++) budget.admit(socket('10.0.0.1'));
+      expect(reports.at(-1)).toEqual(['10.0.0.1', 'rate', 15]);
       // Open connections count too: with the rate refilled, the open cap still holds.
       const capped = new ConnectionBudget(
         { open: 2, perSecond: 1000, burst: 1000, tarpitSize: 0, tarpitMs: 1 },

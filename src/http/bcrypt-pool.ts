@@ -57,11 +57,6 @@ export class BcryptPool {
     this.#bcrypt = createRequire(import.meta.url).resolve('bcryptjs');
   }
 
-  /** Comparisons running or waiting. */
-  get load(): number {
-    return this.#queue.length + (this.#running === undefined ? 0 : 1);
-  }
-
   /** Whether `password` matches `hash`; 'busy' at once when the queue is full. */
   compare(password: string, hash: string): Promise<boolean> | 'busy' {
     if (this.#closed) return Promise.reject(new Error('bcrypt pool closed'));

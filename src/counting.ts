@@ -16,6 +16,7 @@ import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.
 import { type ExpositionFormat, expositionText, renderExposition } from './metrics/exposition.js';
 import { MetricRegistry } from './metrics/metric-registry.js';
 import { createSelfMetrics, type LiveMetrics, type SelfMetrics } from './metrics/self-metrics.js';
+import { DEFAULT_SERIES_IDLE_EXPIRY_MS } from './metrics/series-lifecycle.js';
 import { SeriesStore } from './metrics/series-store.js';
 import { RecordPipeline } from './pipeline.js';
 import { isGzip, unpackSubscriptionRecord } from './records/logs-subscription.js';
@@ -26,6 +27,8 @@ export interface CountingOptions {
   /** Undefined: 24 h of event time. */
   readonly stoppedTaskRetentionMs: number | undefined;
   readonly maxSeriesPerMetric: number;
+  /** Event time a workload may stay idle before its series go; 14 days when absent. */
+  readonly seriesIdleExpiryMs?: number | undefined;
   /** Most recent failures listed per list; DEFAULT_RECENT_FAILURES when absent. */
   readonly recentFailures?: number;
 }
@@ -81,6 +84,20 @@ export function createCounting(
         const folded = (self as SelfMetrics).counts.folded;
         folded[metric] = (folded[metric] ?? 0) + 1;
       },
+      // Never below the stopped-task retention (the stream's, in `run`):
+      // a workload's series outlive the state of its tasks.
+      idleExpiryMs: Math.max(
+        options.seriesIdleExpiryMs ?? DEFAULT_SERIES_IDLE_EXPIRY_MS,
+        options.stoppedTaskRetentionMs ?? DEFAULT_STOPPED_RETENTION_MS,
+      ),
+      expired: (metric, n) => {
+        const expired = (self as SelfMetrics).counts.expired;
+        expired[metric] = (expired[metric] ?? 0) + n;
+      },
+      shed: (metric) => {
+        const shed = (self as SelfMetrics).counts.shed;
+        shed[metric] = (shed[metric] ?? 0) + 1;
+      },
     },
   );
   const kinds = new Map<string, KindState>();
@@ -112,6 +129,7 @@ export function createCounting(
       newestEventMs: () => Math.max(...states.map((s) => s.newestEventMs)),
       trackedTasks: tracked,
       trackedTasksLimit: () => options.maxTrackedTasks,
+      seriesLimit: () => options.maxSeriesPerMetric,
     },
     live,
   );

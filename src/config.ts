@@ -196,9 +196,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'ECS_EXPORTER_MAX_SERIES_PER_METRIC',
     value: 'N',
     description:
-      'Most series of each metric. Past it, new label sets are counted with their unbounded labels (ecs_cluster, ecs_service, family) as `_other_`; bounded labels (launch_type, last_status, stop_code, reason) keep their values, so totals and sums by them stay exact; counted in ecs_events_exporter_series_folded_total.',
+      'Most series of each metric, a histogram series counting as one (its bucket lines are what a scrape costs: at the default, the task metrics come to about 170,000 sample lines). Series created at 0 and never incremented give way first; past it, new label sets are counted with their unbounded labels (ecs_cluster, ecs_service, family) as `_other_`; bounded labels (launch_type, last_status, stop_code, reason) keep their values, so totals and sums by them stay exact; counted in ecs_events_exporter_series_folded_total.',
     commands: ALL,
-    default: '5000',
+    default: '3000',
     parse: positiveInteger,
   },
   {

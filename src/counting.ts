@@ -136,6 +136,7 @@ export function createCounting(
   let invalidLogged = 0;
   const pipeline = new RecordPipeline(bySource, self, {
     ...(live !== undefined ? { now: Date.now } : {}),
+    afterEvent: () => store.expireDue(),
     onInvalid: (reason, data) => {
       // Every invalid record is counted; the log keeps a sample so a flood cannot drown it.
       invalidLogged++;

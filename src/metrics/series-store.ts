@@ -234,8 +234,13 @@ export class SeriesStore {
   /** Live workloads by key. */
   #workloads = new Map<string, Workload>();
   readonly #queue = new ExpiryQueue();
-  /** The event-time clock: the newest event time the kinds have told of, ms. */
+  /** The event-time clock, ms: the second-newest event time the kinds have told of. */
   #nowMs = Number.NEGATIVE_INFINITY;
+  /** The newest and second-newest event times told. */
+  #newest = Number.NEGATIVE_INFINITY;
+  #second = Number.NEGATIVE_INFINITY;
+  /** The time of the event being recorded; NaN when it has none. */
+  #eventMs = Number.NaN;
   /** What the last restore did to bring the saved series within the bounds. */
   restoreReport: RestoreReport = { shed: 0, folded: 0, rebounded: 0 };
 
@@ -273,15 +278,31 @@ export class SeriesStore {
   }
 
   /**
-   * Moves the event-time clock to `ms` when it is newer (an event's time,
-   * told before its facts are recorded), and removes the workloads that have
-   * been idle for longer than the idle expiry. Costs a comparison unless one
-   * is due.
+   * Tells the store the time of the event about to be recorded (NaN when it
+   * has none). The clock is the second-newest event time told: one event
+   * stamped far ahead does not move it, and one stamped far behind the rest
+   * is overtaken at the next. The event's facts touch their workloads at its
+   * own time when that is ahead of the clock.
    */
   advance(ms: number): void {
-    if (!(ms > this.#nowMs)) return;
-    this.#nowMs = ms;
-    if (this.#queue.peekDue() < ms) {
+    this.#eventMs = ms;
+    if (!(ms > this.#second)) return;
+    if (ms > this.#newest) {
+      this.#second = this.#newest;
+      this.#newest = ms;
+    } else {
+      this.#second = ms;
+    }
+    if (this.#second > this.#nowMs) this.#nowMs = this.#second;
+  }
+
+  /**
+   * Removes the workloads idle for longer than the idle expiry by the clock:
+   * called once an event's facts are recorded (so an event never expires its
+   * own workload). Costs a comparison unless one is due.
+   */
+  expireDue(): void {
+    if (this.#queue.peekDue() < this.#nowMs) {
       for (const [name, n] of this.#expireIdle()) this.#options.expired?.(name, n);
     }
   }
@@ -317,7 +338,7 @@ export class SeriesStore {
 
   /** `w` was active now (a processed event of it that may record no fact). */
   touch(w: Workload): void {
-    const now = this.#nowMs;
+    const now = this.#eventMs > this.#nowMs ? this.#eventMs : this.#nowMs;
     if (w.lastMs < now) w.lastMs = now;
     const p = w.parent;
     if (p !== undefined && p.lastMs < now) p.lastMs = now;
@@ -650,6 +671,9 @@ export class SeriesStore {
       this.#workloads = new Map();
       this.#queue.clear();
       this.#nowMs = built.clockMs ?? Number.NEGATIVE_INFINITY;
+      this.#newest = this.#nowMs;
+      this.#second = this.#nowMs;
+      this.#eventMs = Number.NaN;
       for (const [name, series] of families) {
         const family = this.family(name);
         family.series = new Map();
@@ -685,12 +709,19 @@ export class SeriesStore {
   }
 
   /**
-   * After a restore, once the kinds have re-held what runs: the clock moves
-   * to the newest event time the kinds restored, and the workloads idle for
-   * longer than the idle expiry go at once. Returns how many series went.
+   * After a restore, once the kinds have re-held what runs: the workloads
+   * idle for longer than the idle expiry by the saved clock go at once (none,
+   * when the state was saved with the same expiry). A state saved without a
+   * clock (before workloads were kept) takes `newestEventMs`, the newest
+   * event time the kinds restored, and its workloads count as active then.
+   * Returns how many series went.
    */
   settle(newestEventMs: number): number {
-    if (newestEventMs > this.#nowMs) this.#nowMs = newestEventMs;
+    if (!Number.isFinite(this.#nowMs) && Number.isFinite(newestEventMs)) {
+      this.#nowMs = newestEventMs;
+      this.#newest = newestEventMs;
+      this.#second = newestEventMs;
+    }
     if (!Number.isFinite(this.#nowMs)) return 0;
     let expired = 0;
     for (const [name, n] of this.#expireIdle()) {

@@ -20,6 +20,13 @@ const task = (name: string, service = name) =>
   labelValues(['123456789012', 'eu-west-1', 'prod', service, name, 'FARGATE']);
 const service = (name: string) => labelValues(['123456789012', 'eu-west-1', 'prod', name]);
 
+/** Two events at `ms` (the clock moves once a second event confirms a time), then what is idle by it expires. */
+function at(store: SeriesStore, ms: number): void {
+  store.advance(ms);
+  store.advance(ms);
+  store.expireDue();
+}
+
 function storeWith(maxSeriesPerMetric: number) {
   const counts = { folded: 0, expired: 0, shed: 0 };
   const store = new SeriesStore([...TASK_METRICS, ...DEPLOYMENT_METRICS], {
@@ -43,17 +50,17 @@ function storeWith(maxSeriesPerMetric: number) {
 describe('an idle workload expires', () => {
   it('leaves the exposition, the saved state and the cap once idle for the expiry, and comes back from 0', () => {
     const { store, counts, transitions, names } = storeWith(3);
-    store.advance(T0);
+    at(store, T0);
     store.inc(transitions, task('a'), ['RUNNING']);
     store.inc(transitions, task('a'), ['STOPPED']);
-    store.advance(T0 + DAY);
+    at(store, T0 + DAY);
     store.inc(transitions, task('b'), ['RUNNING']);
     // At the cap: c folds.
     store.inc(transitions, task('c'), ['RUNNING']);
     expect(counts.folded).toBe(1);
-    store.advance(T0 + IDLE);
+    at(store, T0 + IDLE);
     expect(names()).toEqual(['a=1', 'a=1', 'b=1', '_other_=1']);
-    store.advance(T0 + IDLE + 1);
+    at(store, T0 + IDLE + 1);
     expect(names()).toEqual(['b=1', '_other_=1']);
     expect(counts.expired).toBe(2);
     expect(JSON.stringify(store.snapshot())).not.toContain('"a"');
@@ -61,7 +68,7 @@ describe('an idle workload expires', () => {
     store.inc(transitions, task('d'), ['RUNNING']);
     store.inc(transitions, task('a'), ['STOPPED']);
     expect(counts.folded).toBe(1);
-    store.advance(T0 + IDLE + DAY + 2);
+    at(store, T0 + IDLE + DAY + 2);
     expect(names()).toEqual(['a=1', 'd=1']);
     // b and the folded workload expired: a and d are left, and their services.
     expect(store.workloadCount).toBe(4);
@@ -69,27 +76,27 @@ describe('an idle workload expires', () => {
 
   it('stays while something of it is held, and expires an idle period after the release at the earliest', () => {
     const { store, transitions, names } = storeWith(100);
-    store.advance(T0);
+    at(store, T0);
     store.inc(transitions, task('stable'), ['RUNNING']);
     const w = store.workloadOf(transitions, task('stable'));
     if (w === undefined) throw new Error('task metrics have workloads');
     store.hold(w);
-    store.advance(T0 + 100 * DAY);
+    at(store, T0 + 100 * DAY);
     expect(names()).toEqual(['stable=1']);
     store.release(w);
     // Released long after its last event: it goes when the clock next moves.
-    store.advance(T0 + 100 * DAY + 1);
+    at(store, T0 + 100 * DAY + 1);
     expect(names()).toEqual([]);
   });
 
   it("keeps a service's deployment series while a workload of the service is active", () => {
     const { store, transitions, names } = storeWith(100);
     const deployments = store.family(SERVICE_DEPLOYMENTS);
-    store.advance(T0);
+    at(store, T0);
     store.inc(deployments, service('api'), ['started']);
     store.inc(deployments, service('old'), ['started']);
     for (let day = 1; day <= 30; day++) {
-      store.advance(T0 + day * DAY);
+      at(store, T0 + day * DAY);
       store.inc(transitions, task('api-v2', 'api'), ['RUNNING']);
     }
     expect(names(deployments)).toEqual(['api=1']);
@@ -101,6 +108,7 @@ describe('an idle workload expires', () => {
     for (let i = 0; i < 1_000_000; i++) {
       store.advance(T0 + i * 1000);
       store.inc(transitions, labels[i % 1000] as ReturnType<typeof task>, ['RUNNING']);
+      store.expireDue();
     }
     // Every workload active within the last 1000 s: none expired, each counted whole.
     expect(store.shown(transitions).reduce((n, s) => n + s.value, 0)).toBe(1_000_000);
@@ -110,7 +118,7 @@ describe('an idle workload expires', () => {
 describe('series created at 0 give way first', () => {
   it('are not created past the cap, and a real fact at the cap takes the place of one rather than fold', () => {
     const { store, counts, stopped } = storeWith(10);
-    store.advance(T0);
+    at(store, T0);
     for (const watched of WATCHED_STOPS) store.ensure(stopped, task('a'), watched);
     store.inc(stopped, task('a'), ['EssentialContainerExited', 'out_of_memory']);
     for (const watched of WATCHED_STOPS) store.ensure(stopped, task('b'), watched);
@@ -140,7 +148,7 @@ describe('series created at 0 give way first', () => {
 describe('a restored state obeys the live bounds', () => {
   it('restores a state saved before workloads were kept: nothing expires at once, the zeros past the cap go, then the rest fold', () => {
     const { store, transitions, stopped } = storeWith(1000);
-    store.advance(T0);
+    at(store, T0);
     for (let i = 0; i < 30; i++) {
       for (const watched of WATCHED_STOPS) store.ensure(stopped, task(`w${i}`), watched);
       store.inc(stopped, task(`w${i}`), ['UserInitiated', 'user_initiated']);
@@ -159,16 +167,16 @@ describe('a restored state obeys the live bounds', () => {
     // Every fact is still counted.
     expect(kept.reduce((n, s) => n + s.value, 0)).toBe(30);
     // Old workloads are as old as the state's clock: they expire an idle period later.
-    restored.store.advance(T0 + DAY + IDLE + 1);
+    at(restored.store, T0 + DAY + IDLE + 1);
     expect(restored.store.shown(restored.transitions)).toEqual([]);
   });
 
   it('expires at once the workloads a state says have been idle for longer than the expiry', () => {
     const store = new SeriesStore(TASK_METRICS, { maxSeriesPerMetric: 100, folded: () => {} });
     const transitions = store.family(TASK_STATE_TRANSITIONS);
-    store.advance(T0);
+    at(store, T0);
     store.inc(transitions, task('old'), ['RUNNING']);
-    store.advance(T0 + 10 * DAY);
+    at(store, T0 + 10 * DAY);
     store.inc(transitions, task('new'), ['RUNNING']);
     const saved = JSON.parse(JSON.stringify(store.snapshot()));
     const shorter = new SeriesStore(TASK_METRICS, {
@@ -207,5 +215,22 @@ describe('a restored state obeys the live bounds', () => {
     // The store records on within the cap.
     store.inc(transitions, task('after'), ['RUNNING']);
     expect(counts.folded).toBe(1);
+  });
+});
+
+describe('the event-time clock', () => {
+  it('moves with the second-newest event time: one event stamped far ahead moves nothing', () => {
+    const { store, transitions, counts } = storeWith(100);
+    at(store, T0);
+    store.inc(transitions, task('a'), ['RUNNING']);
+    store.advance(Date.UTC(2099, 0, 1));
+    store.inc(transitions, task('forged'), ['RUNNING']);
+    at(store, T0 + DAY);
+    expect(store.clockMs).toBe(T0 + DAY);
+    expect(counts.expired).toBe(0);
+    // A real gap: what was idle goes; the forged event's workload is active as of its own time.
+    at(store, T0 + 60 * DAY);
+    expect(counts.expired).toBe(1);
+    expect(store.shown(transitions).map((s) => s.values[4])).toEqual(['forged']);
   });
 });

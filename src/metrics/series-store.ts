@@ -373,7 +373,27 @@ export class SeriesStore {
    * another.
    */
   add(family: Family, base: LabelValues, extra: readonly string[], delta: number): void {
+    // A decrement of a series that expired with its workload (the entities
+    // it counted left with it) would bring it back below 0: dropped.
+    if (delta < 0 && family.scope !== undefined && !this.#exists(family, base, extra)) return;
     this.#series(family, base, extra).value += delta;
+  }
+
+  /** Whether the series a fact of these labels would be recorded in exists (bounds unchanged). */
+  #exists(family: Family, base: LabelValues, extra: readonly string[]): boolean {
+    const cached = family.recorded.get(base)?.get(extraKeyOf(extra));
+    if (cached !== undefined) return !cached.dead;
+    if (family.series.has(keyOf(base, extra))) return true;
+    const names = family.spec.labelNames;
+    const values = [...base.values, ...extra].map((v, i) => {
+      const bound = this.#bounds.get(names[i] as string);
+      return bound === undefined || bound.known.has(v) || bound.extra.has(v) ? v : OTHER;
+    });
+    if (family.series.has(keyFromValues(values, family.leading))) return true;
+    for (let i = 0; i < values.length; i++) {
+      if (LABELS[names[i] as string]?.bound === 'unbounded') values[i] = FOLDED;
+    }
+    return family.series.has(keyFromValues(values, family.leading));
   }
 
   /** Observes whole milliseconds in a histogram series; `exemplar`, when given, is the task behind it. */

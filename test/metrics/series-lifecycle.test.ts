@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CONTAINER_INSTANCE_METRICS,
+  CONTAINER_INSTANCES,
+} from '../../src/kinds/container-instance-state-change/kind.js';
+import {
   DEPLOYMENT_METRICS,
   SERVICE_DEPLOYMENTS,
 } from '../../src/kinds/deployment-state-change/kind.js';
@@ -112,6 +116,27 @@ describe('an idle workload expires', () => {
     }
     // Every workload active within the last 1000 s: none expired, each counted whole.
     expect(store.shown(transitions).reduce((n, s) => n + s.value, 0)).toBe(1_000_000);
+  });
+});
+
+describe('a gauge with workload labels', () => {
+  it('expires with its workload, and a late decrement does not bring it back below 0', () => {
+    const store = new SeriesStore(CONTAINER_INSTANCE_METRICS, {
+      maxSeriesPerMetric: 100,
+      idleExpiryMs: IDLE,
+      folded: () => {},
+    });
+    const gauge = store.family(CONTAINER_INSTANCES);
+    const cluster = labelValues(['123456789012', 'eu-west-1', 'prod']);
+    at(store, T0);
+    store.add(gauge, cluster, ['ACTIVE', 'true'], 1);
+    store.add(gauge, cluster, ['ACTIVE', 'true'], -1);
+    store.add(gauge, cluster, ['INACTIVE', 'true'], 1);
+    expect(store.shownCount(gauge)).toBe(1);
+    at(store, T0 + IDLE + 1);
+    expect(store.shownCount(gauge)).toBe(0);
+    store.add(gauge, labelValues(['123456789012', 'eu-west-1', 'prod']), ['INACTIVE', 'true'], -1);
+    expect(store.family(CONTAINER_INSTANCES).series.size).toBe(0);
   });
 });
 

@@ -688,6 +688,8 @@ export class SeriesStore {
       families.set(name, bounded.series);
     }
     return () => {
+      // What the kinds still hold of the replaced workloads is released into nothing.
+      for (const w of this.#workloads.values()) w.gone = true;
       this.#workloads = new Map();
       this.#queue.clear();
       this.#nowMs = built.clockMs ?? Number.NEGATIVE_INFINITY;

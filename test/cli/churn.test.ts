@@ -10,7 +10,7 @@ import {
   shortName,
   stableName,
 } from '../../src/simulator/churn-corpus.js';
-import { captureState } from '../../src/state/durable-state.js';
+import { captureState, restoreState } from '../../src/state/durable-state.js';
 import { encodeState } from '../../src/state/state-codec.js';
 import { exited, runCli, startCli, URL_IN_LOG } from '../helpers/cli.js';
 import { freshCore, sample, sumOf } from '../helpers/exposition.js';
@@ -106,6 +106,35 @@ describe('months of workload churn', () => {
     // Six times the workloads seen by day 120 as by day 20, about the same live ones.
     expect(at120 / at20).toBeLessThan(1.5);
     expect(at120).toBeLessThan(2_000_000);
+  });
+});
+
+describe('months of workload churn, saved and restored', () => {
+  it('gives the same exposition as no restart, whatever the day of the restore', async () => {
+    const options: ChurnOptions = { ...CHURN_DEFAULTS, days: 40, shortPerDay: 10 };
+    const days = [...churnDays(options)];
+    const straight = freshCore();
+    for (const lines of days) for (const line of lines) straight.pipeline.handle(line);
+    const expected = await straight.exposition();
+    for (const restartDay of [3, 17, 29]) {
+      const before = freshCore();
+      days.slice(0, restartDay).forEach((lines) => {
+        for (const line of lines) before.pipeline.handle(line);
+      });
+      const saved = JSON.parse(
+        Buffer.from(
+          encodeState({ savedAt: '', position: null, state: captureState(before) }),
+        ).toString('utf8'),
+      ).state;
+      // Into a fresh process, and into the same one (its holds are replaced, not added to).
+      for (const core of [freshCore(), before]) {
+        restoreState(core, saved);
+        days.slice(restartDay).forEach((lines) => {
+          for (const line of lines) core.pipeline.handle(line);
+        });
+        expect(await core.exposition(), `restored on day ${restartDay}`).toBe(expected);
+      }
+    }
   });
 });
 

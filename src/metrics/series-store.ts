@@ -338,6 +338,8 @@ export class SeriesStore {
 
   /** `w` was active now (a processed event of it that may record no fact). */
   touch(w: Workload): void {
+    // Not Math.max: an event without a time (NaN) counts at the clock.
+    // biome-ignore lint/complexity/useMathMinMax: NaN must lose, as it does here
     const now = this.#eventMs > this.#nowMs ? this.#eventMs : this.#nowMs;
     if (w.lastMs < now) w.lastMs = now;
     const p = w.parent;

@@ -179,7 +179,7 @@ export function taskMetricsSink(store: SeriesStore): TaskFactSink {
     workload: (labels) => {
       const w = store.workloadOf(stopped, labels);
       if (w !== undefined) store.touch(w);
-      if (born.has(labels) && born.get(labels) === w) return;
+      if (w !== undefined && born.get(labels) === w) return;
       born.set(labels, w);
       for (const watched of WATCHED_STOPS) store.ensure(stopped, labels, watched);
       // Only service tasks are expected to keep running; a batch task may end in seconds.

@@ -76,6 +76,14 @@ export function createCounting(
 ): Counting {
   const registry = new MetricRegistry();
   let self: SelfMetrics | undefined;
+  const retentionMs = options.stoppedTaskRetentionMs ?? DEFAULT_STOPPED_RETENTION_MS;
+  const wantedIdleMs = options.seriesIdleExpiryMs ?? DEFAULT_SERIES_IDLE_EXPIRY_MS;
+  if (wantedIdleMs < retentionMs) {
+    logger.info(
+      { seriesIdleExpiryHours: retentionMs / 3_600_000 },
+      'series idle expiry raised to the stopped-task retention',
+    );
+  }
   const store = new SeriesStore(
     EVENT_KINDS.flatMap((k) => k.metrics),
     {
@@ -86,10 +94,7 @@ export function createCounting(
       },
       // Never below the stopped-task retention (the stream's, in `run`):
       // a workload's series outlive the state of its tasks.
-      idleExpiryMs: Math.max(
-        options.seriesIdleExpiryMs ?? DEFAULT_SERIES_IDLE_EXPIRY_MS,
-        options.stoppedTaskRetentionMs ?? DEFAULT_STOPPED_RETENTION_MS,
-      ),
+      idleExpiryMs: Math.max(wantedIdleMs, retentionMs),
       expired: (metric, n) => {
         const expired = (self as SelfMetrics).counts.expired;
         expired[metric] = (expired[metric] ?? 0) + n;

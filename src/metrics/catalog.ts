@@ -22,6 +22,10 @@ export const EXPORTER_TRACKED_TASKS_LIMIT = 'ecs_events_exporter_tracked_tasks_l
 export const EXPORTER_TASK_STATE_EVICTIONS = 'ecs_events_exporter_task_state_evictions_total';
 export const EXPORTER_BUILD_INFO = 'ecs_events_exporter_build_info';
 export const EXPORTER_SERIES_FOLDED = 'ecs_events_exporter_series_folded_total';
+export const EXPORTER_SERIES_EXPIRED = 'ecs_events_exporter_series_expired_total';
+export const EXPORTER_ZERO_SERIES_SHED = 'ecs_events_exporter_zero_series_shed_total';
+export const EXPORTER_SERIES = 'ecs_events_exporter_series';
+export const EXPORTER_SERIES_LIMIT = 'ecs_events_exporter_series_limit';
 
 const SELF_METRICS: readonly MetricSpec[] = [
   {
@@ -71,8 +75,36 @@ const SELF_METRICS: readonly MetricSpec[] = [
     name: EXPORTER_SERIES_FOLDED,
     type: 'counter',
     group: 'exporter',
-    help: 'Facts recorded under folded `_other_` labels (unbounded labels only) because the metric had reached --max-series-per-metric series, by metric.',
+    help: 'Facts recorded under folded `_other_` labels (unbounded labels only) because the metric had reached --max-series-per-metric series with a fact each (series at 0 give way first, idle workloads expire), by metric.',
     labelNames: ['metric'],
+  },
+  {
+    name: EXPORTER_SERIES_EXPIRED,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Series removed because their workload had no event for --series-idle-expiry of event time and no task known to run, by metric.',
+    labelNames: ['metric'],
+  },
+  {
+    name: EXPORTER_ZERO_SERIES_SHED,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Series created at 0 and never incremented that gave way to a new label set with a fact when their metric was at --max-series-per-metric, by metric.',
+    labelNames: ['metric'],
+  },
+  {
+    name: EXPORTER_SERIES,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'Series of each metric kept now (folded ones included), as scrapes show them.',
+    labelNames: ['metric'],
+  },
+  {
+    name: EXPORTER_SERIES_LIMIT,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'Most series of each metric with their own labels (--max-series-per-metric).',
+    labelNames: [],
   },
   {
     name: EXPORTER_BUILD_INFO,

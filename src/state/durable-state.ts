@@ -25,6 +25,7 @@ import { withDeadline } from '../deadline.js';
 import { FORGET_CAUSES } from '../kinds/kind.js';
 import { RECORD_RESULTS, type SelfCounts } from '../metrics/self-metrics.js';
 import type { StoreSnapshot } from '../metrics/series-snapshot.js';
+import type { RestoreReport } from '../metrics/series-store.js';
 import type { Check, Json, Source } from '../sources/source.js';
 import { checkRestoredValues } from './restore-checks.js';
 import { decodeState, encodeState } from './state-codec.js';
@@ -49,6 +50,8 @@ export function captureState(counting: Counting): CountingState {
       records: { ...counts.records },
       evictions: { ...counts.evictions },
       folded: { ...counts.folded },
+      expired: { ...counts.expired },
+      shed: { ...counts.shed },
     },
   };
 }
@@ -67,31 +70,55 @@ function readCounts(data: unknown, counting: Counting): SelfCounts {
   for (const r of RECORD_RESULTS) records[r] = count(d.records?.[r], `records.${r}`);
   const evictions = {} as SelfCounts['evictions'];
   for (const c of FORGET_CAUSES) evictions[c] = count(d.evictions?.[c], `evictions.${c}`);
-  const folded: Record<string, number> = {};
-  for (const name of Object.keys(counting.self.counts.folded)) {
-    folded[name] = count(d.folded?.[name] ?? 0, `folded.${name}`);
-  }
-  return { records, evictions, folded };
+  const byMetric = (what: 'folded' | 'expired' | 'shed') => {
+    const out: Record<string, number> = {};
+    for (const name of Object.keys(counting.self.counts.folded)) {
+      out[name] = count(d[what]?.[name] ?? 0, `${what}.${name}`);
+    }
+    return out;
+  };
+  return {
+    records,
+    evictions,
+    folded: byMetric('folded'),
+    expired: byMetric('expired'),
+    shed: byMetric('shed'),
+  };
 }
 
-/** Replaces the counting state with `data`; throws, changing nothing, when it is not valid. */
-export function restoreState(counting: Counting, data: unknown): void {
+/** What a restore did to bring the saved series within today's bounds. */
+export interface RestoreBounds extends RestoreReport {
+  /** Series of workloads idle for longer than the idle expiry, removed at once. */
+  readonly expired: number;
+}
+
+/**
+ * Replaces the counting state with `data`; throws, changing nothing, when it
+ * is not valid. The restored series obey the live bounds at once: past the
+ * cap, series at 0 go, then the rest fold; idle workloads expire.
+ */
+export function restoreState(counting: Counting, data: unknown): RestoreBounds {
   if (typeof data !== 'object' || data === null) throw new Error('state is not an object');
   const state = data as Partial<CountingState>;
   if (typeof state.kinds !== 'object' || state.kinds === null) {
     throw new Error('kind states are not an object');
   }
   const counts = readCounts(state.self, counting);
-  const apply: (() => void)[] = [];
+  // The series first: the kinds then hold the workloads of what runs.
+  const apply: (() => void)[] = [counting.store.prepareRestore(state.series)];
   for (const [name, kind] of counting.kinds) {
     // A kind added since the state was saved starts empty.
     if (name in state.kinds) apply.push(kind.prepareRestore(state.kinds[name]));
   }
-  apply.push(counting.store.prepareRestore(state.series));
   for (const step of apply) step();
   Object.assign(counting.self.counts.records, counts.records);
   Object.assign(counting.self.counts.evictions, counts.evictions);
   Object.assign(counting.self.counts.folded, counts.folded);
+  Object.assign(counting.self.counts.expired, counts.expired);
+  Object.assign(counting.self.counts.shed, counts.shed);
+  const newest = Math.max(...[...counting.kinds.values()].map((k) => k.newestEventMs));
+  const expired = counting.store.settle(newest);
+  return { ...counting.store.restoreReport, expired };
 }
 
 /**
@@ -290,7 +317,13 @@ export class DurableState {
             'saved state held entries with impossible times (before ECS or far in the future); dropped them',
           );
         }
-        restoreState(counting, saved.state);
+        const bounds = restoreState(counting, saved.state);
+        if (bounds.shed + bounds.folded + bounds.rebounded + bounds.expired > 0) {
+          logger.warn(
+            { state: store.description, ...bounds },
+            'restored series brought within the series cap and idle expiry',
+          );
+        }
       }
       position = saved.position;
       logger.info({ state: store.description, savedAt: saved.savedAt }, 'state restored');

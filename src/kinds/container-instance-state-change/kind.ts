@@ -5,6 +5,7 @@
  * and agent connection, following the highest version seen per instance.
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
+import type { Workload } from '../../metrics/series-lifecycle.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, firstResource, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
@@ -79,7 +80,26 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
       keeps: (instance) => instance.s !== 'INACTIVE',
     });
     const view = (i: Instance): [LabelValues, string[]] => [labelValues(i.l), [i.s, i.a]];
-    instances.onDrop = (_key, dropped) => store.add(gauge, ...view(dropped), -1);
+    // A registered instance keeps its cluster's instance series from expiring.
+    const held = new Map<string, Workload>();
+    const unhold = (arn: string) => {
+      const w = held.get(arn);
+      if (w === undefined) return;
+      held.delete(arn);
+      store.release(w);
+    };
+    const hold = (arn: string, instance: Instance) => {
+      unhold(arn);
+      if (instance.s === 'INACTIVE') return;
+      const w = store.workloadOf(changes, labelValues(instance.l));
+      if (w === undefined) return;
+      store.hold(w);
+      held.set(arn, w);
+    };
+    instances.onDrop = (key, dropped) => {
+      unhold(key);
+      store.add(gauge, ...view(dropped), -1);
+    };
     return {
       apply(event) {
         const detail = detailOf(event);
@@ -98,6 +118,7 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
         const problem = wrongType(detail, ['clusterArn']);
         if (problem !== undefined) return { invalid: problem };
         const atMs = eventTimeMs(event);
+        store.advance(atMs);
         const identity = `${version} ${containerInstanceArn}`;
         const seen = versions.get(identity) !== undefined;
         versions.set(identity, 0, atMs);
@@ -114,6 +135,7 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
           if (previous !== undefined) store.add(gauge, ...view(previous), -1);
           store.add(gauge, ...view(current), 1);
           instances.set(containerInstanceArn, current, atMs);
+          hold(containerInstanceArn, current);
         } else {
           instances.set(containerInstanceArn, previous, atMs);
         }
@@ -136,6 +158,9 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
         return () => {
           a();
           b();
+          for (const w of held.values()) store.release(w);
+          held.clear();
+          for (const [arn, instance] of instances.keyed()) hold(arn, instance);
         };
       },
     };

@@ -157,6 +157,7 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
         const updatedAt = typeof detail.updatedAt === 'string' ? detail.updatedAt : '';
         const reason = typeof detail.reason === 'string' ? detail.reason : '';
         const atMs = eventTimeMs(event);
+        context.store.advance(atMs);
         const identity = JSON.stringify([deploymentId, eventName, updatedAt, reason]);
         if (identities.get(identity) !== undefined) {
           identities.set(identity, 0, atMs);

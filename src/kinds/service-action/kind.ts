@@ -55,6 +55,7 @@ export const SERVICE_ACTION: EventKind = {
         const reason =
           typeof detail.reason === 'string' && detail.reason !== '' ? detail.reason : 'none';
         const atMs = eventTimeMs(event);
+        store.advance(atMs);
         const identity = JSON.stringify([firstResource(event), eventName, createdAt, reason]);
         const seen = identities.get(identity) !== undefined;
         identities.set(identity, 0, atMs);

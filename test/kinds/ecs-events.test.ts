@@ -67,18 +67,10 @@ describe('deployments', () => {
     expect(sumOf(text, 'ecs_service_deployment_duration_seconds_count')).toBe(0);
   });
 
-  it('daemon deployments count the same way', async () => {
-    const daemon = {
-      ...started,
-      'detail-type': 'ECS Daemon Deployment State Change',
-      detail: {
-        ...(started.detail as object),
-        eventName: 'DAEMON_DEPLOYMENT_IN_PROGRESS',
-        deploymentId: 'ecs-daemon/1',
-      },
-    };
-    const text = await expositionOf(lines([daemon]), ARGS);
-    expect(sample(text, `ecs_service_deployments_total{${SERVICE},outcome="started"}`)).toBe(1);
+  it('a daemon deployment is a kind of its own, never a service deployment', async () => {
+    const text = await expositionOf([fixtureLine('daemon-deployment-in-progress.json')], ARGS);
+    expect(sumOf(text, 'ecs_service_deployments_total')).toBe(0);
+    expect(sumOf(text, 'ecs_daemon_deployments_total', 'status="in_progress"')).toBe(1);
   });
 
   it('a detail of the wrong shape is invalid; another ECS detail-type is ignored', async () => {

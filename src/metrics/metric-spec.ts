@@ -275,7 +275,7 @@ export const LABELS: Readonly<Record<string, LabelSpec>> = {
   },
   outcome: {
     bound: 'closed',
-    doc: 'What became of a deployment: `started`, `completed`, `failed` or `rolled_back` (the deployment circuit breaker rolled it back).',
+    doc: 'What became of a deployment: `started`, `completed`, `failed` or `rolled_back` (the deployment circuit breaker rolled it back); of a daemon deployment, its first terminal status: `successful`, `stopped`, `rollback_successful` or `rollback_failed`.',
   },
   event_name: {
     bound: 'bounded',

@@ -9,7 +9,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expositionOf, fixtureEvent, fixtureLine, sample, sumOf } from '../helpers/exposition.js';
+import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
+import { captureState, restoreState } from '../../src/state/durable-state.js';
+import {
+  expositionOf,
+  fixtureEvent,
+  fixtureLine,
+  freshCore,
+  sample,
+  sumOf,
+} from '../helpers/exposition.js';
 
 const ARGS = ['--stopped-task-retention', '365d'];
 const CLUSTER = 'aws_account_id="123456789012",aws_region="us-west-2",ecs_cluster="my-cluster"';
@@ -479,6 +488,29 @@ describe('order independence of the new kinds', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('a save and restore at any point, then the rest, gives the same exposition as no restart', async () => {
+    const expected = await expositionOf(texts, ARGS);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.shuffledSubarray(texts, { minLength: texts.length, maxLength: texts.length }),
+        fc.nat({ max: texts.length }),
+        async (shuffled, cut) => {
+          const before = freshCore(ARGS);
+          for (const line of shuffled.slice(0, cut)) before.pipeline.handle(line);
+          // Through JSON, as on disk.
+          const saved = JSON.parse(JSON.stringify(captureState(before)));
+          const after = freshCore(ARGS);
+          restoreState(after, saved);
+          const shown = async (core: typeof before) => canonicalExposition(await core.exposition());
+          expect(await shown(after)).toBe(await shown(before));
+          for (const line of shuffled.slice(cut)) after.pipeline.handle(line);
+          expect(await shown(after)).toBe(expected);
+        },
+      ),
+      { numRuns: 30 },
     );
   });
 });

@@ -9,6 +9,7 @@
  * here, so versions grow per instance and a rollback names a real
  * deployment. Pure: times and randomness are passed in.
  */
+import { type ManagedEpisode, ManagedEventPlanner } from './managed-instance-events.js';
 import type { Random } from './random.js';
 import {
   ACCOUNT,
@@ -25,7 +26,8 @@ export type Episode =
   | 'placement_pressure'
   | 'start_impaired'
   | 'agent_flap'
-  | 'agent_lost';
+  | 'agent_lost'
+  | ManagedEpisode;
 
 /** Relative weights in a simulated mix: most deployments complete, agents come back. */
 export const EPISODE_WEIGHTS: Readonly<Record<Episode, number>> = {
@@ -36,6 +38,12 @@ export const EPISODE_WEIGHTS: Readonly<Record<Episode, number>> = {
   agent_flap: 12,
   // Only when asked for by name: an agent that stays away keeps its alert firing.
   agent_lost: 0,
+  // ECS Managed Instances (managed-instance-events.ts).
+  daemon_deployment: 10,
+  daemon_rollback: 4,
+  daemon_start_failures: 8,
+  instance_health: 12,
+  deployment_hooks: 8,
 };
 
 const DEPLOYMENT = 'ECS Deployment State Change';
@@ -57,10 +65,12 @@ export class ServiceEventPlanner {
   readonly #fleets = new Map<string, ContainerInstance[]>();
   /** Per service ARN, its last completed deployment. */
   readonly #lastGood = new Map<string, string>();
+  readonly #managed: ManagedEventPlanner;
 
   constructor(random: Random, timings: LifecycleTimings = { runScale: 1 }) {
     this.#random = random;
     this.#timings = timings;
+    this.#managed = new ManagedEventPlanner(random, timings);
   }
 
   pickEpisode(): Episode {
@@ -88,6 +98,8 @@ export class ServiceEventPlanner {
         return this.#agent(startMs, workload, true);
       case 'agent_lost':
         return this.#agent(startMs, workload, false);
+      default:
+        return this.#managed.plan(episode, startMs, workload);
     }
   }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { STOP_REASON_NAMES } from '../../src/kinds/task-state-change/stop-reason.js';
+import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
+import { METRIC_CATALOG } from '../../src/metrics/catalog.js';
 import { generateCorpus, TaskSimulator } from '../../src/simulator/simulator.js';
-import { expositionOf, sample, sumOf } from '../helpers/exposition.js';
+import { expositionOf, freshCore, sample, sumOf } from '../helpers/exposition.js';
 
 describe('simulated corpus', () => {
   const tasks = 2000;
@@ -223,6 +225,21 @@ describe('simulated corpus', () => {
       ).toBeGreaterThan(0);
     }
     expect(sumOf(text, 'ecs_service_deployment_hooks_awaiting_action')).toBe(0);
+  });
+
+  it('shows every ECS metric of the catalog above zero at some point of the corpus', async () => {
+    const core = freshCore();
+    const seen = new Set<string>();
+    const step = Math.ceil(lines.length / 20);
+    for (let i = 0; i < lines.length; i += step) {
+      for (const line of lines.slice(i, i + step)) core.pipeline.handle(line);
+      for (const row of canonicalExposition(await core.exposition()).split('\n')) {
+        if (row.startsWith('#') || / 0$/.test(row)) continue;
+        seen.add(row.slice(0, row.search(/[{ ]/)).replace(/_(bucket|sum|count)$/, ''));
+      }
+    }
+    const ecs = METRIC_CATALOG.filter((m) => m.group === 'task' || m.group === 'ecs');
+    expect(ecs.map((m) => m.name).filter((name) => !seen.has(name))).toEqual([]);
   });
 
   it('keeps each task consistent: versions grow with time and timestamps are cumulative', () => {

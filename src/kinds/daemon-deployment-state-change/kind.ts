@@ -9,7 +9,7 @@
  * (daemonDeploymentArn, eventName, updatedAt): redeliveries with a new
  * event id are duplicates.
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { KNOWN_DAEMON_DEPLOYMENT_STATUSES, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
@@ -140,6 +140,10 @@ export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
         // taken back and made under another outcome leaves the same text as
         // if it had been made there first.
         for (const outcome of TERMINALS) store.ensure(durations, base, [daemon, outcome]);
+        // Born at 0, so that a daemon's first rollback is an increase an alert sees.
+        for (const known of KNOWN_DAEMON_DEPLOYMENT_STATUSES) {
+          store.ensure(counted, base, [daemon, known]);
+        }
         const state = deployments.get(daemonDeploymentArn) ?? {
           c: [],
           s: null,

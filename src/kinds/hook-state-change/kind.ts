@@ -7,7 +7,7 @@
  * eventName, updatedAt). `resources` may be absent: the service comes from
  * `detail.serviceArn`.
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { KNOWN_HOOK_STATUSES, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
@@ -134,17 +134,18 @@ export const HOOK_STATE_CHANGE: EventKind = {
           boundLabelValue(stringField(detail.hookType)),
         ];
         const status = hookStatus(eventName);
+        // Born at 0, so that a hook's first failure is an increase an alert sees.
+        const serviceBase = labelValues(service);
+        for (const known of KNOWN_HOOK_STATUSES) {
+          store.ensure(counted, serviceBase, [labels[4] as string, labels[5] as string, known]);
+        }
         const updatedMs = parseTime(updatedAt);
         const u = Number.isFinite(updatedMs) ? updatedMs : UNKNOWN_TIME;
         const known = hooks.get(hookId);
         const hook = known ?? { c: [], u, s: status, l: labels };
         if (!hook.c.includes(status)) {
           if (hook.c.length < MAX_STATUSES) hook.c.push(status);
-          store.inc(counted, labelValues(service), [
-            labels[4] as string,
-            labels[5] as string,
-            status,
-          ]);
+          store.inc(counted, serviceBase, [labels[4] as string, labels[5] as string, status]);
         }
         if (known === undefined || u > hook.u || (u === hook.u && status > hook.s)) {
           if (known !== undefined) show(hook, -1);

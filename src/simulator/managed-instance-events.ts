@@ -25,7 +25,9 @@ export type ManagedEpisode =
   | 'daemon_rollback'
   | 'daemon_start_failures'
   | 'instance_health'
-  | 'deployment_hooks';
+  | 'instance_impaired'
+  | 'deployment_hooks'
+  | 'hook_awaiting';
 
 const DAEMON_DEPLOYMENT = 'ECS Daemon Deployment State Change';
 const DAEMON_ACTION = 'ECS Daemon Service Action';
@@ -80,9 +82,13 @@ export class ManagedEventPlanner {
       case 'daemon_start_failures':
         return this.#startFailures(startMs, workload);
       case 'instance_health':
-        return this.#health(startMs, workload);
+        return this.#health(startMs, workload, true);
+      case 'instance_impaired':
+        return this.#health(startMs, workload, false);
       case 'deployment_hooks':
-        return this.#hooks(startMs, workload);
+        return this.#hooks(startMs, workload, true);
+      case 'hook_awaiting':
+        return this.#hooks(startMs, workload, false);
     }
   }
 
@@ -218,53 +224,92 @@ export class ManagedEventPlanner {
     return events;
   }
 
-  /** One instance's check goes IMPAIRED (a GPU Xid error, the agent away, a daemon unhealthy) and recovers. */
-  #health(startMs: number, workload: Workload): PlannedEvent[] {
+  /**
+   * One instance's check goes IMPAIRED (a GPU Xid error, the agent away, a
+   * daemon unhealthy) and recovers; or, not recovering, a GPU instance loses
+   * its GPU to an Xid error and then its agent, and stays so.
+   */
+  #health(startMs: number, workload: Workload, recovers: boolean): PlannedEvent[] {
     const { clusterArn } = this.#where(workload);
-    const instance = this.#random.pick(this.#fleet(workload));
+    const fleet = this.#fleet(workload);
+    for (const member of fleet) {
+      for (const c of CHECKS) {
+        // Checks OK since before the first episode that reports them.
+        if (member.checks[c].lastStatusChangeMs === 0) {
+          member.checks[c].lastStatusChangeMs = startMs - 3_600_000;
+        }
+      }
+    }
+    const instance = this.#random.pick(fleet);
     const [type, reason] = this.#random.pick<[CheckType, string]>([
       ['ACCELERATED_COMPUTE', `XID_${this.#random.pick([48, 79, 94, 95])}`],
       ['ACCELERATED_COMPUTE', 'XID_79'],
       ['AGENT_CONNECTIVITY', `Agent disconnected since ${new Date(startMs).toISOString()}`],
       ['DAEMON', `Daemon task: ${this.#random.pick(DAEMONS)} is unhealthy`],
     ]);
-    const report = (atMs: number) => {
-      const impaired = CHECKS.some((c) => instance.checks[c].status === 'IMPAIRED');
-      return this.#event(HEALTH, atMs, workload, [instance.arn], {
+    const report = (atMs: number, which: ManagedInstance) => {
+      const impaired = CHECKS.some((c) => which.checks[c].status === 'IMPAIRED');
+      return this.#event(HEALTH, atMs, workload, [which.arn], {
         clusterArn,
-        containerInstanceArn: instance.arn,
-        capacityProviderName: instance.capacityProvider,
-        ec2InstanceId: instance.ec2InstanceId,
+        containerInstanceArn: which.arn,
+        capacityProviderName: which.capacityProvider,
+        ec2InstanceId: which.ec2InstanceId,
         overallStatus: impaired ? 'IMPAIRED' : 'OK',
         healthChecks: CHECKS.map((c) => ({
           type: c,
-          status: instance.checks[c].status,
-          lastStatusChange: new Date(instance.checks[c].lastStatusChangeMs).toISOString(),
+          status: which.checks[c].status,
+          lastStatusChange: new Date(which.checks[c].lastStatusChangeMs).toISOString(),
           lastUpdated: nanoIso(atMs, this.#random),
-          statusReason: instance.checks[c].reason,
+          statusReason: which.checks[c].reason,
         })),
       });
     };
-    for (const c of CHECKS) {
-      // Checks OK since before the first episode that reports them.
-      if (instance.checks[c].lastStatusChangeMs === 0) {
-        instance.checks[c].lastStatusChangeMs = startMs - 3_600_000;
-      }
-    }
+    if (!recovers) return this.#gpuFleetLost(startMs, workload, report);
     instance.checks[type] = { status: 'IMPAIRED', lastStatusChangeMs: startMs, reason };
-    const events = [report(startMs)];
+    const events = [report(startMs, instance)];
     const recoverMs = startMs + this.#span(5 * 60_000, 20_000);
     instance.checks[type] = { status: 'OK', lastStatusChangeMs: recoverMs, reason: null };
-    events.push(report(recoverMs));
+    events.push(report(recoverMs, instance));
+    return events;
+  }
+
+  /**
+   * Every GPU instance of the cluster reports an Xid error (a bad driver
+   * rolled out), and then one of them loses its agent; none recovers.
+   */
+  #gpuFleetLost(
+    startMs: number,
+    workload: Workload,
+    report: (atMs: number, instance: ManagedInstance) => PlannedEvent,
+  ): PlannedEvent[] {
+    const gpus = this.#fleet(workload).filter((i) => i.capacityProvider.endsWith('-gpu'));
+    const events: PlannedEvent[] = [];
+    for (const instance of gpus) {
+      instance.checks.ACCELERATED_COMPUTE = {
+        status: 'IMPAIRED',
+        lastStatusChangeMs: startMs,
+        reason: 'XID_79',
+      };
+      events.push(report(startMs, instance));
+    }
+    const lost = gpus[0] as ManagedInstance;
+    const lostMs = startMs + this.#span(60_000, 5000);
+    lost.checks.AGENT_CONNECTIVITY = {
+      status: 'IMPAIRED',
+      lastStatusChangeMs: lostMs,
+      reason: `Agent disconnected since ${new Date(lostMs).toISOString()}`,
+    };
+    events.push(report(lostMs, lost));
     return events;
   }
 
   /**
    * A blue/green deployment's hooks: a Lambda hook that succeeds (every
    * third fails), and a pause hook awaiting approval that is approved, or
-   * (every third other deployment) times out at its expiry.
+   * (every third other deployment) times out at its expiry; or, not
+   * answered yet, still awaiting.
    */
-  #hooks(startMs: number, workload: Workload): PlannedEvent[] {
+  #hooks(startMs: number, workload: Workload, answered: boolean): PlannedEvent[] {
     const { prefix, clusterArn, serviceArn } = this.#where(workload);
     const service = workload.service ?? workload.family;
     const deploymentArn = `${prefix}:service-deployment/${workload.cluster}/${service}/${this.#random.hex(22)}`;
@@ -310,6 +355,10 @@ export class ManagedEventPlanner {
     const timesOut = run % 3 === 1;
     events.push(
       hook(pause, 'PAUSE', 'POST_TEST_TRAFFIC_SHIFT', 'HOOK_AWAITING_ACTION', waitMs, expiresMs),
+    );
+    // Not answered yet: the deployment waits.
+    if (!answered) return events;
+    events.push(
       hook(
         pause,
         'PAUSE',

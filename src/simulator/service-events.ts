@@ -44,6 +44,9 @@ export const EPISODE_WEIGHTS: Readonly<Record<Episode, number>> = {
   daemon_start_failures: 8,
   instance_health: 12,
   deployment_hooks: 8,
+  // Only when asked for by name: what stays broken keeps its alert firing.
+  instance_impaired: 0,
+  hook_awaiting: 0,
 };
 
 const DEPLOYMENT = 'ECS Deployment State Change';

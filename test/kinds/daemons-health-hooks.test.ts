@@ -296,6 +296,35 @@ describe('container instance health', () => {
     }
   });
 
+  it('check types named like object properties are checks like any other, through a save and restore', async () => {
+    const odd = withDetail(
+      ok,
+      {
+        healthChecks: ['__proto__', 'constructor', 'toString'].map((type) => ({
+          type,
+          status: 'IMPAIRED',
+          lastStatusChange: '2026-04-11T00:49:08.512Z',
+          statusReason: null,
+        })),
+      },
+      'odd-types',
+    );
+    const core = freshCore(ARGS);
+    core.pipeline.handle(JSON.stringify(odd));
+    const restored = freshCore(ARGS);
+    restoreState(restored, JSON.parse(JSON.stringify(captureState(core))));
+    restored.pipeline.handle(JSON.stringify({ ...odd, id: 'again' }));
+    const text = canonicalExposition(await restored.exposition());
+    for (const type of ['__proto__', 'constructor', 'toString']) {
+      expect(
+        sumOf(text, 'ecs_container_instance_health', `check="${type}"`, 'status="IMPAIRED"'),
+        type,
+      ).toBe(1);
+    }
+    expect(records(text, 'duplicate')).toBe(1);
+    expect(({} as Record<string, unknown>).status).toBeUndefined();
+  });
+
   it('unknown check types and statuses are kept bounded; a check of the wrong shape is invalid', async () => {
     const odd = withDetail(
       ok,

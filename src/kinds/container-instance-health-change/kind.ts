@@ -50,8 +50,8 @@ type Latest = [atMs: number, status: string, capacityProvider: string];
 interface Instance {
   /** Account, region and cluster labels. */
   l: string[];
-  /** Per check type, its latest status. */
-  c: Record<string, Latest>;
+  /** Per check type, its latest status: [type, ...Latest] (a list: check types come from events, and an object keyed by them would take `__proto__`). */
+  c: [type: string, ...latest: Latest][];
   /** Overall status, latest by event time; null before any. */
   o: Latest | null;
   /** INACTIVE: shown no more. */
@@ -106,16 +106,18 @@ function readInstance(value: unknown): Instance {
     !Array.isArray(i.l) ||
     !(i.l.length === INSTANCE_LABELS.length || i.l.length === 0) ||
     !i.l.every((x) => typeof x === 'string') ||
-    typeof i.c !== 'object' ||
-    i.c === null ||
-    Array.isArray(i.c) ||
-    Object.keys(i.c).length > MAX_CHECKS ||
+    !Array.isArray(i.c) ||
+    i.c.length > MAX_CHECKS ||
     typeof i.r !== 'boolean'
   ) {
     throw new Error('container instance health state is malformed');
   }
-  const c: Record<string, Latest> = {};
-  for (const [type, latest] of Object.entries(i.c)) c[type] = readLatest(latest);
+  const c = i.c.map((entry): [string, ...Latest] => {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string') {
+      throw new Error('container instance health check is malformed');
+    }
+    return [entry[0], ...readLatest(entry.slice(1))];
+  });
   return { l: [...i.l], c, o: i.o === null ? null : readLatest(i.o), r: i.r };
 }
 
@@ -124,7 +126,7 @@ function shown(instance: Instance): string[][] {
   if (instance.r || instance.l.length === 0) return [];
   const out: string[][] = [];
   if (instance.o !== null) out.push([instance.o[2], 'overall', instance.o[1]]);
-  for (const [type, latest] of Object.entries(instance.c)) out.push([latest[2], type, latest[1]]);
+  for (const [type, , status, provider] of instance.c) out.push([provider, type, status]);
   return out;
 }
 
@@ -178,7 +180,7 @@ export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
     };
     instances.onDrop = (_key, dropped) => move(dropped, -1);
     onInstanceInactive(store, (arn, atMs) => {
-      const instance = instances.get(arn) ?? { l: [], c: {}, o: null, r: false };
+      const instance = instances.get(arn) ?? { l: [], c: [], o: null, r: false };
       move(instance, -1);
       instance.r = true;
       instances.set(arn, instance, atMs);
@@ -217,7 +219,7 @@ export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
         const base = labelValues(labels);
         const instance = instances.get(containerInstanceArn) ?? {
           l: labels,
-          c: {},
+          c: [],
           o: null,
           r: false,
         };
@@ -237,9 +239,12 @@ export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
           }
           checkChanges.set(change, 0, atMs);
           const offered: Latest = [timeMs(check.lastStatusChange), status, provider];
-          const known = instance.c[type];
-          const room = known !== undefined || Object.keys(instance.c).length < MAX_CHECKS;
-          if (room && later(known, offered)) instance.c[type] = offered;
+          const at = instance.c.findIndex((entry) => entry[0] === type);
+          const known = at === -1 ? undefined : (instance.c[at]?.slice(1) as Latest);
+          if (later(known, offered)) {
+            if (at !== -1) instance.c[at] = [type, ...offered];
+            else if (instance.c.length < MAX_CHECKS) instance.c.push([type, ...offered]);
+          }
         }
         if (typeof overallStatus === 'string') {
           const at = Number.isFinite(atMs) ? atMs : UNKNOWN_TIME;

@@ -10,13 +10,12 @@
  * here, so each health event carries every check as it stands. Pure: times
  * and randomness are passed in.
  */
+import { episodeSpan, workloadArns } from './episode-span.js';
 import type { Random } from './random.js';
 import {
-  ACCOUNT,
   envelope,
   type LifecycleTimings,
   type PlannedEvent,
-  REGION,
   type Workload,
 } from './task-lifecycle.js';
 
@@ -93,21 +92,11 @@ export class ManagedEventPlanner {
   }
 
   #span(typicalMs: number, minMs = 5000): number {
-    const ms = typicalMs * (0.5 + this.#random.next()) * this.#timings.runScale;
-    return Math.round(Math.max(minMs, ms));
+    return episodeSpan(this.#random, this.#timings, typicalMs, minMs);
   }
 
   #where(workload: Workload) {
-    const account = workload.account ?? ACCOUNT;
-    const region = workload.region ?? REGION;
-    const prefix = `arn:aws:ecs:${region}:${account}`;
-    return {
-      account,
-      region,
-      prefix,
-      clusterArn: `${prefix}:cluster/${workload.cluster}`,
-      serviceArn: `${prefix}:service/${workload.cluster}/${workload.service ?? workload.family}`,
-    };
+    return workloadArns(workload);
   }
 
   /** An event stamped a moment after `atMs`, with `resources` as given (absent when undefined). */

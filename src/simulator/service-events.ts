@@ -9,14 +9,13 @@
  * here, so versions grow per instance and a rollback names a real
  * deployment. Pure: times and randomness are passed in.
  */
+import { episodeSpan, workloadArns } from './episode-span.js';
 import { type ManagedEpisode, ManagedEventPlanner } from './managed-instance-events.js';
 import type { Random } from './random.js';
 import {
-  ACCOUNT,
   envelope,
   type LifecycleTimings,
   type PlannedEvent,
-  REGION,
   type Workload,
 } from './task-lifecycle.js';
 
@@ -108,20 +107,11 @@ export class ServiceEventPlanner {
 
   /** A span of `typicalMs`, scaled for a live demo, never under `minMs`. */
   #span(typicalMs: number, minMs = 5000): number {
-    const ms = typicalMs * (0.5 + this.#random.next()) * this.#timings.runScale;
-    return Math.round(Math.max(minMs, ms));
+    return episodeSpan(this.#random, this.#timings, typicalMs, minMs);
   }
 
   #where(workload: Workload) {
-    const account = workload.account ?? ACCOUNT;
-    const region = workload.region ?? REGION;
-    const service = workload.service ?? workload.family;
-    return {
-      account,
-      region,
-      clusterArn: `arn:aws:ecs:${region}:${account}:cluster/${workload.cluster}`,
-      serviceArn: `arn:aws:ecs:${region}:${account}:service/${workload.cluster}/${service}`,
-    };
+    return workloadArns(workload);
   }
 
   #event(

@@ -417,6 +417,20 @@ export class SeriesStore {
   }
 
   /**
+   * Takes back one observation of `ms` made with `observe` on the same
+   * labels: a kind whose rule picks the earliest of several events corrects
+   * an observation when an earlier one arrives late (Prometheus reads the
+   * decrease as a reset, which is rarer than a wrong figure kept for good).
+   */
+  unobserve(family: Family, base: LabelValues, extra: readonly string[], ms: number): void {
+    const series = this.#series(family, base, extra);
+    const i = bucketIndex(family.boundsMs, ms);
+    series.counts[i] = (series.counts[i] as number) - 1;
+    series.value--;
+    series.sumMs -= ms;
+  }
+
+  /**
    * Creates a counter or histogram series at 0 unless it exists, so that
    * Prometheus sees its first fact as an increase (a series born at 1 hides
    * it from rate() and increase()). Within the cap only: a label set that

@@ -101,7 +101,7 @@ describe('CloudFormation template', () => {
     ]);
   });
 
-  it('gives each rule a partition key path that every event it sends has, and no event to two rules', () => {
+  it('gives each rule a partition key path that every event it sends has, or none (the event id), and no event to two rules', () => {
     /** The value at a path like $.detail.taskArn or $.resources[0]. */
     const at = (event: unknown, path: string) =>
       path
@@ -111,7 +111,10 @@ describe('CloudFormation template', () => {
         .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], event);
     const sentBy = new Map<string, string>();
     for (const [id, r] of rules) {
-      const path = (targetOf(r).KinesisParameters as { PartitionKeyPath: string }).PartitionKeyPath;
+      // Without KinesisParameters EventBridge keys a record by its event id, which every event has.
+      const path =
+        (targetOf(r).KinesisParameters as { PartitionKeyPath: string } | undefined)
+          ?.PartitionKeyPath ?? '$.id';
       const sent = REFERENCE_EVENTS.filter((e) =>
         matchesEventPattern(r.Properties.EventPattern, e.event),
       );

@@ -26,7 +26,7 @@ export function renderMetricsReference(catalog: readonly MetricSpec[] = METRIC_C
   ];
   for (const [group, title] of [
     ['task', 'Task metrics'],
-    ['ecs', 'Deployment, service action and container instance metrics'],
+    ['ecs', 'Deployment, service action, container instance, daemon and hook metrics'],
     ['exporter', 'Exporter self metrics'],
     ['process', 'Process metrics (run and demo)'],
   ] as const) {
@@ -50,6 +50,11 @@ export function renderMetricsReference(catalog: readonly MetricSpec[] = METRIC_C
       ([code, reason]) => `- \`ecs_task_stopped_total{stop_code="${code}", reason="${reason}"}\``,
     ),
     `- for a service's tasks (\`ecs_service\` not empty), \`ecs_task_run_duration_seconds{stop_code="${WATCHED_RUN_STOP_CODE}"}\`, the input of the crash-loop alert`,
+    '',
+    'Likewise the first event of a daemon creates `ecs_daemon_deployments_total` for every',
+    'known status and `ecs_daemon_deployment_duration_seconds` for every outcome, and the',
+    "first event of a hook's service, stage and type creates `ecs_service_deployment_hooks_total`",
+    'for every known status.',
     '',
     'A scrape between that first event and the first failure sees the failure as an',
     'increase; a workload whose first event seen is already its failure still starts at 1.',

@@ -9,6 +9,7 @@ import type { Workload } from '../../metrics/series-lifecycle.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, firstResource, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
+import { instanceInactive } from '../instance-retirements.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 
@@ -130,6 +131,7 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
           a: agentConnected ? 'true' : 'false',
         };
         store.inc(changes, labelValues(current.l), [current.s, current.a]);
+        if (status === 'INACTIVE') instanceInactive(store, containerInstanceArn, atMs);
         const previous = instances.get(containerInstanceArn);
         if (previous === undefined || version > previous.v) {
           if (previous !== undefined) store.add(gauge, ...view(previous), -1);

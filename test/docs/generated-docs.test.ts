@@ -64,7 +64,7 @@ describe('generated references', () => {
       expect(spec.name).toMatch(
         {
           task: /^ecs_task_/,
-          ecs: /^ecs_(service|container)_/,
+          ecs: /^ecs_(service|container|daemon)_/,
           exporter: /^ecs_events_exporter_/,
           process: /^(process|nodejs)_/,
         }[spec.group],

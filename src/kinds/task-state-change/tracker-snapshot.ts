@@ -33,6 +33,10 @@ export interface TrackerSnapshot {
   readonly stoppedQueueTimes: string;
   /** By task key: the containers whose exit was counted (absent in states saved before). */
   readonly exited?: Readonly<Record<string, readonly string[]>>;
+  /** The workloads tasks not yet stopped keep (absent in states saved before). */
+  readonly heldWorkloads?: readonly (readonly string[])[];
+  /** base64 of Int32Array: per task, the index + 1 in `heldWorkloads` of the workload it keeps, 0 for none. */
+  readonly holders?: string;
 }
 
 export const toBase64 = (array: ArrayBufferView): string =>

@@ -13,6 +13,7 @@ import { classifyStopReason } from './stop-reason.js';
 import { StoppedQueue } from './stopped-retention.js';
 import type { EcsTaskEvent } from './task-event.js';
 import { idKey, wholeKey } from './task-key.js';
+import type { TaskLabels } from './task-labels.js';
 import type { TaskFactSink } from './task-metrics.js';
 import { readSnapshot, type TrackerSnapshot, toBase64 } from './tracker-snapshot.js';
 
@@ -25,7 +26,33 @@ export interface TaskTrackerOptions {
   readonly stoppedRetentionMs: number;
   /** A tracked task was forgotten. */
   readonly forgotten?: (cause: ForgetCause) => void;
+  /** Keeps the workload of each task known to run or be about to (its series do not expire meanwhile). */
+  readonly holds?: WorkloadHolds;
 }
+
+/**
+ * What keeps a workload's series while a task of it runs: taken at a task's
+ * first processed event that is not STOPPED, given back when it stops or is
+ * forgotten. Handles are opaque to the tracker.
+ */
+export interface WorkloadHolds {
+  running(labels: TaskLabels): object | undefined;
+  ended(held: object): void;
+  /** The workload's label values, to save. */
+  values(held: object): readonly string[];
+  /** How many values a workload has. */
+  readonly width: number;
+  /** Holds a workload again from saved values. */
+  restore(values: readonly string[]): object | undefined;
+}
+
+const NO_HOLDS: WorkloadHolds = {
+  running: () => undefined,
+  ended: () => {},
+  values: () => [],
+  width: 0,
+  restore: () => undefined,
+};
 
 export const DEFAULT_MAX_TRACKED_TASKS = 200_000;
 export const DEFAULT_STOPPED_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -77,12 +104,43 @@ function readExited(data: unknown, stored: ReadonlyMap<string, string>): Map<str
   return exited;
 }
 
+/** Saved holds: workloads, and per task row the one it holds (index + 1); absent in states saved before. */
+function readHeld(
+  data: unknown,
+  tasks: number,
+  width: number,
+): { workloads: string[][]; rows: Int32Array } {
+  const d = data as { heldWorkloads?: unknown; holders?: unknown };
+  if (d.heldWorkloads === undefined && d.holders === undefined) {
+    return { workloads: [], rows: new Int32Array(tasks) };
+  }
+  const workloads = d.heldWorkloads;
+  if (
+    !Array.isArray(workloads) ||
+    !workloads.every(
+      (w) => Array.isArray(w) && w.length === width && w.every((v) => typeof v === 'string'),
+    )
+  ) {
+    throw new Error('tracker held workloads are malformed');
+  }
+  if (typeof d.holders !== 'string') throw new Error('tracker holders is not a string');
+  const decoded = Buffer.from(d.holders, 'base64');
+  if (decoded.length !== tasks * 4) throw new Error('tracker holders has the wrong length');
+  const rows = new Int32Array(Uint8Array.from(decoded).buffer);
+  for (const w of rows) {
+    if (w < 0 || w > workloads.length) throw new Error('tracker holder is out of range');
+  }
+  return { workloads: workloads as string[][], rows };
+}
+
 export class TaskTracker {
   #tasks = new TaskTable();
   readonly #options: Required<TaskTrackerOptions>;
   readonly #stopped = new StoppedQueue();
   /** Per task key: the containers whose exit was counted. Only tasks with an exit have an entry. */
   #exited = new Map<string, string[]>();
+  /** By slot: the workload a task not yet stopped holds. */
+  #held: (object | undefined)[] = [];
   #newestEventMs = Number.NEGATIVE_INFINITY;
   readonly #isLive = (key: string, atMs: number): boolean => {
     const slot = this.#tasks.slot(key);
@@ -94,6 +152,7 @@ export class TaskTracker {
       maxTrackedTasks: options.maxTrackedTasks ?? DEFAULT_MAX_TRACKED_TASKS,
       stoppedRetentionMs: options.stoppedRetentionMs ?? DEFAULT_STOPPED_RETENTION_MS,
       forgotten: options.forgotten ?? (() => {}),
+      holds: options.holds ?? NO_HOLDS,
     };
     if (!(this.#options.maxTrackedTasks >= 1)) throw new RangeError('maxTrackedTasks must be >= 1');
     if (!(this.#options.stoppedRetentionMs >= 0)) {
@@ -138,7 +197,29 @@ export class TaskTracker {
       stoppedQueue: queue,
       stoppedQueueTimes: toBase64(Float64Array.from(times)),
       exited: Object.fromEntries(this.#exited),
+      ...this.#heldSnapshot(c.index),
     };
+  }
+
+  /** The workloads held, and per task row the one it holds (index + 1, 0 for none). */
+  #heldSnapshot(index: Int32Array): { heldWorkloads: string[][]; holders: string } {
+    const holds = this.#options.holds;
+    const holders = new Int32Array(this.#tasks.size);
+    const workloads: string[][] = [];
+    const seen = new Map<object, number>();
+    this.#held.forEach((held, slot) => {
+      if (held === undefined) return;
+      const row = index[slot] as number;
+      if (row < 0) return;
+      let i = seen.get(held);
+      if (i === undefined) {
+        i = workloads.length;
+        seen.set(held, i);
+        workloads.push([...holds.values(held)]);
+      }
+      holders[row] = i + 1;
+    });
+    return { heldWorkloads: workloads, holders: toBase64(holders) };
   }
 
   /**
@@ -155,7 +236,19 @@ export class TaskTracker {
       at,
     ]);
     const exited = readExited((data as { exited?: unknown }).exited, stored);
+    const holds = this.#options.holds;
+    const held = readHeld(data, snapshot.tasks.length, holds.width);
     return () => {
+      for (const h of this.#held) if (h !== undefined) holds.ended(h);
+      this.#held = [];
+      held.rows.forEach((w, row) => {
+        if (w === 0) return;
+        const key = snapshot.tasks[row]?.[0] as string;
+        const slot = table.slot(stored.get(key) ?? key);
+        if (slot === undefined) return;
+        // One hold per task, as live: each running task keeps its workload.
+        this.#held[slot] = holds.restore(held.workloads[w - 1] as string[]);
+      });
       this.#exited = exited;
       this.#tasks = table;
       this.#stopped.reset(stopped);
@@ -186,6 +279,9 @@ export class TaskTracker {
     }
     const labels = event.labels;
     sink.workload(labels);
+    if (event.lastStatus !== 'STOPPED' && !tasks.isDone(slot, DONE_STOPPED)) {
+      if (this.#held[slot] === undefined) this.#held[slot] = this.#options.holds.running(labels);
+    }
     if (event.exits.length > 0) this.#countExits(key, event, sink);
     const status = boundLabelValue(event.lastStatus);
     if (tasks.addStatus(slot, status)) sink.transition(labels, status);
@@ -207,6 +303,7 @@ export class TaskTracker {
       const stopCode = event.stopCode === undefined ? 'none' : boundLabelValue(event.stopCode);
       if (!tasks.isDone(slot, DONE_STOPPED)) {
         tasks.markDone(slot, DONE_STOPPED);
+        this.#unhold(slot);
         sink.stopped(
           labels,
           stopCode,
@@ -256,8 +353,7 @@ export class TaskTracker {
     for (;;) {
       const key = this.#stopped.shift(this.#isLive, (at) => at < horizon);
       if (key === undefined) return;
-      this.#tasks.delete(key);
-      this.#exited.delete(key);
+      this.#forget(key);
       this.#options.forgotten('retention');
     }
   }
@@ -270,9 +366,23 @@ export class TaskTracker {
         () => true,
       ) ?? this.#tasks.oldest(keep);
     if (key !== undefined) {
-      this.#tasks.delete(key);
-      this.#exited.delete(key);
+      this.#forget(key);
       this.#options.forgotten('capacity');
     }
+  }
+
+  #forget(key: string): void {
+    const slot = this.#tasks.slot(key);
+    if (slot !== undefined) this.#unhold(slot);
+    this.#tasks.delete(key);
+    this.#exited.delete(key);
+  }
+
+  /** The task no longer keeps its workload. */
+  #unhold(slot: number): void {
+    const held = this.#held[slot];
+    if (held === undefined) return;
+    this.#held[slot] = undefined;
+    this.#options.holds.ended(held);
   }
 }

@@ -46,7 +46,7 @@ describe('--web.config.file', () => {
     const slow = join(dir, 'slow.yml');
     // Cost 31 would run for days per login: refused at start, not at the first request.
     writeFileSync(slow, `basic_auth_users:\n  alice: $2y$31$${'a'.repeat(53)}\n`);
-    const result = runCli(['demo', '--web-config-file', slow]);
+    const result = runCli(['demo', '--web.config.file', slow]);
     expect(result.status, result.stderr).toBe(2);
     const lines = result.stderr.trim().split('\n');
     expect(lines, result.stderr).toHaveLength(1);

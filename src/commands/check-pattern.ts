@@ -23,12 +23,12 @@ What it reports:
            another kind it sends: the counts of what passes are wrong (exit 1).
            Task events are what the exporter is for: every pattern, or the rules
            of a template together, must send all of them
-  note     deployments, service actions, container instances or hooks are not sent
-           at all (a rule for task events only): their metrics stay empty unless a
-           second rule sends them. That rule's Kinesis target has no partition key
-           path, so each record is keyed by its event id (these events have no
-           detail.taskArn): a rule of its own, not more detail-types in the task
-           rule (exit 0)
+  note     the other ECS kinds (deployments, service actions, container instances,
+           daemons, instance health, hooks) are not sent at all (a rule for task
+           events only): their metrics stay empty unless a second rule sends them.
+           That rule's Kinesis target is keyed by the event id (these events have
+           no detail.taskArn, and some no resources), so it is a rule of its own,
+           not more detail-types in the task rule (exit 0)
 
 Exit status:
   0  valid; within its scope, every task status passes, and every other kind it

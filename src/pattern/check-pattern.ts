@@ -496,7 +496,7 @@ function verdict(r: PatternReport): string {
     const prefix = judged.length > 1 || r.together !== undefined ? `${p.name}: ` : '';
     if (p.broken.length === 0) {
       if (p.notSent.length > 0) {
-        return `${prefix}OK: valid;${scopeWords(p)} every task status passes.\n${prefix}note: not sent by this pattern: ${p.notSent.join(', ')}. Their metrics stay empty unless a second rule sends them to the stream; its Kinesis target has no partition key path, so each record is keyed by its event id (these events have no detail.taskArn). Check a template with both rules to judge them together.`;
+        return `${prefix}OK: valid;${scopeWords(p)} every task status passes.\n${prefix}note: not sent by this pattern: ${p.notSent.join(', ')}. Their metrics stay empty unless a second rule sends them to the stream; its Kinesis target is keyed by the event id (these events have no detail.taskArn, and some no resources). Check a template with both rules to judge them together.`;
       }
       return `${prefix}OK: valid;${scopeWords(p)} every task status and every ECS detail-type the exporter counts passes.`;
     }

@@ -28,7 +28,7 @@ USER node
 VOLUME ["/var/lib/ecs-events-exporter"]
 EXPOSE 9847
 # No curl in slim images: Node asks /healthz, over HTTPS (certificate not
-# checked: it is the container's own port) when a --web-config-file turned TLS on.
+# checked: it is the container's own port) when a --web.config.file turned TLS on.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9847/healthz').then((r) => r.status, () => new Promise((ok, no) => require('node:https').get('https://127.0.0.1:9847/healthz', { rejectUnauthorized: false }, (r) => ok(r.statusCode)).on('error', no))).then((s) => process.exit(s === 200 ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself, for a graceful shutdown

@@ -61,7 +61,7 @@ export interface LeaseRunOptions {
   readonly retentionMs: number;
   readonly store: S3StateStore;
   readonly lease: DynamoLease;
-  /** The --web-config-file, read and checked. */
+  /** The --web.config.file, read and checked. */
   readonly web: WebConfig | undefined;
 }
 

@@ -86,7 +86,7 @@ export function both(a: Check, b: Check | undefined): Check {
 }
 
 /**
- * The --web-config-file, read and checked; undefined without one. A file that
+ * The --web.config.file, read and checked; undefined without one. A file that
  * cannot be read or is not valid throws StartupCheckFailed (exit 2).
  */
 export function readWebConfig(config: Config, logger: Logger): WebConfig | undefined {

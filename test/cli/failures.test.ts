@@ -253,9 +253,17 @@ describe('saves that start failing in a running exporter', () => {
       symlinkSync('/proc', join(root, 'next-link'));
       renameSync(join(root, 'next-link'), join(root, 'link'));
       await putRecords(server.admin, STREAM, events(903, 5));
-      await waitFor(async () => (await get(`${url}/readyz`)).status === 503, 5000, 'not ready');
-      expect((await get(`${url}/readyz`)).text).toMatch(
-        /saving the state to file .* has not finished after \d+ s; \/metrics shows the values of the last save/,
+      // A save in flight when the link moved can fail outright (its rename resolves under
+      // /proc) before the next one hangs: wait for the hanging save's reason, not the first 503.
+      const hanging =
+        /saving the state to file .* has not finished after \d+ s; \/metrics shows the values of the last save/;
+      await waitFor(
+        async () => {
+          const ready = await get(`${url}/readyz`);
+          return ready.status === 503 && hanging.test(ready.text);
+        },
+        10_000,
+        'not ready, naming the save that has not finished',
       );
     } finally {
       child.kill('SIGTERM');

@@ -5,13 +5,14 @@
  * not pay for the HTTP stack or the AWS SDK.
  */
 import type { Logger } from 'pino';
+import { createFreshness } from './kinds/freshness.js';
 import type { KindState } from './kinds/kind.js';
 import {
   DEFAULT_RECENT_FAILURES,
   type RecentDeploymentFailure,
   type RecentTaskFailure,
 } from './kinds/recent-failures.js';
-import { EVENT_KINDS } from './kinds/registry.js';
+import { EVENT_KINDS, EVENT_METRICS } from './kinds/registry.js';
 import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.js';
 import { type ExpositionFormat, expositionText, renderExposition } from './metrics/exposition.js';
 import { MetricRegistry } from './metrics/metric-registry.js';
@@ -73,16 +74,13 @@ export function createCounting(
 ): Counting {
   const registry = new MetricRegistry();
   let self: SelfMetrics | undefined;
-  const store = new SeriesStore(
-    EVENT_KINDS.flatMap((k) => k.metrics),
-    {
-      maxSeriesPerMetric: options.maxSeriesPerMetric,
-      folded: (metric) => {
-        const folded = (self as SelfMetrics).counts.folded;
-        folded[metric] = (folded[metric] ?? 0) + 1;
-      },
+  const store = new SeriesStore(EVENT_METRICS, {
+    maxSeriesPerMetric: options.maxSeriesPerMetric,
+    folded: (metric) => {
+      const folded = (self as SelfMetrics).counts.folded;
+      folded[metric] = (folded[metric] ?? 0) + 1;
     },
-  );
+  });
   const kinds = new Map<string, KindState>();
   const bySource = new Map<string, Map<string, KindState>>();
   for (const kind of EVENT_KINDS) {
@@ -117,6 +115,7 @@ export function createCounting(
   );
   let invalidLogged = 0;
   const pipeline = new RecordPipeline(bySource, self, {
+    accepted: createFreshness(store),
     ...(live !== undefined ? { now: Date.now } : {}),
     onInvalid: (reason, data) => {
       // Every invalid record is counted; the log keeps a sample so a flood cannot drown it.

@@ -219,6 +219,21 @@ export class SeriesStore {
     this.#series(family, base, extra).value += delta;
   }
 
+  /**
+   * Sets a gauge series to `value` (0 hides it): a point in time a kind
+   * computes from its own state, such as the oldest pending task's creation.
+   * Under folded labels the series shows the value set last.
+   */
+  set(family: Family, base: LabelValues, extra: readonly string[], value: number): void {
+    this.#series(family, base, extra).value = value;
+  }
+
+  /** Raises a gauge series to `value` unless it is already higher: a newest time seen. */
+  raise(family: Family, base: LabelValues, extra: readonly string[], value: number): void {
+    const series = this.#series(family, base, extra);
+    if (value > series.value) series.value = value;
+  }
+
   /** Observes whole milliseconds in a histogram series; `exemplar`, when given, is the task behind it. */
   observe(
     family: Family,
@@ -464,7 +479,12 @@ export class SeriesStore {
           s.value = count;
           s.sumMs = sumMs;
         } else {
-          if (typeof value !== 'number') throw new Error(`${family.spec.name} value is malformed`);
+          if (
+            typeof value !== 'number' ||
+            (family.spec.type === 'counter' && !Number.isSafeInteger(value))
+          ) {
+            throw new Error(`${family.spec.name} count is malformed`);
+          }
           s.value = value;
         }
         if (series.has(key)) throw new Error(`${family.spec.name} label set appears twice`);

@@ -206,6 +206,12 @@ export class TaskTable {
     return true;
   }
 
+  /** Whether `status` (a documented one) was seen. */
+  hasStatus(slot: number, status: string): boolean {
+    const bit = STATUS_BIT.get(status);
+    return bit !== undefined && ((this.#statuses[slot] as number) & bit) !== 0;
+  }
+
   check(slot: number): number {
     return this.#check[slot] as number;
   }

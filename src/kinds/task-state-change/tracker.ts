@@ -8,6 +8,7 @@
 import type { ForgetCause } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 import { parseTime } from '../parse-time.js';
+import { type CurrentSink, CurrentTasks, NO_CURRENT_SINK } from './current-tasks.js';
 import { TaskTable } from './slot-table.js';
 import { classifyStopReason } from './stop-reason.js';
 import { StoppedQueue } from './stopped-retention.js';
@@ -25,6 +26,8 @@ export interface TaskTrackerOptions {
   readonly stoppedRetentionMs: number;
   /** A tracked task was forgotten. */
   readonly forgotten?: (cause: ForgetCause) => void;
+  /** Where the current-state view of tasks is shown (none by default). */
+  readonly current?: CurrentSink;
 }
 
 export const DEFAULT_MAX_TRACKED_TASKS = 200_000;
@@ -53,6 +56,12 @@ function millis(fromIso: string | undefined, toIso: string | undefined): number 
   return parseTime(toIso) - parseTime(fromIso);
 }
 
+/** When the task was created: its createdAt, else the event time; NaN when neither is known. */
+function createdMs(event: EcsTaskEvent): number {
+  const created = event.createdAt === undefined ? Number.NaN : parseTime(event.createdAt);
+  return Number.isFinite(created) ? created : event.timeMs;
+}
+
 /** The duration to observe, or NaN when it must not be observed. */
 export function observable(value: number): number {
   if (value >= 0) return value <= MAX_DURATION_MS ? value : Number.NaN;
@@ -79,7 +88,8 @@ function readExited(data: unknown, stored: ReadonlyMap<string, string>): Map<str
 
 export class TaskTracker {
   #tasks = new TaskTable();
-  readonly #options: Required<TaskTrackerOptions>;
+  readonly #options: Required<Omit<TaskTrackerOptions, 'current'>>;
+  readonly #current: CurrentTasks;
   readonly #stopped = new StoppedQueue();
   /** Per task key: the containers whose exit was counted. Only tasks with an exit have an entry. */
   #exited = new Map<string, string[]>();
@@ -95,6 +105,7 @@ export class TaskTracker {
       stoppedRetentionMs: options.stoppedRetentionMs ?? DEFAULT_STOPPED_RETENTION_MS,
       forgotten: options.forgotten ?? (() => {}),
     };
+    this.#current = new CurrentTasks(options.current ?? NO_CURRENT_SINK);
     if (!(this.#options.maxTrackedTasks >= 1)) throw new RangeError('maxTrackedTasks must be >= 1');
     if (!(this.#options.stoppedRetentionMs >= 0)) {
       throw new RangeError('stoppedRetentionMs must be >= 0');
@@ -104,6 +115,11 @@ export class TaskTracker {
   /** Number of tasks tracked now. */
   get size(): number {
     return this.#tasks.size;
+  }
+
+  /** Tasks in the current-state view (not seen STOPPED). */
+  get current(): number {
+    return this.#current.size;
   }
 
   /** Slots ever handed out (tests: forgotten tasks' slots are reused). */
@@ -138,6 +154,7 @@ export class TaskTracker {
       stoppedQueue: queue,
       stoppedQueueTimes: toBase64(Float64Array.from(times)),
       exited: Object.fromEntries(this.#exited),
+      current: this.#current.snapshot(),
     };
   }
 
@@ -155,7 +172,12 @@ export class TaskTracker {
       at,
     ]);
     const exited = readExited((data as { exited?: unknown }).exited, stored);
+    const restoreCurrent = this.#current.prepareRestore(
+      (data as { current?: unknown }).current,
+      stored,
+    );
     return () => {
+      restoreCurrent();
       this.#exited = exited;
       this.#tasks = table;
       this.#stopped.reset(stopped);
@@ -189,6 +211,14 @@ export class TaskTracker {
     if (event.exits.length > 0) this.#countExits(key, event, sink);
     const status = boundLabelValue(event.lastStatus);
     if (tasks.addStatus(slot, status)) sink.transition(labels, status);
+    this.#current.update(
+      key,
+      event.version,
+      status,
+      labels,
+      createdMs(event),
+      tasks.hasStatus(slot, 'STOPPED') || tasks.hasStatus(slot, 'DELETED'),
+    );
     if (!tasks.isDone(slot, DONE_PULL)) {
       const pull = observable(millis(event.pullStartedAt, event.pullStoppedAt));
       if (!Number.isNaN(pull)) {
@@ -258,6 +288,7 @@ export class TaskTracker {
       if (key === undefined) return;
       this.#tasks.delete(key);
       this.#exited.delete(key);
+      this.#current.forget(key);
       this.#options.forgotten('retention');
     }
   }
@@ -272,6 +303,7 @@ export class TaskTracker {
     if (key !== undefined) {
       this.#tasks.delete(key);
       this.#exited.delete(key);
+      this.#current.forget(key);
       this.#options.forgotten('capacity');
     }
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { STOP_REASON_NAMES } from '../../src/kinds/task-state-change/stop-reason.js';
 import { RECORD_RESULTS } from '../../src/metrics/self-metrics.js';
 import { DEFAULT_RULES_CONFIG, readRulesConfig } from '../../tools/rules/config.js';
@@ -200,6 +200,64 @@ describe('Prometheus rules', () => {
       const { status, output } = promtool('check', 'rules', file);
       expect(output).toMatch(/SUCCESS/);
       expect(status).toBe(0);
+      // Failing to start pages for prod-eu only: warning in dev and for a standalone family.
+      const series = (cluster: string, service: string) =>
+        `ecs_task_stopped_total{job="ecs",namespace="monitoring",cluster="k1",instance="a:9847",aws_account_id="123456789012",aws_region="eu-west-1",ecs_cluster="${cluster}",ecs_service="${service}",family="f-${service}",launch_type="FARGATE",stop_code="TaskFailedToStart",reason="image_pull_failed"}`;
+      const expected = (cluster: string, service: string, severity: string) => ({
+        exp_labels: {
+          severity,
+          job: 'ecs',
+          cluster: 'k1',
+          aws_account_id: '123456789012',
+          aws_region: 'eu-west-1',
+          ecs_cluster: cluster,
+          // A label with an empty value does not exist in Prometheus.
+          ...(service === '' ? {} : { ecs_service: service }),
+          family: `f-${service}`,
+        },
+        exp_annotations: {
+          summary: `ECS tasks of ${cluster}/${service} are failing to start`,
+          description: `100% of the tasks of service "${service}" (family f-${service}) in cluster ${cluster} that stopped in the last hour never started (stop code TaskFailedToStart), and at least 3 failed to start in the last 3 hours.`,
+          runbook_url: 'https://wiki.example.com/ecs/runbook#ecsservicetasksfailingtostart',
+          dashboard_url: `https://grafana.example.com/d/ecs-events-exporter-tasks?var-job=ecs&var-cluster=k1&var-aws_account_id=123456789012&var-aws_region=eu-west-1&var-ecs_cluster=${cluster}&var-ecs_service=${service}`,
+        },
+      });
+      const testFile = join(dir, 'severity.test.yaml');
+      writeFileSync(
+        testFile,
+        stringify({
+          rule_files: ['rules.yaml'],
+          evaluation_interval: '1m',
+          group_eval_order: mine.map((g) => g.name),
+          tests: [
+            {
+              interval: '1m',
+              input_series: [
+                ['prod-eu', 'web'],
+                ['dev', 'web'],
+                ['prod-eu', ''],
+              ].map(([cluster, service]) => ({
+                series: series(cluster as string, service as string),
+                values: '0+1x60',
+              })),
+              alert_rule_test: [
+                {
+                  eval_time: '30m',
+                  alertname: 'EcsServiceTasksFailingToStart',
+                  exp_alerts: [
+                    expected('prod-eu', 'web', 'critical'),
+                    expected('dev', 'web', 'warning'),
+                    expected('prod-eu', '', 'warning'),
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const run = promtool('test', 'rules', testFile);
+      expect(run.output).not.toMatch(/FAILED/);
+      expect(run.status).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

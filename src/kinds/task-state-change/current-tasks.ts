@@ -7,7 +7,7 @@
  * and a task that was ever seen STOPPED (or DELETED) is gone whatever came
  * after. Bounded by the tracker: a task it forgets leaves the view.
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { type MetricSpec, OTHER } from '../../metrics/metric-spec.js';
 import { type LabelValues, labelValues, type SeriesStore } from '../../metrics/series-store.js';
 import { OldestSince } from '../oldest-since.js';
 import { TASK_LABEL_NAMES } from './task-metrics.js';
@@ -39,15 +39,6 @@ export const STARTING_STATUSES: ReadonlySet<string> = new Set([
   'ACTIVATING',
 ]);
 
-/** What is kept per task still in the view. */
-interface Current {
-  readonly v: number;
-  readonly l: LabelValues;
-  readonly s: string;
-  /** createdAt (else the event time) in ms; NaN when neither is known. */
-  readonly c: number;
-}
-
 /** Saved: the distinct label sets, and per task [key, version, label index, status, created ms or null]. */
 export interface CurrentSnapshot {
   readonly labels: string[][];
@@ -71,8 +62,25 @@ export function currentSink(store: SeriesStore): CurrentSink {
 
 export const NO_CURRENT_SINK: CurrentSink = { tasks() {}, pendingSince() {} };
 
+/** Most distinct statuses kept by index; past it a status is shown as `other`. */
+const MAX_STATUSES = 255;
+
+/**
+ * Kept in the tracker's slots (a task's slot in its TaskTable), as typed
+ * columns: about 25 bytes per task in the view rather than a Map entry and
+ * an object.
+ */
 export class CurrentTasks {
-  #tasks = new Map<string, Current>();
+  /** Highest version seen of a task in the view; NaN for a slot not in it. */
+  #version = new Float64Array(1024).fill(Number.NaN);
+  /** Index in #statusNames of that version's status. */
+  #status = new Uint8Array(1024);
+  /** createdAt (else the event time) in ms; NaN when neither is known. */
+  #created = new Float64Array(1024).fill(Number.NaN);
+  #labels: (LabelValues | undefined)[] = [];
+  #statusNames: string[] = [];
+  #statusIndex = new Map<string, number>();
+  #size = 0;
   readonly #sink: CurrentSink;
   readonly #pending: OldestSince;
 
@@ -82,75 +90,129 @@ export class CurrentTasks {
   }
 
   get size(): number {
-    return this.#tasks.size;
+    return this.#size;
   }
 
   /**
-   * A processed event of the task under `key`. `ended`: the task was seen
+   * A processed event of the task in `slot`. `ended`: the task was seen
    * STOPPED or DELETED at any version, so it leaves whatever this event says.
    */
   update(
-    key: string,
+    slot: number,
     version: number,
     status: string,
     labels: LabelValues,
     createdMs: number,
     ended: boolean,
   ): void {
-    const previous = this.#tasks.get(key);
+    this.#ensure(slot);
+    const previous = this.#version[slot] as number;
+    const inView = !Number.isNaN(previous);
     if (ended) {
-      if (previous !== undefined) this.forget(key);
+      if (inView) this.forget(slot);
       return;
     }
-    if (previous !== undefined && version <= previous.v) return;
-    const c = Number.isFinite(createdMs) ? createdMs : (previous?.c ?? Number.NaN);
-    if (previous !== undefined) this.#leave(previous);
-    const current: Current = { v: version, l: labels, s: status, c };
-    this.#tasks.set(key, current);
-    this.#enter(current);
+    if (inView && version <= previous) return;
+    const created = Number.isFinite(createdMs)
+      ? createdMs
+      : inView
+        ? (this.#created[slot] as number)
+        : Number.NaN;
+    if (inView) this.#leave(slot);
+    else this.#size++;
+    this.#version[slot] = version;
+    this.#status[slot] = this.#indexOf(status);
+    this.#created[slot] = created;
+    this.#labels[slot] = labels;
+    this.#enter(slot);
   }
 
-  /** The task leaves the view (stopped, or forgotten by the tracker). */
-  forget(key: string): void {
-    const previous = this.#tasks.get(key);
-    if (previous === undefined) return;
-    this.#tasks.delete(key);
-    this.#leave(previous);
+  /** The task in `slot` leaves the view (stopped, or forgotten by the tracker). */
+  forget(slot: number): void {
+    if (slot >= this.#version.length || Number.isNaN(this.#version[slot] as number)) return;
+    this.#leave(slot);
+    this.#size--;
+    this.#version[slot] = Number.NaN;
+    this.#created[slot] = Number.NaN;
+    this.#labels[slot] = undefined;
   }
 
-  #enter(task: Current): void {
-    this.#sink.tasks(task.l, task.s, 1);
-    if (STARTING_STATUSES.has(task.s)) this.#pending.add(task.l, task.c);
+  #indexOf(status: string): number {
+    let i = this.#statusIndex.get(status);
+    if (i === undefined) {
+      if (this.#statusNames.length >= MAX_STATUSES) return this.#indexOf(OTHER);
+      i = this.#statusNames.length;
+      this.#statusNames.push(status);
+      this.#statusIndex.set(status, i);
+    }
+    return i;
   }
 
-  #leave(task: Current): void {
-    this.#sink.tasks(task.l, task.s, -1);
-    if (STARTING_STATUSES.has(task.s)) this.#pending.remove(task.l, task.c);
+  #ensure(slot: number): void {
+    if (slot < this.#version.length) return;
+    const size = Math.max(this.#version.length * 2, slot + 1);
+    const version = new Float64Array(size).fill(Number.NaN);
+    version.set(this.#version);
+    this.#version = version;
+    const status = new Uint8Array(size);
+    status.set(this.#status);
+    this.#status = status;
+    const created = new Float64Array(size).fill(Number.NaN);
+    created.set(this.#created);
+    this.#created = created;
   }
 
-  snapshot(): CurrentSnapshot {
+  #enter(slot: number): void {
+    const labels = this.#labels[slot] as LabelValues;
+    const status = this.#statusNames[this.#status[slot] as number] as string;
+    this.#sink.tasks(labels, status, 1);
+    if (STARTING_STATUSES.has(status)) this.#pending.add(labels, this.#created[slot] as number);
+  }
+
+  #leave(slot: number): void {
+    const labels = this.#labels[slot] as LabelValues;
+    const status = this.#statusNames[this.#status[slot] as number] as string;
+    this.#sink.tasks(labels, status, -1);
+    if (STARTING_STATUSES.has(status)) {
+      this.#pending.remove(labels, this.#created[slot] as number);
+    }
+  }
+
+  /** The view as plain data, for the tasks given as (key, slot). */
+  snapshot(tasks: Iterable<readonly [string, number]>): CurrentSnapshot {
     const index = new Map<string, number>();
     const labels: string[][] = [];
-    const tasks: CurrentSnapshot['tasks'] = [];
-    for (const [key, t] of this.#tasks) {
-      let i = index.get(t.l.key);
+    const out: CurrentSnapshot['tasks'] = [];
+    for (const [key, slot] of tasks) {
+      const version = this.#version[slot];
+      if (version === undefined || Number.isNaN(version)) continue;
+      const l = this.#labels[slot] as LabelValues;
+      let i = index.get(l.key);
       if (i === undefined) {
         i = labels.length;
-        index.set(t.l.key, i);
-        labels.push([...t.l.values]);
+        index.set(l.key, i);
+        labels.push([...l.values]);
       }
-      tasks.push([key, t.v, i, t.s, Number.isFinite(t.c) ? t.c : null]);
+      const created = this.#created[slot] as number;
+      out.push([
+        key,
+        version,
+        i,
+        this.#statusNames[this.#status[slot] as number] as string,
+        Number.isFinite(created) ? created : null,
+      ]);
     }
-    return { labels, tasks };
+    return { labels, tasks: out };
   }
 
   /**
    * Checks a saved view (absent in states saved before it existed: empty)
-   * against the tracker's restored keys and returns what replaces this one.
-   * The gauges themselves are restored with the series store, saved with it.
+   * against the restored tracker's slots (`slotOf` a saved task key) and
+   * returns what replaces this one. The gauges themselves come back with the
+   * series store, saved with them.
    */
-  prepareRestore(data: unknown, stored: ReadonlyMap<string, string>): () => void {
-    const restored = new Map<string, Current>();
+  prepareRestore(data: unknown, slotOf: (key: string) => number | undefined): () => void {
+    const fresh = new CurrentTasks(NO_CURRENT_SINK);
     if (data !== undefined) {
       const d = data as CurrentSnapshot;
       if (
@@ -174,25 +236,37 @@ export class CurrentTasks {
       for (const entry of d.tasks) {
         const [key, v, i, s, c] = Array.isArray(entry) ? entry : [];
         const l = typeof i === 'number' ? labels[i] : undefined;
-        const owned = typeof key === 'string' ? stored.get(key) : undefined;
+        const slot = typeof key === 'string' ? slotOf(key) : undefined;
         if (
-          owned === undefined ||
+          slot === undefined ||
           l === undefined ||
           !Number.isSafeInteger(v) ||
           typeof s !== 'string' ||
           !(c === null || (typeof c === 'number' && Number.isFinite(c))) ||
-          restored.has(owned)
+          (slot < fresh.#version.length && !Number.isNaN(fresh.#version[slot] as number))
         ) {
           throw new Error('current task entry is malformed');
         }
-        restored.set(owned, { v: v as number, l, s, c: c ?? Number.NaN });
+        fresh.update(slot, v as number, s, l, c ?? Number.NaN, false);
       }
     }
     return () => {
-      this.#tasks = restored;
-      this.#pending.restore(
-        [...restored.values()].filter((t) => STARTING_STATUSES.has(t.s)).map((t) => [t.l, t.c]),
-      );
+      this.#version = fresh.#version;
+      this.#status = fresh.#status;
+      this.#created = fresh.#created;
+      this.#labels = fresh.#labels;
+      this.#statusNames = fresh.#statusNames;
+      this.#statusIndex = fresh.#statusIndex;
+      this.#size = fresh.#size;
+      const pending: [LabelValues, number][] = [];
+      for (let slot = 0; slot < this.#version.length; slot++) {
+        if (Number.isNaN(this.#version[slot] as number)) continue;
+        const status = this.#statusNames[this.#status[slot] as number] as string;
+        if (STARTING_STATUSES.has(status)) {
+          pending.push([this.#labels[slot] as LabelValues, this.#created[slot] as number]);
+        }
+      }
+      this.#pending.restore(pending);
     };
   }
 }

@@ -141,6 +141,11 @@ export class TaskTable {
     return owned;
   }
 
+  /** Every task as (key, slot), in Map order. */
+  entries(): IterableIterator<[string, number]> {
+    return this.#slots.entries();
+  }
+
   /** The oldest key added (Map order), other than `keep`. */
   oldest(keep: string): string | undefined {
     for (const key of this.#slots.keys()) if (key !== keep) return key;

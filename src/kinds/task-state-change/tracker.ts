@@ -154,7 +154,7 @@ export class TaskTracker {
       stoppedQueue: queue,
       stoppedQueueTimes: toBase64(Float64Array.from(times)),
       exited: Object.fromEntries(this.#exited),
-      current: this.#current.snapshot(),
+      current: this.#current.snapshot(this.#tasks.entries()),
     };
   }
 
@@ -174,7 +174,10 @@ export class TaskTracker {
     const exited = readExited((data as { exited?: unknown }).exited, stored);
     const restoreCurrent = this.#current.prepareRestore(
       (data as { current?: unknown }).current,
-      stored,
+      (key) => {
+        const owned = stored.get(key);
+        return owned === undefined ? undefined : table.slot(owned);
+      },
     );
     return () => {
       restoreCurrent();
@@ -212,7 +215,7 @@ export class TaskTracker {
     const status = boundLabelValue(event.lastStatus);
     if (tasks.addStatus(slot, status)) sink.transition(labels, status);
     this.#current.update(
-      key,
+      slot,
       event.version,
       status,
       labels,
@@ -286,11 +289,17 @@ export class TaskTracker {
     for (;;) {
       const key = this.#stopped.shift(this.#isLive, (at) => at < horizon);
       if (key === undefined) return;
-      this.#tasks.delete(key);
-      this.#exited.delete(key);
-      this.#current.forget(key);
+      this.#forget(key);
       this.#options.forgotten('retention');
     }
+  }
+
+  /** Drops a task: its slot leaves the current view before the table reuses it. */
+  #forget(key: string): void {
+    const slot = this.#tasks.slot(key);
+    if (slot !== undefined) this.#current.forget(slot);
+    this.#tasks.delete(key);
+    this.#exited.delete(key);
   }
 
   /** Evicts one task other than `keep`: the oldest stopped one, else the oldest tracked. */
@@ -301,9 +310,7 @@ export class TaskTracker {
         () => true,
       ) ?? this.#tasks.oldest(keep);
     if (key !== undefined) {
-      this.#tasks.delete(key);
-      this.#exited.delete(key);
-      this.#current.forget(key);
+      this.#forget(key);
       this.#options.forgotten('capacity');
     }
   }

@@ -216,3 +216,40 @@ describe('current state under reordering, redelivery and a restore', () => {
     );
   });
 });
+
+describe('a saved current-state view', () => {
+  it('is refused whole when an entry names no saved task, a label set it lacks, or a task twice', async () => {
+    const core = freshCore(ARGS);
+    for (const line of lines([task(1, 1, 'PENDING'), task(2, 2, 'RUNNING')])) {
+      core.pipeline.handle(line);
+    }
+    const saved = JSON.parse(JSON.stringify(captureState(core)));
+    const view = saved.kinds['task-state-change'].current;
+    expect(view.tasks).toHaveLength(2);
+    const broken = (change: (tasks: unknown[][]) => void) => {
+      const copy = JSON.parse(JSON.stringify(saved));
+      change(copy.kinds['task-state-change'].current.tasks);
+      return copy;
+    };
+    const target = freshCore(ARGS);
+    const before = canonicalExposition(await target.exposition());
+    for (const copy of [
+      broken((t) => {
+        (t[0] as unknown[])[0] = 99;
+      }),
+      broken((t) => {
+        (t[0] as unknown[])[2] = 5;
+      }),
+      broken((t) => {
+        t.push([...(t[0] as unknown[])]);
+      }),
+    ]) {
+      expect(() => restoreState(target, copy)).toThrow(/current task/);
+      expect(canonicalExposition(await target.exposition())).toBe(before);
+    }
+    restoreState(target, saved);
+    const text = canonicalExposition(await target.exposition());
+    expect(tasks(text, 'PENDING')).toBe(1);
+    expect(tasks(text, 'RUNNING')).toBe(1);
+  });
+});

@@ -39,10 +39,13 @@ export const STARTING_STATUSES: ReadonlySet<string> = new Set([
   'ACTIVATING',
 ]);
 
-/** Saved: the distinct label sets, and per task [key, version, label index, status, created ms or null]. */
+/**
+ * Saved: the distinct label sets, and per task in the view [its row in the
+ * tracker's saved keys, version, label index, status, created ms or null].
+ */
 export interface CurrentSnapshot {
   readonly labels: string[][];
-  readonly tasks: [string, number, number, string, number | null][];
+  readonly tasks: [number, number, number, string, number | null][];
 }
 
 /** Where the view is shown. */
@@ -178,12 +181,12 @@ export class CurrentTasks {
     }
   }
 
-  /** The view as plain data, for the tasks given as (key, slot). */
-  snapshot(tasks: Iterable<readonly [string, number]>): CurrentSnapshot {
+  /** The view as plain data, for the tasks given as (row, slot). */
+  snapshot(tasks: Iterable<readonly [number, number]>): CurrentSnapshot {
     const index = new Map<string, number>();
     const labels: string[][] = [];
     const out: CurrentSnapshot['tasks'] = [];
-    for (const [key, slot] of tasks) {
+    for (const [row, slot] of tasks) {
       const version = this.#version[slot];
       if (version === undefined || Number.isNaN(version)) continue;
       const l = this.#labels[slot] as LabelValues;
@@ -195,7 +198,7 @@ export class CurrentTasks {
       }
       const created = this.#created[slot] as number;
       out.push([
-        key,
+        row,
         version,
         i,
         this.#statusNames[this.#status[slot] as number] as string,
@@ -207,11 +210,11 @@ export class CurrentTasks {
 
   /**
    * Checks a saved view (absent in states saved before it existed: empty)
-   * against the restored tracker's slots (`slotOf` a saved task key) and
+   * against the restored tracker's slots (`slotOf` a saved task row) and
    * returns what replaces this one. The gauges themselves come back with the
    * series store, saved with them.
    */
-  prepareRestore(data: unknown, slotOf: (key: string) => number | undefined): () => void {
+  prepareRestore(data: unknown, slotOf: (row: number) => number | undefined): () => void {
     const fresh = new CurrentTasks(NO_CURRENT_SINK);
     if (data !== undefined) {
       const d = data as CurrentSnapshot;
@@ -234,9 +237,9 @@ export class CurrentTasks {
         return labelValues(l);
       });
       for (const entry of d.tasks) {
-        const [key, v, i, s, c] = Array.isArray(entry) ? entry : [];
+        const [row, v, i, s, c] = Array.isArray(entry) ? entry : [];
         const l = typeof i === 'number' ? labels[i] : undefined;
-        const slot = typeof key === 'string' ? slotOf(key) : undefined;
+        const slot = Number.isSafeInteger(row) ? slotOf(row as number) : undefined;
         if (
           slot === undefined ||
           l === undefined ||

@@ -68,6 +68,14 @@ export function observable(value: number): number {
   return value >= -NEGATIVE_DURATION_TOLERANCE_MS ? 0 : Number.NaN;
 }
 
+/** (row in the saved columns, slot) of each task. */
+function* rowsOf(
+  entries: Iterable<[string, number]>,
+  index: Int32Array,
+): Generator<[number, number]> {
+  for (const [, slot] of entries) yield [index[slot] as number, slot];
+}
+
 /** The saved containers counted per task, keyed as restored; absent in states saved before exits were counted. */
 function readExited(data: unknown, stored: ReadonlyMap<string, string>): Map<string, string[]> {
   const exited = new Map<string, string[]>();
@@ -154,7 +162,7 @@ export class TaskTracker {
       stoppedQueue: queue,
       stoppedQueueTimes: toBase64(Float64Array.from(times)),
       exited: Object.fromEntries(this.#exited),
-      current: this.#current.snapshot(this.#tasks.entries()),
+      current: this.#current.snapshot(rowsOf(this.#tasks.entries(), c.index)),
     };
   }
 
@@ -174,8 +182,9 @@ export class TaskTracker {
     const exited = readExited((data as { exited?: unknown }).exited, stored);
     const restoreCurrent = this.#current.prepareRestore(
       (data as { current?: unknown }).current,
-      (key) => {
-        const owned = stored.get(key);
+      (row) => {
+        const key = snapshot.tasks[row]?.[0];
+        const owned = key === undefined ? undefined : stored.get(key);
         return owned === undefined ? undefined : table.slot(owned);
       },
     );

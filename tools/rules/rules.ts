@@ -573,11 +573,13 @@ sum by (job, instance) (increase(ecs_events_exporter_state_save_failures_total${
         name: 'EcsEventsExporterNoRecentEvents',
         comment: `The newest event of the job is older than ten of its usual gaps between
 events (from its event rate over the last day), at least 15 minutes and
-at most a day: a busy stream warns within minutes, a quiet account does
-not warn every night.`,
+at most a day (a day also where no rate is recorded yet): a busy stream
+warns within minutes, a quiet account does not warn every night.`,
         expr: `(time() - max by (job) (ecs_events_exporter_last_event_timestamp_seconds${sel()}))
 > on (job)
-  clamp_max(clamp_min(10 / job:ecs_events_exporter_records_processed:rate1h_avg1d, 900), 86400)`,
+  clamp_max(clamp_min(10 / job:ecs_events_exporter_records_processed:rate1h_avg1d, 900), 86400)
+or
+  time() - max by (job) (ecs_events_exporter_last_event_timestamp_seconds${sel()}) > 86400`,
         for: '15m',
         severity: 'warning',
         summary:

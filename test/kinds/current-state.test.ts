@@ -253,3 +253,14 @@ describe('a saved current-state view', () => {
     expect(tasks(text, 'RUNNING')).toBe(1);
   });
 });
+
+describe('series born at 0 for the counter alerts', () => {
+  it("a service's first deployment event creates its failed and rolled_back series at 0", async () => {
+    const text = await expositionOf(lines([fixtureEvent('deployment-in-progress.json')]), ARGS);
+    const service =
+      'aws_account_id="111122223333",aws_region="us-west-2",ecs_cluster="production",ecs_service="checkout"';
+    expect(sample(text, `ecs_service_deployments_total{${service},outcome="started"}`)).toBe(1);
+    expect(sample(text, `ecs_service_deployments_total{${service},outcome="failed"}`)).toBe(0);
+    expect(sample(text, `ecs_service_deployments_total{${service},outcome="rolled_back"}`)).toBe(0);
+  });
+});

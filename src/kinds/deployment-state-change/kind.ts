@@ -53,6 +53,9 @@ export const DEPLOYMENT_METRICS: readonly MetricSpec[] = [
 ];
 
 export const OUTCOMES = ['started', 'completed', 'failed', 'rolled_back'] as const;
+
+/** Outcomes whose series are born at 0 with the service's first deployment event. */
+export const WATCHED_OUTCOMES = ['failed', 'rolled_back'] as const;
 type Outcome = (typeof OUTCOMES)[number];
 
 /** What is kept per deployment: outcomes counted (bits of OUTCOMES), start and end. */
@@ -201,6 +204,9 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
         }
         identities.set(identity, 0, atMs);
         const labels = serviceLabels(event, detail);
+        // The outcomes alerts watch exist at 0 from a service's first deployment event,
+        // so its first failure is an increase (the start usually comes a scrape earlier).
+        for (const watched of WATCHED_OUTCOMES) store.ensure(counted, labels, [watched]);
         const state = deployments.get(deploymentId) ?? {
           o: 0,
           s: null,

@@ -17,6 +17,7 @@ import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.
 import { type ExpositionFormat, expositionText, renderExposition } from './metrics/exposition.js';
 import { MetricRegistry } from './metrics/metric-registry.js';
 import { createSelfMetrics, type LiveMetrics, type SelfMetrics } from './metrics/self-metrics.js';
+import { DEFAULT_SERIES_IDLE_EXPIRY_MS } from './metrics/series-lifecycle.js';
 import { SeriesStore } from './metrics/series-store.js';
 import { RecordPipeline } from './pipeline.js';
 import { isGzip, unpackSubscriptionRecord } from './records/logs-subscription.js';
@@ -27,6 +28,8 @@ export interface CountingOptions {
   /** Undefined: 24 h of event time. */
   readonly stoppedTaskRetentionMs: number | undefined;
   readonly maxSeriesPerMetric: number;
+  /** Event time a workload may stay idle before its series go; 14 days when absent. */
+  readonly seriesIdleExpiryMs?: number | undefined;
   /** Most recent failures listed per list; DEFAULT_RECENT_FAILURES when absent. */
   readonly recentFailures?: number;
 }
@@ -74,11 +77,30 @@ export function createCounting(
 ): Counting {
   const registry = new MetricRegistry();
   let self: SelfMetrics | undefined;
+  const retentionMs = options.stoppedTaskRetentionMs ?? DEFAULT_STOPPED_RETENTION_MS;
+  const wantedIdleMs = options.seriesIdleExpiryMs ?? DEFAULT_SERIES_IDLE_EXPIRY_MS;
+  if (wantedIdleMs < retentionMs) {
+    logger.info(
+      { seriesIdleExpiryHours: retentionMs / 3_600_000 },
+      'series idle expiry raised to the stopped-task retention',
+    );
+  }
   const store = new SeriesStore(EVENT_METRICS, {
     maxSeriesPerMetric: options.maxSeriesPerMetric,
     folded: (metric) => {
       const folded = (self as SelfMetrics).counts.folded;
       folded[metric] = (folded[metric] ?? 0) + 1;
+    },
+    // Never below the stopped-task retention (the stream's, in `run`):
+    // a workload's series outlive the state of its tasks.
+    idleExpiryMs: Math.max(wantedIdleMs, retentionMs),
+    expired: (metric, n) => {
+      const expired = (self as SelfMetrics).counts.expired;
+      expired[metric] = (expired[metric] ?? 0) + n;
+    },
+    shed: (metric) => {
+      const shed = (self as SelfMetrics).counts.shed;
+      shed[metric] = (shed[metric] ?? 0) + 1;
     },
   });
   const kinds = new Map<string, KindState>();
@@ -110,6 +132,7 @@ export function createCounting(
       newestEventMs: () => Math.max(...states.map((s) => s.newestEventMs)),
       trackedTasks: tracked,
       trackedTasksLimit: () => options.maxTrackedTasks,
+      seriesLimit: () => options.maxSeriesPerMetric,
     },
     live,
   );
@@ -117,6 +140,7 @@ export function createCounting(
   const pipeline = new RecordPipeline(bySource, self, {
     accepted: createFreshness(store),
     ...(live !== undefined ? { now: Date.now } : {}),
+    afterEvent: () => store.expireDue(),
     onInvalid: (reason, data) => {
       // Every invalid record is counted; the log keeps a sample so a flood cannot drown it.
       invalidLogged++;

@@ -18,6 +18,8 @@ export interface PipelineOptions {
   readonly accepted?: (event: Record<string, unknown>) => void;
   /** Told about each invalid record, with why; the record is already counted. */
   readonly onInvalid?: (reason: string, data: string | Uint8Array) => void;
+  /** Called once a kind has applied an event (the series store's expiry runs here). */
+  readonly afterEvent?: () => void;
 }
 
 export class RecordPipeline {
@@ -51,6 +53,7 @@ export class RecordPipeline {
         result = 'ignored';
       } else {
         const applied = kind.apply(envelope.event);
+        this.#options.afterEvent?.();
         if (typeof applied === 'object') {
           result = this.#invalid(applied.invalid, data);
         } else {

@@ -103,6 +103,23 @@ describe('loadConfig', () => {
     if (!bad.ok) expect(bad.problems).toHaveLength(2);
   });
 
+  it('keeps series for 14 days of idle event time by default, and never less than the stopped-task retention', () => {
+    const plain = loadConfig('replay', ['f'], {});
+    expect(plain.ok && plain.config.seriesIdleExpiryMs).toBe(14 * 86_400_000);
+    // A retention above the default expiry is no problem when the expiry was not given.
+    const long = loadConfig('replay', ['--stopped-task-retention', '30d', 'f'], {});
+    expect(long.ok).toBe(true);
+    const bad = loadConfig('replay', ['--stopped-task-retention', '2d', 'f'], {
+      ECS_EXPORTER_SERIES_IDLE_EXPIRY: '1d',
+    });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.problems).toEqual([
+        "ECS_EXPORTER_SERIES_IDLE_EXPIRY: 1d is less than the stopped-task retention; a workload's series must outlive its tasks' state",
+      ]);
+    }
+  });
+
   it('rejects a flag of another command', () => {
     const result = loadConfig('replay', ['--listen-address', ':1', 'f'], {});
     expect(result.ok).toBe(false);

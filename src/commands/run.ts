@@ -54,6 +54,7 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
       ? new S3StateStore({
           client: createS3Client(),
           location: config.stateUrl,
+          logger: logger.child({ component: 'state' }),
           // Under a lease the pointer is kept in the lease item, where moving it is fenced.
           ...(lease === undefined ? {} : { pointer: lease }),
         })

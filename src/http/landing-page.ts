@@ -80,8 +80,9 @@ export function deploymentsConsoleUrl(
     : `${base}/services/${encodeURIComponent(service)}/deployments`;
 }
 
+/** Beyond ±8.64e15 ms a Date is invalid and toISOString throws: such a time shows as none. */
 const isoTime = (ms: number | null): string | null =>
-  ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
+  ms === null || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15 ? null : new Date(ms).toISOString();
 
 /** The JSON of /api/recent-failures: the entries with ISO times and console links. */
 export function recentFailuresJson(view: RecentFailuresView): unknown {
@@ -184,11 +185,13 @@ ${sections}</body></html>
 `;
 }
 
-/** No scripts, no outside resources: whatever an event's text holds, the page cannot run it. */
-const PAGE_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'",
-  'X-Content-Type-Options': 'nosniff',
-} as const;
+/**
+ * No scripts, no outside resources, no frames around it, no forms: whatever
+ * an event's text holds, the page cannot run it. Added beside a policy the
+ * operator set in the web config (a browser enforces both), never replacing it.
+ */
+const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 /** Serves `/` and, when handed the recent failures, `/api/recent-failures`. */
 export function mountLandingPage(
@@ -196,10 +199,13 @@ export function mountLandingPage(
   recentFailures: RecentFailuresSource | undefined,
 ): void {
   app.get('/', (_req, res) => {
-    res.set(PAGE_HEADERS).type('html').send(landingPage(recentFailures?.()));
+    res
+      .append('Content-Security-Policy', PAGE_CSP)
+      .type('html')
+      .send(landingPage(recentFailures?.()));
   });
   if (recentFailures === undefined) return;
   app.get('/api/recent-failures', (_req, res) => {
-    res.set(PAGE_HEADERS).json(recentFailuresJson(recentFailures()));
+    res.append('Content-Security-Policy', PAGE_CSP).json(recentFailuresJson(recentFailures()));
   });
 }

@@ -13,12 +13,16 @@
  *   http_server_config:
  *     http2                   # accepted; HTTP/1.1 is served either way
  *     headers                 # the five response headers the format names
- *   basic_auth_users: { user: bcrypt hash }   # empty or absent: no auth
+ *   basic_auth_users: { user: bcrypt hash }   # empty or absent: no auth;
+ *                           # cost at most MAX_BCRYPT_COST
+ *   rate_limit:               # absent or interval 0: no limit
+ *     interval                # a Go duration: one more request allowed per interval
+ *     burst                   # requests allowed at once
  *
  * Read once at start (restart to pick up a new certificate). Files are
  * relative to the configuration file's directory, as in the toolkit. Keys the
  * format has but this server does not implement (`cipher_suites`,
- * `client_allowed_sans`, `rate_limit`) are refused by name rather than
+ * `client_allowed_sans`) are refused by name rather than
  * ignored, and so is any unknown key: a security setting that is silently
  * dropped is worse than a start that stops.
  */
@@ -26,6 +30,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { SecureVersion, TLSSocket, TlsOptions } from 'node:tls';
 import { parseDocument } from 'yaml';
+import { parseGoDuration, type RateLimitSettings } from './rate-limit.js';
 
 export type ClientAuthType =
   | 'NoClientCert'
@@ -69,6 +74,13 @@ const HEADERS = [
 /** A bcrypt hash as htpasswd -B, Go's x/crypto/bcrypt and bcryptjs write it. */
 const BCRYPT = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 
+/**
+ * The highest bcrypt cost accepted. Each step doubles the work: cost 12 is
+ * about a third of a second of CPU per login here, cost 31 is days, and every
+ * first login (and every wrong password) pays it.
+ */
+export const MAX_BCRYPT_COST = 12;
+
 export interface TlsSettings {
   readonly cert: string;
   readonly key: string;
@@ -88,9 +100,11 @@ export interface WebConfig {
   readonly users: ReadonlyMap<string, string>;
   /** Response headers set on every answer. */
   readonly headers: Readonly<Record<string, string>>;
+  /** `rate_limit`; undefined: no limit. */
+  readonly rateLimit: RateLimitSettings | undefined;
 }
 
-const TOP_KEYS = ['tls_server_config', 'http_server_config', 'basic_auth_users'];
+const TOP_KEYS = ['tls_server_config', 'http_server_config', 'basic_auth_users', 'rate_limit'];
 const TLS_KEYS = [
   'cert',
   'key',
@@ -106,7 +120,6 @@ const TLS_KEYS = [
 ];
 const HTTP_KEYS = ['http2', 'headers'];
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  rate_limit: 'rate_limit is not supported by this exporter',
   'tls_server_config.cipher_suites':
     'tls_server_config.cipher_suites is not supported by this exporter (OpenSSL defaults are used)',
   'tls_server_config.client_allowed_sans':
@@ -155,7 +168,8 @@ export function parseWebConfig(
   const tls = readTls(root.tls_server_config, directory, problems);
   const users = readUsers(root.basic_auth_users, problems);
   const headers = readHttp(root.http_server_config, problems);
-  return { tls, users, headers };
+  const rateLimit = readRateLimit(root.rate_limit, problems);
+  return { tls, users, headers, rateLimit };
 }
 
 function checkKeys(mapping: Mapping, known: readonly string[], prefix: string, out: string[]) {
@@ -293,11 +307,38 @@ function readUsers(value: unknown, out: string[]): Map<string, string> {
     } else if (typeof hash !== 'string' || !BCRYPT.test(hash)) {
       // The value is a secret: never echoed.
       out.push(`basic_auth_users.${user} is not a bcrypt hash (like $2y$10$ and 53 characters)`);
+    } else if (Number(hash.slice(4, 6)) > MAX_BCRYPT_COST) {
+      out.push(
+        `basic_auth_users.${user}: bcrypt cost ${Number(hash.slice(4, 6))} is above ${MAX_BCRYPT_COST} (every login would take seconds of CPU or more); hash it again with a lower cost`,
+      );
     } else {
       users.set(user, hash);
     }
   }
   return users;
+}
+
+function readRateLimit(value: unknown, out: string[]): RateLimitSettings | undefined {
+  if (value === undefined || value === null) return undefined;
+  const prefix = 'rate_limit.';
+  if (!isMapping(value)) {
+    out.push('rate_limit must be a mapping of interval and burst');
+    return undefined;
+  }
+  checkKeys(value, ['interval', 'burst'], prefix, out);
+  const interval = value.interval ?? '0';
+  const intervalMs = typeof interval === 'string' ? parseGoDuration(interval) : undefined;
+  if (intervalMs === undefined) {
+    out.push(`${prefix}interval must be a duration like 1s or 250ms`);
+    return undefined;
+  }
+  const burst = value.burst ?? 0;
+  if (typeof burst !== 'number' || !Number.isSafeInteger(burst) || burst < 0) {
+    out.push(`${prefix}burst must be a whole number, 0 or more`);
+    return undefined;
+  }
+  // As in the toolkit: no interval, no limit.
+  return intervalMs === 0 ? undefined : { intervalMs, burst };
 }
 
 function readHttp(value: unknown, out: string[]): Record<string, string> {

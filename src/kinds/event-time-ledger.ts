@@ -90,6 +90,11 @@ export class EventTimeLedger<V> {
     }
   }
 
+  /** Keys and values, least recently seen first. */
+  *keyed(): Generator<[string, V]> {
+    for (const [key, entry] of this.#entries) yield [key, entry.value];
+  }
+
   values(): IterableIterator<V> {
     const entries = this.#entries.values();
     return (function* () {

@@ -22,6 +22,10 @@ export const EXPORTER_TRACKED_TASKS_LIMIT = 'ecs_events_exporter_tracked_tasks_l
 export const EXPORTER_TASK_STATE_EVICTIONS = 'ecs_events_exporter_task_state_evictions_total';
 export const EXPORTER_BUILD_INFO = 'ecs_events_exporter_build_info';
 export const EXPORTER_SERIES_FOLDED = 'ecs_events_exporter_series_folded_total';
+export const EXPORTER_SERIES_EXPIRED = 'ecs_events_exporter_series_expired_total';
+export const EXPORTER_ZERO_SERIES_SHED = 'ecs_events_exporter_zero_series_shed_total';
+export const EXPORTER_SERIES = 'ecs_events_exporter_series';
+export const EXPORTER_SERIES_LIMIT = 'ecs_events_exporter_series_limit';
 
 const SELF_METRICS: readonly MetricSpec[] = [
   {
@@ -71,8 +75,36 @@ const SELF_METRICS: readonly MetricSpec[] = [
     name: EXPORTER_SERIES_FOLDED,
     type: 'counter',
     group: 'exporter',
-    help: 'Facts recorded under folded `_other_` labels (unbounded labels only) because the metric had reached --max-series-per-metric series, by metric.',
+    help: 'Facts recorded under folded `_other_` labels (unbounded labels only) because the metric had reached --max-series-per-metric series with a fact each (series at 0 give way first, idle workloads expire), by metric.',
     labelNames: ['metric'],
+  },
+  {
+    name: EXPORTER_SERIES_EXPIRED,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Series removed because their workload had no event for --series-idle-expiry of event time and no task known to run, by metric.',
+    labelNames: ['metric'],
+  },
+  {
+    name: EXPORTER_ZERO_SERIES_SHED,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Series created at 0 and never incremented that gave way to a new label set with a fact when their metric was at --max-series-per-metric, by metric.',
+    labelNames: ['metric'],
+  },
+  {
+    name: EXPORTER_SERIES,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'Series of each metric kept now (folded ones included), as scrapes show them.',
+    labelNames: ['metric'],
+  },
+  {
+    name: EXPORTER_SERIES_LIMIT,
+    type: 'gauge',
+    group: 'exporter',
+    help: 'Most series of each metric with their own labels (--max-series-per-metric).',
+    labelNames: [],
   },
   {
     name: EXPORTER_BUILD_INFO,
@@ -94,6 +126,7 @@ export const KINESIS_SHARDS_FINISHED = 'ecs_events_exporter_kinesis_shards_finis
 
 export const STATE_SAVE_FAILURES = 'ecs_events_exporter_state_save_failures_total';
 export const STATE_UNSAVED_RECORDS = 'ecs_events_exporter_state_unsaved_records';
+export const STATE_CLEANUP_FAILURES = 'ecs_events_exporter_state_cleanup_failures_total';
 
 /** Self metrics of durable state (with --state-dir); the age of the saved state is KINESIS_CHECKPOINT_AGE. */
 export const STATE_METRIC_CATALOG: readonly MetricSpec[] = [
@@ -109,6 +142,13 @@ export const STATE_METRIC_CATALOG: readonly MetricSpec[] = [
     type: 'gauge',
     group: 'exporter',
     help: 'Records counted since the last successful save of the state: not shown on /metrics until a save succeeds.',
+    labelNames: [],
+  },
+  {
+    name: STATE_CLEANUP_FAILURES,
+    type: 'counter',
+    group: 'exporter',
+    help: 'Saves after which removing old state objects (S3) failed, since start; they are tried again at the next save. Always 0 for a state directory.',
     labelNames: [],
   },
 ];

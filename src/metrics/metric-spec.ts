@@ -142,7 +142,62 @@ export const KNOWN_SERVICE_EVENT_NAMES = [
   'SERVICE_DISCOVERY_OPERATION_THROTTLED',
   'SERVICE_TASK_PLACEMENT_FAILURE',
   'SERVICE_TASK_CONFIGURATION_FAILURE',
+  'SERVICE_HEALTH_UNKNOWN',
+  'VPC_LATTICE_TARGET_UNHEALTHY',
 ] as const;
+
+/** Daemon deployment statuses (`eventName` without `DAEMON_DEPLOYMENT_`, lower case). */
+export const KNOWN_DAEMON_DEPLOYMENT_STATUSES = [
+  'pending',
+  'in_progress',
+  'successful',
+  'stopped',
+  'stop_requested',
+  'rollback_in_progress',
+  'rollback_successful',
+  'rollback_failed',
+] as const;
+
+/** Container instance health check statuses ECS documents. */
+export const KNOWN_HEALTH_STATUSES = [
+  'OK',
+  'IMPAIRED',
+  'INSUFFICIENT_DATA',
+  'INITIALIZING',
+] as const;
+
+/** Deployment lifecycle hook statuses (`eventName` without `HOOK_`, lower case). */
+export const KNOWN_HOOK_STATUSES = [
+  'in_progress',
+  'awaiting_action',
+  'succeeded',
+  'failed',
+  'timed_out',
+] as const;
+
+/** Container instance health check types ECS documents, and `overall` for `overallStatus`. */
+export const KNOWN_HEALTH_CHECKS = [
+  'overall',
+  'CONTAINER_RUNTIME',
+  'ACCELERATED_COMPUTE',
+  'DAEMON',
+  'AGENT_CONNECTIVITY',
+] as const;
+
+/** Deployment lifecycle stages a hook can run at. */
+export const KNOWN_LIFECYCLE_STAGES = [
+  'RECONCILE_SERVICE',
+  'PRE_SCALE_UP',
+  'POST_SCALE_UP',
+  'TEST_TRAFFIC_SHIFT',
+  'POST_TEST_TRAFFIC_SHIFT',
+  'PRE_PRODUCTION_TRAFFIC_SHIFT',
+  'PRODUCTION_TRAFFIC_SHIFT',
+  'POST_PRODUCTION_TRAFFIC_SHIFT',
+] as const;
+
+/** Reasons of a container instance health check, by class (see `ecs_container_instance_health_changes_total`). */
+export const KNOWN_HEALTH_REASONS = ['none', 'daemon_unhealthy', 'agent_disconnected'] as const;
 
 /** Container instance statuses ECS documents. */
 export const KNOWN_INSTANCE_STATUSES = [
@@ -190,7 +245,7 @@ export const LABELS: Readonly<Record<string, LabelSpec>> = {
   ecs_service: {
     bound: 'unbounded',
     leading: true,
-    doc: 'Service name from `detail.group` = `service:NAME`; empty for tasks not started by a service.',
+    doc: 'Service name from `detail.group` = `service:NAME` (task metrics), the service ARN in `resources[0]` (deployments, service actions) or `detail.serviceArn` (hooks); empty for tasks not started by a service.',
   },
   family: {
     bound: 'unbounded',
@@ -215,12 +270,12 @@ export const LABELS: Readonly<Record<string, LabelSpec>> = {
   },
   reason: {
     bound: 'bounded',
-    known: [...STOP_REASON_NAMES, OTHER, ...KNOWN_ACTION_REASONS],
-    doc: 'On task metrics: the bounded class of the stop reason (see the table of reason classes below). On `ecs_service_action_events_total`: `detail.reason` as ECS sends it (`RESOURCE:MEMORY`, `RESOURCE:CPU`, `RESOURCE:FARGATE`, …), or `none`.',
+    known: [...STOP_REASON_NAMES, OTHER, ...KNOWN_ACTION_REASONS, ...KNOWN_HEALTH_REASONS],
+    doc: 'On task metrics: the bounded class of the stop reason (see the table of reason classes below). On `ecs_service_action_events_total`: `detail.reason` as ECS sends it (`RESOURCE:MEMORY`, `RESOURCE:CPU`, `RESOURCE:FARGATE`, …), or `none`. On `ecs_daemon_task_start_impaired_total`: the `RESOURCE:<NAME>` token the reason starts with, else its stop reason class. On `ecs_container_instance_health_changes_total`: `XID_<n>` (a GPU Xid error) as ECS sends it, `daemon_unhealthy`, `agent_disconnected`, `none` (no reason) or `other`.',
   },
   outcome: {
     bound: 'closed',
-    doc: 'What became of a deployment: `started`, `completed`, `failed` or `rolled_back` (the deployment circuit breaker rolled it back).',
+    doc: 'What became of a deployment: `started`, `completed`, `failed` or `rolled_back` (the deployment circuit breaker rolled it back); of a daemon deployment, its first terminal status: `successful`, `stopped`, `rollback_successful` or `rollback_failed`.',
   },
   event_name: {
     bound: 'bounded',
@@ -229,13 +284,46 @@ export const LABELS: Readonly<Record<string, LabelSpec>> = {
   },
   event_type: {
     bound: 'bounded',
-    known: ['INFO', 'WARN', 'ERROR'],
-    doc: '`detail.eventType` of a service action: `INFO`, `WARN` or `ERROR`.',
+    known: ['INFO', 'WARN', 'WARNING', 'ERROR'],
+    doc: '`detail.eventType` of a service action: `INFO`, `WARN` or `ERROR` (`WARNING` in newer events).',
   },
   status: {
     bound: 'bounded',
-    known: KNOWN_INSTANCE_STATUSES,
-    doc: 'Container instance `detail.status` (`ACTIVE`, `DRAINING`, `REGISTERING`, `DEREGISTERING`, `INACTIVE`, `REGISTRATION_FAILED`).',
+    known: [
+      ...KNOWN_INSTANCE_STATUSES,
+      ...KNOWN_HEALTH_STATUSES,
+      ...KNOWN_DAEMON_DEPLOYMENT_STATUSES,
+      ...KNOWN_HOOK_STATUSES,
+    ],
+    doc: 'Container instance `detail.status` (`ACTIVE`, `DRAINING`, `REGISTERING`, `DEREGISTERING`, `INACTIVE`, `REGISTRATION_FAILED`); a health check status (`OK`, `IMPAIRED`, `INSUFFICIENT_DATA`, `INITIALIZING`); a daemon deployment status (`pending`, `in_progress`, `successful`, `stopped`, `stop_requested`, `rollback_in_progress`, `rollback_successful`, `rollback_failed`); a hook status (`in_progress`, `awaiting_action`, `succeeded`, `failed`, `timed_out`). Names ECS adds later are kept, bounded.',
+  },
+  daemon: {
+    bound: 'unbounded',
+    doc: 'ECS Managed Daemon name: the last segment of `detail.daemonArn`.',
+  },
+  failure_type: {
+    bound: 'bounded',
+    known: ['TASK_FAILED_TO_RUN', 'TASK_CREATION_FAILED'],
+    doc: 'Why a daemon task did not start: `TASK_FAILED_TO_RUN` (created, never RUNNING) or `TASK_CREATION_FAILED` (not created).',
+  },
+  capacity_provider: {
+    bound: 'unbounded',
+    doc: "The container instance's `detail.capacityProviderName`, or `none` when null or absent.",
+  },
+  check: {
+    bound: 'bounded',
+    known: KNOWN_HEALTH_CHECKS,
+    doc: 'A container instance health check `type` (`CONTAINER_RUNTIME`, `ACCELERATED_COMPUTE`, `DAEMON`, `AGENT_CONNECTIVITY`, later ones kept, bounded), or `overall` for `detail.overallStatus`.',
+  },
+  lifecycle_stage: {
+    bound: 'bounded',
+    known: KNOWN_LIFECYCLE_STAGES,
+    doc: 'The deployment lifecycle stage a hook runs at (`PRE_SCALE_UP`, `POST_TEST_TRAFFIC_SHIFT`, …).',
+  },
+  hook_type: {
+    bound: 'bounded',
+    known: ['PAUSE', 'AWS_LAMBDA'],
+    doc: "A deployment lifecycle hook's `hookType`: `PAUSE` (waits for ContinueServiceDeployment) or `AWS_LAMBDA`.",
   },
   agent_connected: {
     bound: 'closed',

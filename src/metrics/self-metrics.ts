@@ -10,10 +10,14 @@ import {
   EXPORTER_EVENT_DELIVERY_LAG,
   EXPORTER_LAST_EVENT_TIMESTAMP,
   EXPORTER_RECORDS,
+  EXPORTER_SERIES,
+  EXPORTER_SERIES_EXPIRED,
   EXPORTER_SERIES_FOLDED,
+  EXPORTER_SERIES_LIMIT,
   EXPORTER_TASK_STATE_EVICTIONS,
   EXPORTER_TRACKED_TASKS,
   EXPORTER_TRACKED_TASKS_LIMIT,
+  EXPORTER_ZERO_SERIES_SHED,
 } from './catalog.js';
 import type { MetricRegistry } from './metric-registry.js';
 import { collected, fixedGauge, type Observer, PlainHistogram } from './plain-metrics.js';
@@ -29,6 +33,10 @@ export interface SelfCounts {
   evictions: Record<ForgetCause, number>;
   /** Facts recorded under folded labels, by exposed metric name. */
   folded: Record<string, number>;
+  /** Series removed with their idle workload, by exposed metric name. */
+  expired: Record<string, number>;
+  /** Series created at 0 and never incremented that gave way at the cap, by exposed metric name. */
+  shed: Record<string, number>;
 }
 
 export function zeroCounts(metrics: readonly string[]): SelfCounts {
@@ -36,6 +44,8 @@ export function zeroCounts(metrics: readonly string[]): SelfCounts {
     records: { processed: 0, duplicate: 0, invalid: 0, ignored: 0 },
     evictions: { capacity: 0, retention: 0 },
     folded: Object.fromEntries(metrics.map((m) => [m, 0])),
+    expired: Object.fromEntries(metrics.map((m) => [m, 0])),
+    shed: Object.fromEntries(metrics.map((m) => [m, 0])),
   };
 }
 
@@ -45,6 +55,8 @@ export interface MetricsProbes {
   newestEventMs(): number;
   trackedTasks(): number;
   trackedTasksLimit(): number;
+  /** --max-series-per-metric. */
+  seriesLimit(): number;
 }
 
 export interface SelfMetrics {
@@ -94,6 +106,18 @@ export function createSelfMetrics(
   collected(registry, EXPORTER_SERIES_FOLDED, 'counter', () =>
     foldable.map((metric) => [{ metric }, shown().folded[metric] ?? 0] as const),
   );
+  collected(registry, EXPORTER_SERIES_EXPIRED, 'counter', () =>
+    foldable.map((metric) => [{ metric }, shown().expired[metric] ?? 0] as const),
+  );
+  collected(registry, EXPORTER_ZERO_SERIES_SHED, 'counter', () =>
+    foldable.map((metric) => [{ metric }, shown().shed[metric] ?? 0] as const),
+  );
+  collected(registry, EXPORTER_SERIES, 'gauge', () =>
+    store.families.map(
+      (family) => [{ metric: family.spec.name }, store.shownCount(family)] as const,
+    ),
+  );
+  collected(registry, EXPORTER_SERIES_LIMIT, 'gauge', () => [[{}, probes.seriesLimit()]]);
   for (const family of store.families) registerFamily(registry, store, family);
   collected(registry, EXPORTER_RECORDS, 'counter', () =>
     RECORD_RESULTS.map((result) => [{ result }, shown().records[result]] as const),

@@ -16,6 +16,10 @@ export interface StoreSnapshot {
   readonly families: Record<string, FamilySnapshot>;
   /** First-come values of each bounded label. */
   readonly bounds: Record<string, string[]>;
+  /** When each workload was last active, ms of event time, by workload key (absent in states saved before). */
+  readonly lastSeen?: Record<string, number>;
+  /** The store's event-time clock, ms; null before any event time (absent in states saved before). */
+  readonly clockMs?: number | null;
 }
 
 function isCount(value: unknown): value is number {
@@ -50,7 +54,7 @@ function checkHistogram(value: unknown): void {
 /** Checks the shape of a store snapshot; throws on anything not as saved. */
 export function readStoreSnapshot(data: unknown): StoreSnapshot {
   if (!isObject(data)) throw new Error('metric state is not an object');
-  const { families, bounds } = data;
+  const { families, bounds, lastSeen, clockMs } = data;
   if (!isObject(families)) throw new Error('metric families are not an object');
   if (!isObject(bounds)) throw new Error('label bounds are not an object');
   for (const [name, series] of Object.entries(families)) {
@@ -76,8 +80,24 @@ export function readStoreSnapshot(data: unknown): StoreSnapshot {
       throw new Error(`bound of ${label} is malformed`);
     }
   }
+  if (lastSeen !== undefined) {
+    if (!isObject(lastSeen)) throw new Error('workload times are not an object');
+    for (const at of Object.values(lastSeen)) {
+      if (typeof at !== 'number' || !Number.isFinite(at))
+        throw new Error('workload time is malformed');
+    }
+  }
+  if (
+    clockMs !== undefined &&
+    clockMs !== null &&
+    !(typeof clockMs === 'number' && Number.isFinite(clockMs))
+  ) {
+    throw new Error('series clock is malformed');
+  }
   return {
     families: families as Record<string, FamilySnapshot>,
     bounds: bounds as Record<string, string[]>,
+    ...(lastSeen === undefined ? {} : { lastSeen: lastSeen as Record<string, number> }),
+    ...(clockMs === undefined ? {} : { clockMs: clockMs as number | null }),
   };
 }

@@ -38,6 +38,10 @@ export const ECS_DETAIL_TYPES: readonly {
   'ECS Deployment State Change',
   'ECS Service Action',
   'ECS Container Instance State Change',
+  'ECS Daemon Deployment State Change',
+  'ECS Daemon Service Action',
+  'ECS Container Instance Health Change',
+  'ECS Hook State Change',
 ].map((detailType) => ({
   detailType,
   counted: EVENT_KINDS.some((k) => k.source === 'aws.ecs' && k.detailTypes.includes(detailType)),
@@ -182,6 +186,103 @@ const envelope = (detailType: string, resource: string, detail: Record<string, u
   detail,
 });
 
+/**
+ * The kinds of ECS Managed Instances, managed daemons and deployment hooks:
+ * `resources` empty, absent or holding a task ARN, as documented, so a
+ * pattern that selects on `resources` is judged against them too.
+ */
+function managedInstanceEvents(): ReferenceEvent[] {
+  const daemonArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:daemon/prod/log-router`;
+  const instanceArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:container-instance/prod/0b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e`;
+  const taskArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/prod/5e7f9a1b3c5d7e9f1a2b3c4d5e6f7a8b`;
+  const deploymentArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:daemon-deployment/prod/log-router/2f4a6c8e`;
+  const at = (
+    resources: readonly string[] | undefined,
+    detailType: string,
+    detail: Record<string, unknown>,
+  ) => {
+    const event: Record<string, unknown> = { ...envelope(detailType, '', detail) };
+    if (resources === undefined) delete event.resources;
+    else event.resources = resources;
+    return event;
+  };
+  return [
+    {
+      name: 'daemon-deployment-successful',
+      event: at([deploymentArn], 'ECS Daemon Deployment State Change', {
+        eventType: 'INFO',
+        eventName: 'DAEMON_DEPLOYMENT_SUCCESSFUL',
+        clusterArn: CLUSTER_ARN,
+        daemonArn,
+        daemonDeploymentArn: deploymentArn,
+        targetDaemonRevisionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:daemon-revision/prod/log-router/4`,
+        updatedAt: '2024-03-04T10:34:41.618059641Z',
+      }),
+    },
+    {
+      name: 'daemon-task-creation-failed',
+      event: at([], 'ECS Daemon Service Action', {
+        eventType: 'WARNING',
+        eventName: 'DAEMON_TASK_START_IMPAIRED',
+        clusterArn: CLUSTER_ARN,
+        daemonArn,
+        containerInstanceArn: instanceArn,
+        failureType: 'TASK_CREATION_FAILED',
+        reason: 'RESOURCE:MEMORY',
+        createdAt: '2024-03-04T10:31:02.113402611Z',
+      }),
+    },
+    {
+      name: 'daemon-task-failed-to-run',
+      event: at([taskArn], 'ECS Daemon Service Action', {
+        eventType: 'WARNING',
+        eventName: 'DAEMON_TASK_START_IMPAIRED',
+        clusterArn: CLUSTER_ARN,
+        daemonArn,
+        containerInstanceArn: instanceArn,
+        taskArn,
+        failureType: 'TASK_FAILED_TO_RUN',
+        reason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)',
+        createdAt: '2024-03-04T10:31:40.000000000Z',
+      }),
+    },
+    {
+      name: 'container-instance-gpu-impaired',
+      event: at([instanceArn], 'ECS Container Instance Health Change', {
+        clusterArn: CLUSTER_ARN,
+        containerInstanceArn: instanceArn,
+        capacityProviderName: null,
+        ec2InstanceId: 'i-0a1b2c3d4e5f60718',
+        overallStatus: 'IMPAIRED',
+        healthChecks: [
+          {
+            type: 'ACCELERATED_COMPUTE',
+            status: 'IMPAIRED',
+            lastStatusChange: '2024-03-04T10:32:00.004871223Z',
+            lastUpdated: '2024-03-04T10:32:00.004871223Z',
+            statusReason: 'XID_79',
+          },
+        ],
+      }),
+    },
+    {
+      name: 'hook-awaiting-action',
+      event: at(undefined, 'ECS Hook State Change', {
+        eventType: 'INFO',
+        eventName: 'HOOK_AWAITING_ACTION',
+        clusterArn: CLUSTER_ARN,
+        serviceArn: SERVICE_ARN,
+        serviceDeploymentArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service-deployment/prod/web/Hk2vJ5tQ`,
+        hookId: 'ecs-pause-e7tK9G_WRJqNF_EOMjztDXfKenlJuEUVjsNStf4WLKw',
+        hookType: 'PAUSE',
+        lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
+        expiresAt: '2024-03-04T10:45:00Z',
+        updatedAt: '2024-03-04T10:35:00.118204779Z',
+      }),
+    },
+  ];
+}
+
 /** One event of each other ECS detail-type, in the shape the ECS documentation gives. */
 const OTHER_KIND_EVENTS: readonly ReferenceEvent[] = [
   {
@@ -225,6 +326,7 @@ const OTHER_KIND_EVENTS: readonly ReferenceEvent[] = [
       },
     ),
   },
+  ...managedInstanceEvents(),
 ];
 
 /** Everything a pattern is judged against. */

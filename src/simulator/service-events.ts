@@ -9,13 +9,13 @@
  * here, so versions grow per instance and a rollback names a real
  * deployment. Pure: times and randomness are passed in.
  */
+import { episodeSpan, workloadArns } from './episode-span.js';
+import { type ManagedEpisode, ManagedEventPlanner } from './managed-instance-events.js';
 import type { Random } from './random.js';
 import {
-  ACCOUNT,
   envelope,
   type LifecycleTimings,
   type PlannedEvent,
-  REGION,
   type Workload,
 } from './task-lifecycle.js';
 
@@ -25,7 +25,8 @@ export type Episode =
   | 'placement_pressure'
   | 'start_impaired'
   | 'agent_flap'
-  | 'agent_lost';
+  | 'agent_lost'
+  | ManagedEpisode;
 
 /** Relative weights in a simulated mix: most deployments complete, agents come back. */
 export const EPISODE_WEIGHTS: Readonly<Record<Episode, number>> = {
@@ -36,6 +37,15 @@ export const EPISODE_WEIGHTS: Readonly<Record<Episode, number>> = {
   agent_flap: 12,
   // Only when asked for by name: an agent that stays away keeps its alert firing.
   agent_lost: 0,
+  // ECS Managed Instances (managed-instance-events.ts).
+  daemon_deployment: 10,
+  daemon_rollback: 4,
+  daemon_start_failures: 8,
+  instance_health: 12,
+  deployment_hooks: 8,
+  // Only when asked for by name: what stays broken keeps its alert firing.
+  instance_impaired: 0,
+  hook_awaiting: 0,
 };
 
 const DEPLOYMENT = 'ECS Deployment State Change';
@@ -57,10 +67,12 @@ export class ServiceEventPlanner {
   readonly #fleets = new Map<string, ContainerInstance[]>();
   /** Per service ARN, its last completed deployment. */
   readonly #lastGood = new Map<string, string>();
+  readonly #managed: ManagedEventPlanner;
 
   constructor(random: Random, timings: LifecycleTimings = { runScale: 1 }) {
     this.#random = random;
     this.#timings = timings;
+    this.#managed = new ManagedEventPlanner(random, timings);
   }
 
   pickEpisode(): Episode {
@@ -88,25 +100,18 @@ export class ServiceEventPlanner {
         return this.#agent(startMs, workload, true);
       case 'agent_lost':
         return this.#agent(startMs, workload, false);
+      default:
+        return this.#managed.plan(episode, startMs, workload);
     }
   }
 
   /** A span of `typicalMs`, scaled for a live demo, never under `minMs`. */
   #span(typicalMs: number, minMs = 5000): number {
-    const ms = typicalMs * (0.5 + this.#random.next()) * this.#timings.runScale;
-    return Math.round(Math.max(minMs, ms));
+    return episodeSpan(this.#random, this.#timings, typicalMs, minMs);
   }
 
   #where(workload: Workload) {
-    const account = workload.account ?? ACCOUNT;
-    const region = workload.region ?? REGION;
-    const service = workload.service ?? workload.family;
-    return {
-      account,
-      region,
-      clusterArn: `arn:aws:ecs:${region}:${account}:cluster/${workload.cluster}`,
-      serviceArn: `arn:aws:ecs:${region}:${account}:service/${workload.cluster}/${service}`,
-    };
+    return workloadArns(workload);
   }
 
   #event(

@@ -25,7 +25,9 @@ import { withDeadline } from '../deadline.js';
 import { FORGET_CAUSES } from '../kinds/kind.js';
 import { RECORD_RESULTS, type SelfCounts } from '../metrics/self-metrics.js';
 import type { StoreSnapshot } from '../metrics/series-snapshot.js';
+import type { RestoreReport } from '../metrics/series-store.js';
 import type { Check, Json, Source } from '../sources/source.js';
+import { checkRestoredValues } from './restore-checks.js';
 import { decodeState, encodeState } from './state-codec.js';
 import type { StateStore } from './state-store.js';
 
@@ -48,6 +50,8 @@ export function captureState(counting: Counting): CountingState {
       records: { ...counts.records },
       evictions: { ...counts.evictions },
       folded: { ...counts.folded },
+      expired: { ...counts.expired },
+      shed: { ...counts.shed },
     },
   };
 }
@@ -66,31 +70,55 @@ function readCounts(data: unknown, counting: Counting): SelfCounts {
   for (const r of RECORD_RESULTS) records[r] = count(d.records?.[r], `records.${r}`);
   const evictions = {} as SelfCounts['evictions'];
   for (const c of FORGET_CAUSES) evictions[c] = count(d.evictions?.[c], `evictions.${c}`);
-  const folded: Record<string, number> = {};
-  for (const name of Object.keys(counting.self.counts.folded)) {
-    folded[name] = count(d.folded?.[name] ?? 0, `folded.${name}`);
-  }
-  return { records, evictions, folded };
+  const byMetric = (what: 'folded' | 'expired' | 'shed') => {
+    const out: Record<string, number> = {};
+    for (const name of Object.keys(counting.self.counts.folded)) {
+      out[name] = count(d[what]?.[name] ?? 0, `${what}.${name}`);
+    }
+    return out;
+  };
+  return {
+    records,
+    evictions,
+    folded: byMetric('folded'),
+    expired: byMetric('expired'),
+    shed: byMetric('shed'),
+  };
 }
 
-/** Replaces the counting state with `data`; throws, changing nothing, when it is not valid. */
-export function restoreState(counting: Counting, data: unknown): void {
+/** What a restore did to bring the saved series within today's bounds. */
+export interface RestoreBounds extends RestoreReport {
+  /** Series of workloads idle for longer than the idle expiry, removed at once. */
+  readonly expired: number;
+}
+
+/**
+ * Replaces the counting state with `data`; throws, changing nothing, when it
+ * is not valid. The restored series obey the live bounds at once: past the
+ * cap, series at 0 go, then the rest fold; idle workloads expire.
+ */
+export function restoreState(counting: Counting, data: unknown): RestoreBounds {
   if (typeof data !== 'object' || data === null) throw new Error('state is not an object');
   const state = data as Partial<CountingState>;
   if (typeof state.kinds !== 'object' || state.kinds === null) {
     throw new Error('kind states are not an object');
   }
   const counts = readCounts(state.self, counting);
-  const apply: (() => void)[] = [];
+  // The series first: the kinds then hold the workloads of what runs.
+  const apply: (() => void)[] = [counting.store.prepareRestore(state.series)];
   for (const [name, kind] of counting.kinds) {
     // A kind added since the state was saved starts empty.
     if (name in state.kinds) apply.push(kind.prepareRestore(state.kinds[name]));
   }
-  apply.push(counting.store.prepareRestore(state.series));
   for (const step of apply) step();
   Object.assign(counting.self.counts.records, counts.records);
   Object.assign(counting.self.counts.evictions, counts.evictions);
   Object.assign(counting.self.counts.folded, counts.folded);
+  Object.assign(counting.self.counts.expired, counts.expired);
+  Object.assign(counting.self.counts.shed, counts.shed);
+  const newest = Math.max(...[...counting.kinds.values()].map((k) => k.newestEventMs));
+  const expired = counting.store.settle(newest);
+  return { ...counting.store.restoreReport, expired };
 }
 
 /**
@@ -117,6 +145,12 @@ export const PROBE_DEADLINE_MS = 10_000;
 export const LOAD_DEADLINE_MS = 60_000;
 /** Longest one save may take before it counts as failed. */
 export const SAVE_DEADLINE_MS = 30_000;
+/**
+ * A state unchanged for this long is written again anyway: the S3 bucket's
+ * lifecycle rule expires state objects a week old, and a quiet account must
+ * not lose the one the pointer names.
+ */
+export const REWRITE_AFTER_MS = 24 * 3600 * 1000;
 /** Failed saves in a row after which health fails. */
 export const MAX_FAILED_SAVES = 5;
 
@@ -134,6 +168,8 @@ export interface SaveStatus {
   readonly savingSinceMs: number | undefined;
   /** Records counted but not in the saved state yet (not shown on /metrics yet). */
   readonly unsavedRecords: number;
+  /** Saves after which removing old saves failed (the store's count). */
+  readonly cleanupFailures: number;
 }
 
 /**
@@ -174,6 +210,8 @@ export class DurableState {
   #savedRecords = -1;
   #savedPosition: string | undefined;
   #currentMs: number | undefined;
+  /** When the saved bytes were last written (or, after a restore, saved). */
+  #writtenMs: number | undefined;
   #failuresInARow = 0;
   #failures = 0;
   #lastError: string | undefined;
@@ -197,6 +235,7 @@ export class DurableState {
       lastError: this.#lastError,
       savingSinceMs: this.#savingSinceMs,
       unsavedRecords: Math.max(0, this.#records() - saved),
+      cleanupFailures: this.#o.store.cleanupFailures ?? 0,
     };
   }
 
@@ -268,14 +307,31 @@ export class DurableState {
         return start();
       }
       if (problem !== undefined) throw new Error(problem.reason);
-      if (saved.state !== undefined) restoreState(counting, saved.state);
+      const savedMs = Date.parse(saved.savedAt);
+      this.#writtenMs = Number.isFinite(savedMs) ? Math.min(savedMs, this.#now()) : undefined;
+      if (saved.state !== undefined) {
+        const { droppedTimes } = checkRestoredValues(saved.state, this.#now());
+        if (droppedTimes > 0) {
+          logger.warn(
+            { state: store.description, droppedTimes },
+            'saved state held entries with impossible times (before ECS or far in the future); dropped them',
+          );
+        }
+        const bounds = restoreState(counting, saved.state);
+        if (bounds.shed + bounds.folded + bounds.rebounded + bounds.expired > 0) {
+          logger.warn(
+            { state: store.description, ...bounds },
+            'restored series brought within the series cap and idle expiry',
+          );
+        }
+      }
       position = saved.position;
       logger.info({ state: store.description, savedAt: saved.savedAt }, 'state restored');
     } catch (err) {
       await store.setAside((err as Error).message).then(
         () =>
           logger.error(
-            { state: store.description, err },
+            { state: store.description, reason: (err as Error).message, err },
             'saved state unusable; set aside, starting without it',
           ),
         (asideErr: unknown) =>
@@ -346,7 +402,8 @@ export class DurableState {
     const position = source.position();
     const records = this.#records();
     const positionText = JSON.stringify(position);
-    if (records === this.#savedRecords && positionText === this.#savedPosition) {
+    const fresh = this.#writtenMs !== undefined && now - this.#writtenMs < REWRITE_AFTER_MS;
+    if (records === this.#savedRecords && positionText === this.#savedPosition && fresh) {
       this.#currentMs = now;
       return;
     }
@@ -366,6 +423,7 @@ export class DurableState {
       this.#savingSinceMs = undefined;
     }
     publishState(counting, state);
+    this.#writtenMs = now;
     this.#savedRecords = records;
     this.#savedPosition = positionText;
     this.#currentMs = now;

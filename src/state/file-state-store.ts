@@ -2,6 +2,8 @@
  * State in one file under a directory, replaced atomically: write a
  * temporary file, fsync it, rename it over the old one, fsync the directory.
  * Temporary files of a write that a crash interrupted are removed at load.
+ * The state holds task and service names and failure reasons: the file is
+ * written 0600.
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -80,7 +82,7 @@ export class FileStateStore implements StateStore {
     }
     const probe = join(directory, `.write-probe-${process.pid}`);
     try {
-      const handle = await open(probe, 'w', 0o644);
+      const handle = await open(probe, 'w', 0o600);
       try {
         await handle.writeFile('probe\n');
         await handle.sync();
@@ -135,7 +137,7 @@ export class FileStateStore implements StateStore {
     this.#tmpCounter += 1;
     const tmp = `${this.path}.tmp-${process.pid}-${this.#tmpCounter}`;
     try {
-      const handle = await open(tmp, 'w', 0o644);
+      const handle = await open(tmp, 'w', 0o600);
       try {
         await handle.writeFile(bytes);
         await handle.sync();

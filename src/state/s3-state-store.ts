@@ -9,26 +9,40 @@
  * keeper is given: under a lease it lives in the lease item, where moving it
  * is fenced (src/leases/). Old state objects are removed after each save,
  * keeping a few before the current one for a look after an incident.
+ *
+ * Clean-up never lists the bucket: the shipped policy grants no
+ * s3:ListBucket, and granting it would let the exporter (and anyone with its
+ * role) read the names of everything under the bucket's other prefixes too
+ * unless every policy gets an `s3:prefix` condition right. Instead the
+ * pointer names the objects it keeps (`older`) and those to delete
+ * (`garbage`); each save deletes by name what falls out, and what a failed
+ * delete leaves is tried again at the next save. A failed delete is counted
+ * (`cleanupFailures`, the state clean-up metric) and logged, never silent.
+ * An object orphaned by a crash between writing it and moving the pointer is
+ * known to no pointer: the bucket's lifecycle rule (deploy/cloudformation)
+ * expires it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
-  DeleteObjectsCommand,
   GetObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { Logger } from 'pino';
 import { explainAwsError } from './aws-error.js';
 import type { S3Location } from './s3-location.js';
-import { checkPointer, type PointerKeeper, type StatePointer } from './state-pointer.js';
+import {
+  checkPointer,
+  MAX_TRACKED_KEYS,
+  type PointerKeeper,
+  type StatePointer,
+} from './state-pointer.js';
 import type { Loaded, StateStore } from './state-store.js';
 
 /** State objects kept before the current one. */
 export const KEPT_PREVIOUS_STATES = 3;
-
-const STATE_KEY = /state-(\d{16})-[0-9a-f]+\.json$/;
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -101,6 +115,8 @@ export interface S3StateStoreOptions {
   readonly pointer?: PointerKeeper;
   /** Clock for the set-aside key (tests). */
   readonly now?: () => number;
+  /** Where failed clean-ups are logged. */
+  readonly logger?: Logger;
 }
 
 export class S3StateStore implements StateStore {
@@ -110,8 +126,15 @@ export class S3StateStore implements StateStore {
   readonly #prefix: string;
   readonly #pointer: PointerKeeper;
   readonly #now: () => number;
+  readonly #logger: Logger | undefined;
   /** Saves run one after another. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** The pointer as this store last read or wrote it, with `garbage` as still to delete. */
+  #last: StatePointer | undefined;
+  /** Objects written whose pointer never named them (the pointer write failed). */
+  #orphans: string[] = [];
+  /** Deletes of old state objects that failed, since start. */
+  cleanupFailures = 0;
 
   constructor(options: S3StateStoreOptions) {
     const { client, location } = options;
@@ -120,6 +143,7 @@ export class S3StateStore implements StateStore {
     this.#prefix = location.prefix;
     this.#pointer = options.pointer ?? new S3PointerKeeper(client, location);
     this.#now = options.now ?? Date.now;
+    this.#logger = options.logger;
     this.description = `S3 ${location.url} (pointer in ${this.#pointer.description})`;
   }
 
@@ -142,6 +166,7 @@ export class S3StateStore implements StateStore {
 
   async load(): Promise<Loaded | undefined> {
     const pointer = await this.#pointer.read();
+    this.#last = pointer;
     if (pointer === undefined) return undefined;
     const where = `s3://${this.#bucket}/${pointer.key}`;
     let bytes: Uint8Array;
@@ -181,12 +206,32 @@ export class S3StateStore implements StateStore {
       }),
     );
     await this.#pointer.write(undefined);
+    this.#last = undefined;
   }
 
   async #write(bytes: Uint8Array): Promise<string> {
     const sequence = await this.#pointer.nextSequence();
     const key = `${this.#prefix}state-${String(sequence).padStart(16, '0')}-${randomBytes(4).toString('hex')}.json`;
-    const pointer: StatePointer = { key, size: bytes.byteLength, sha256: sha256(bytes), sequence };
+    const last = this.#last ?? (await this.#pointer.read());
+    const older = last === undefined ? [] : [last.key, ...(last.older ?? [])];
+    const kept = older.slice(0, KEPT_PREVIOUS_STATES);
+    const garbage = [
+      ...new Set([
+        ...older.slice(KEPT_PREVIOUS_STATES),
+        ...(last?.garbage ?? []),
+        ...this.#orphans,
+      ]),
+    ]
+      .filter((k) => k !== key && !kept.includes(k))
+      .slice(0, MAX_TRACKED_KEYS - kept.length);
+    const pointer: StatePointer = {
+      key,
+      size: bytes.byteLength,
+      sha256: sha256(bytes),
+      sequence,
+      older: kept,
+      garbage,
+    };
     try {
       await this.#client.send(
         new PutObjectCommand({
@@ -202,46 +247,43 @@ export class S3StateStore implements StateStore {
     try {
       await this.#pointer.write(pointer);
     } catch (err) {
-      // The object is an orphan now; a later save removes it.
+      // The object is an orphan now; the next save deletes it.
+      this.#orphans = [...new Set([...this.#orphans, key])].slice(-MAX_TRACKED_KEYS);
       throw new Error(
         `cannot point ${this.#pointer.description} at the saved state: ${err instanceof Error ? err.message : String(err)}`,
         { cause: err },
       );
     }
+    this.#orphans = this.#orphans.filter((k) => !garbage.includes(k));
     // Failing to remove old states never fails the save: the next one tries again.
-    await this.#removeOldStates(sequence).catch(() => undefined);
+    const left = await this.#removeByName(garbage);
+    this.#last = { ...pointer, garbage: left };
     return `${sequence}:${pointer.sha256.slice(0, 16)}`;
   }
 
-  /** State objects older than the current one, but the newest few. */
-  async #removeOldStates(current: number): Promise<void> {
-    const older: { key: string; sequence: number }[] = [];
-    let token: string | undefined;
-    do {
-      const out = await this.#client.send(
-        new ListObjectsV2Command({
-          Bucket: this.#bucket,
-          Prefix: `${this.#prefix}state-`,
-          ContinuationToken: token,
-        }),
-      );
-      for (const object of out.Contents ?? []) {
-        const match = object.Key === undefined ? null : STATE_KEY.exec(object.Key);
-        if (match === null) continue;
-        const sequence = Number(match[1]);
-        if (sequence < current) older.push({ key: object.Key as string, sequence });
+  /** Deletes `keys` one by one (no listing); returns those whose delete failed, counted and logged. */
+  async #removeByName(keys: readonly string[]): Promise<string[]> {
+    const failed: string[] = [];
+    let lastError: unknown;
+    for (const key of keys) {
+      try {
+        await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));
+      } catch (err) {
+        failed.push(key);
+        lastError = err;
       }
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token !== undefined);
-    older.sort((a, b) => b.sequence - a.sequence || (a.key < b.key ? 1 : -1));
-    const removed = older.slice(KEPT_PREVIOUS_STATES);
-    for (let i = 0; i < removed.length; i += 1000) {
-      await this.#client.send(
-        new DeleteObjectsCommand({
-          Bucket: this.#bucket,
-          Delete: { Objects: removed.slice(i, i + 1000).map((o) => ({ Key: o.key })), Quiet: true },
-        }),
+    }
+    if (failed.length > 0) {
+      this.cleanupFailures += 1;
+      this.#logger?.warn(
+        {
+          state: this.description,
+          failedDeletes: failed.length,
+          reason: explainAwsError(lastError, 'S3'),
+        },
+        'removing old state objects failed; trying again at the next save',
       );
     }
+    return failed;
   }
 }

@@ -5,6 +5,7 @@
  */
 import {
   KINESIS_CHECKPOINT_AGE,
+  STATE_CLEANUP_FAILURES,
   STATE_SAVE_FAILURES,
   STATE_UNSAVED_RECORDS,
 } from '../metrics/catalog.js';
@@ -25,4 +26,5 @@ export function registerStateMetrics(
   });
   collected(registry, STATE_SAVE_FAILURES, 'counter', () => [[{}, status().failures]]);
   collected(registry, STATE_UNSAVED_RECORDS, 'gauge', () => [[{}, status().unsavedRecords]]);
+  collected(registry, STATE_CLEANUP_FAILURES, 'counter', () => [[{}, status().cleanupFailures]]);
 }

@@ -16,7 +16,14 @@ export interface StatePointer {
   readonly sha256: string;
   /** Orders the objects: a later save has a higher sequence (also across writers under a lease). */
   readonly sequence: number;
+  /** Earlier state objects kept for a look after an incident, newest first. */
+  readonly older?: readonly string[];
+  /** State objects to delete whose deletion is not confirmed yet (removed without listing the bucket). */
+  readonly garbage?: readonly string[];
 }
+
+/** Keys a pointer may name in `older` and `garbage` together; past this the oldest are left to the bucket's lifecycle rule. */
+export const MAX_TRACKED_KEYS = 100;
 
 export interface PointerKeeper {
   /** For logs: where the pointer is kept. */
@@ -46,5 +53,24 @@ export function checkPointer(value: unknown): StatePointer {
   if (typeof p.sequence !== 'number' || !Number.isSafeInteger(p.sequence) || p.sequence < 0) {
     throw new Error('pointer has no sequence');
   }
-  return { key: p.key, size: p.size, sha256: p.sha256, sequence: p.sequence };
+  const keys = (name: 'older' | 'garbage'): string[] => {
+    const value = p[name];
+    if (value === undefined) return [];
+    if (
+      !Array.isArray(value) ||
+      value.length > MAX_TRACKED_KEYS ||
+      !value.every((k) => typeof k === 'string' && k !== '')
+    ) {
+      throw new Error(`pointer ${name} is not a list of keys`);
+    }
+    return value as string[];
+  };
+  return {
+    key: p.key,
+    size: p.size,
+    sha256: p.sha256,
+    sequence: p.sequence,
+    older: keys('older'),
+    garbage: keys('garbage'),
+  };
 }

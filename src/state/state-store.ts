@@ -30,4 +30,6 @@ export interface StateStore {
   probe(): Promise<void>;
   /** Keeps saved bytes that could not be used out of the way (for a look later), so the next load finds none. */
   setAside(reason: string): Promise<void>;
+  /** Clean-ups of old saves that failed, since start, for a store that keeps more than one save. */
+  readonly cleanupFailures?: number;
 }

@@ -42,6 +42,17 @@ describe('--web-config-file', () => {
     expect(result.stderr).toMatch(/key_file \(or key\) is required for TLS/);
   });
 
+  it('stops the start with exit 2 and one line for a bcrypt cost above the maximum', () => {
+    const slow = join(dir, 'slow.yml');
+    // Cost 31 would run for days per login: refused at start, not at the first request.
+    writeFileSync(slow, `basic_auth_users:\n  alice: $2y$31$${'a'.repeat(53)}\n`);
+    const result = runCli(['demo', '--web-config-file', slow]);
+    expect(result.status, result.stderr).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/basic_auth_users\.alice: bcrypt cost 31 is above 12/);
+  });
+
   it('demo serves https with basic auth, /healthz open', async () => {
     const web = join(dir, 'web.yml');
     writeFileSync(

@@ -83,7 +83,7 @@ export function durableCounterSamples(text: string): Map<string, number> {
     if (line.startsWith('#') || line === '') continue;
     const name = line.slice(0, line.search(/[{ ]/));
     const counterLike = /(_total|_bucket|_count)$/.test(name);
-    const durable = /^ecs_(task|service|container)_/.test(name) || DURABLE_SELF.has(name);
+    const durable = /^ecs_(task|service|container|daemon)_/.test(name) || DURABLE_SELF.has(name);
     if (!counterLike || !durable) continue;
     out.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBasicAuth } from '../../src/http/basic-auth.js';
-import { loadWebConfig } from '../../src/http/web-config.js';
+import { loadWebConfig, MAX_BCRYPT_COST, parseWebConfig } from '../../src/http/web-config.js';
 import { makeCertificates, type TestCertificates } from '../helpers/tls.js';
 
 describe('web config file', () => {
@@ -90,7 +90,7 @@ describe('web config file', () => {
         '  cipher_suites: [TLS_AES_128_GCM_SHA256]',
         '  min_version: SSL3',
         'tls_config: {}',
-        'rate_limit: { interval: 1s, burst: 2 }',
+        'rate_limit: { interval: soon, burst: 2 }',
         'basic_auth_users:',
         '  alice: plain-password',
       ].join('\n'),
@@ -99,7 +99,7 @@ describe('web config file', () => {
     expect(message).toContain('tls_server_config.cipher_suites is not supported');
     expect(message).toContain('min_version "SSL3" is not one of TLS10, TLS11, TLS12, TLS13');
     expect(message).toContain('unknown key tls_config');
-    expect(message).toContain('rate_limit is not supported');
+    expect(message).toContain('rate_limit.interval must be a duration');
     expect(message).toContain('basic_auth_users.alice is not a bcrypt hash');
     expect(message).not.toContain('plain-password');
   });
@@ -127,6 +127,50 @@ describe('web config file', () => {
     expect(problemOf('a: b: c\n')).toMatch(/not valid YAML/);
     expect(problemOf('basic_auth_users:\n  a: x\n  a: y\n')).toMatch(/not valid YAML/);
     expect(() => loadWebConfig(join(dir, 'missing.yml'))).toThrow(/cannot read it/);
+  });
+
+  it('reads rate_limit as the toolkit does: a Go duration and a burst; no interval, no limit', () => {
+    const parsed = (text: string) => {
+      const problems: string[] = [];
+      const config = parseWebConfig(text, dir, problems);
+      expect(problems).toEqual([]);
+      return config?.rateLimit;
+    };
+    expect(parsed('rate_limit: { interval: 1m30s, burst: 5 }\n')).toEqual({
+      intervalMs: 90_000,
+      burst: 5,
+    });
+    expect(parsed('rate_limit: { interval: 250ms, burst: 0 }\n')).toEqual({
+      intervalMs: 250,
+      burst: 0,
+    });
+    expect(parsed('rate_limit: { interval: 0s, burst: 5 }\n')).toBeUndefined();
+    expect(parsed('rate_limit: { burst: 5 }\n')).toBeUndefined();
+    expect(problemOf('rate_limit: { interval: 1s, burst: -1 }\n')).toMatch(
+      /burst must be a whole number/,
+    );
+    expect(problemOf('rate_limit: { interval: 1s, every: 2 }\n')).toMatch(
+      /unknown key rate_limit\.every/,
+    );
+  });
+
+  it('refuses a bcrypt cost above the maximum, in one line, without the hash', () => {
+    const slow = `$2y$${MAX_BCRYPT_COST + 1}$${'a'.repeat(53)}`;
+    const message = problemOf(`basic_auth_users:\n  alice: ${slow}\n`);
+    expect(message).toMatch(
+      new RegExp(
+        `basic_auth_users\\.alice: bcrypt cost ${MAX_BCRYPT_COST + 1} is above ${MAX_BCRYPT_COST}`,
+      ),
+    );
+    expect(message).not.toContain(slow);
+    expect(message).not.toContain('\n');
+    expect(problemOf(`basic_auth_users:\n  alice: $2y$31$${'a'.repeat(53)}\n`)).toMatch(/cost 31/);
+    const ok = `$2y$${MAX_BCRYPT_COST}$${'a'.repeat(53)}`;
+    const problems: string[] = [];
+    expect(parseWebConfig(`basic_auth_users:\n  alice: ${ok}\n`, dir, problems)?.users.size).toBe(
+      1,
+    );
+    expect(problems).toEqual([]);
   });
 
   it('parses basic-auth headers, and nothing else', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { TASK_METRICS, TASK_STOPPED } from '../../src/kinds/task-state-change/task-metrics.js';
+import {
+  TASK_IMAGE_PULL_DURATION,
+  TASK_METRICS,
+  TASK_STOPPED,
+} from '../../src/kinds/task-state-change/task-metrics.js';
 import { labelValues, SeriesStore } from '../../src/metrics/series-store.js';
 
 const leading = (cluster: string) =>
@@ -59,5 +63,20 @@ describe('the series store finds a label set by its interned leading labels', ()
     // And a saved state holding both restores (two label sets, not one twice).
     store.prepareRestore(JSON.parse(JSON.stringify(store.snapshot())))();
     expect(countOf('prod', ['a', 'b\u0000c'])).toBe(1);
+  });
+});
+
+describe('an observation taken back', () => {
+  it('leaves the histogram series as if it had never been made, the others it holds kept', () => {
+    const store = new SeriesStore(TASK_METRICS, { maxSeriesPerMetric: 100, folded: () => {} });
+    const pulls = store.family(TASK_IMAGE_PULL_DURATION);
+    const prod = leading('prod');
+    store.observe(pulls, prod, [], 800);
+    store.observe(pulls, prod, [], 61_000);
+    store.unobserve(pulls, prod, [], 61_000);
+    const [series] = store.shown(pulls);
+    expect(series?.value).toBe(1);
+    expect(series?.sumMs).toBe(800);
+    expect(series?.counts.reduce((a, b) => a + b, 0)).toBe(1);
   });
 });

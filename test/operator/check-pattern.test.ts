@@ -76,6 +76,10 @@ describe('the reference events', () => {
         'ECS Deployment State Change',
         'ECS Service Action',
         'ECS Container Instance State Change',
+        'ECS Daemon Deployment State Change',
+        'ECS Daemon Service Action',
+        'ECS Container Instance Health Change',
+        'ECS Hook State Change',
       ]),
     );
     expect(new Set(REFERENCE_EVENTS.map((e) => e.name)).size).toBe(REFERENCE_EVENTS.length);
@@ -119,11 +123,19 @@ describe('check-pattern', () => {
       ['ECS Deployment State Change', true, false],
       ['ECS Service Action', true, false],
       ['ECS Container Instance State Change', true, false],
+      ['ECS Daemon Deployment State Change', true, false],
+      ['ECS Daemon Service Action', true, false],
+      ['ECS Container Instance Health Change', true, false],
+      ['ECS Hook State Change', true, false],
     ]);
     expect(only(r).notSent).toEqual([
       'ECS Deployment State Change',
       'ECS Service Action',
       'ECS Container Instance State Change',
+      'ECS Daemon Deployment State Change',
+      'ECS Daemon Service Action',
+      'ECS Container Instance Health Change',
+      'ECS Hook State Change',
     ]);
     const all = await checkPatternFile(pattern('seed.json'), FIXTURE_EVENTS);
     expect(matchedNames(all)).toEqual(FIXTURE_EVENTS.map((e) => e.name));
@@ -137,7 +149,7 @@ describe('check-pattern', () => {
   it('a rule on all of aws.ecs passes every ECS detail-type', async () => {
     const r = await checkPatternFile(pattern('all-ecs.json'));
     expect(r.complete).toBe(true);
-    expect(passingTypes(r)).toHaveLength(4);
+    expect(passingTypes(r)).toHaveLength(8);
   });
 
   it('a pattern scoped to one cluster is a scope, not a miss (exit 0)', async () => {

@@ -101,7 +101,7 @@ describe('CloudFormation template', () => {
     ]);
   });
 
-  it('gives each rule a partition key path that every event it sends has, and no event to two rules', () => {
+  it('gives each rule a partition key path that every event it sends has, or none (the event id), and no event to two rules', () => {
     /** The value at a path like $.detail.taskArn or $.resources[0]. */
     const at = (event: unknown, path: string) =>
       path
@@ -111,7 +111,10 @@ describe('CloudFormation template', () => {
         .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], event);
     const sentBy = new Map<string, string>();
     for (const [id, r] of rules) {
-      const path = (targetOf(r).KinesisParameters as { PartitionKeyPath: string }).PartitionKeyPath;
+      // Without KinesisParameters EventBridge keys a record by its event id, which every event has.
+      const path =
+        (targetOf(r).KinesisParameters as { PartitionKeyPath: string } | undefined)
+          ?.PartitionKeyPath ?? '$.id';
       const sent = REFERENCE_EVENTS.filter((e) =>
         matchesEventPattern(r.Properties.EventPattern, e.event),
       );
@@ -226,6 +229,45 @@ describe('CloudFormation template', () => {
         for (const a of actions(s)) expect(a).not.toContain('*');
       }
     }
+  });
+
+  it('admits scrapes only from what the operator names: a CIDR or a security group, no default', () => {
+    const parameters = template.Parameters as Record<string, { Default?: string }>;
+    expect(parameters.ScrapeCidr?.Default).toBe('');
+    expect(parameters.ScrapeSourceSecurityGroup?.Default).toBe('');
+    const rules = (template as unknown as { Rules: Record<string, { Assertions: unknown[] }> })
+      .Rules;
+    const assertion = JSON.stringify(rules.ScrapersNamed?.Assertions);
+    expect(assertion).toContain('ScrapeCidr');
+    expect(assertion).toContain('ScrapeSourceSecurityGroup');
+    const [, group] = only('AWS::EC2::SecurityGroup');
+    const ingress = JSON.stringify(group.Properties.SecurityGroupIngress);
+    expect(ingress).not.toContain('10.0.0.0/8');
+    expect(ingress).toContain('"CidrIp":{"Ref":"ScrapeCidr"}');
+    expect(ingress).toContain('"SourceSecurityGroupId":{"Ref":"ScrapeSourceSecurityGroup"}');
+  });
+
+  it('takes dead letters over TLS only, and expires state objects a week old', () => {
+    const [, queuePolicy] = only('AWS::SQS::QueuePolicy');
+    const statements = (queuePolicy.Properties.PolicyDocument as { Statement: Statement[] })
+      .Statement;
+    expect(statements).toContainEqual({
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:*',
+      Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    const [, bucket] = only('AWS::S3::Bucket');
+    const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] })
+      .Rules;
+    expect(rules).toContainEqual({
+      Id: 'ExpireOldStates',
+      Status: 'Enabled',
+      Prefix: 'ecs-events-exporter/state-',
+      ExpirationInDays: 7,
+    });
   });
 
   it('runs the exporter read-only, on port 9847, with settings the exporter reads', () => {

@@ -274,8 +274,8 @@ describe('generated dashboards', () => {
     expect(targets.length).toBeGreaterThan(10);
     for (const { p, t } of targets) {
       for (const { name, matchers } of selectorsOf(t.expr)) {
-        // Container instances belong to a cluster, not to a service.
-        const labels = name.startsWith('ecs_container_instance')
+        // Container instances and daemons belong to a cluster, not to a service.
+        const labels = /^ecs_(container_instance|daemon)/.test(name)
           ? ['aws_account_id', 'aws_region', 'ecs_cluster']
           : ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service'];
         for (const label of labels) {

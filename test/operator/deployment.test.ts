@@ -44,6 +44,7 @@ describe('Kubernetes manifests', () => {
     expect(kinds).toEqual([
       'Deployment',
       'Namespace',
+      'NetworkPolicy',
       'PersistentVolumeClaim',
       'PrometheusRule',
       'Service',
@@ -90,6 +91,37 @@ describe('Kubernetes manifests', () => {
       ofKind('PersistentVolumeClaim')[0].metadata.name,
     );
     expect(pod.serviceAccountName).toBe(ofKind('ServiceAccount')[0].metadata.name);
+  });
+
+  it('mount no Kubernetes API token, and give the probes a timeout', () => {
+    const [deployment] = ofKind('Deployment');
+    const pod = deployment.spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(ofKind('ServiceAccount')[0].automountServiceAccountToken).toBe(false);
+    const [container] = pod.containers;
+    for (const probe of [container.livenessProbe, container.readinessProbe]) {
+      expect(probe.timeoutSeconds).toBeGreaterThan(0);
+      expect(probe.timeoutSeconds).toBeLessThan(probe.periodSeconds);
+    }
+  });
+
+  it('admit the scrape port from the monitoring namespace only', () => {
+    const [policy] = ofKind('NetworkPolicy');
+    const [deployment] = ofKind('Deployment');
+    expect(deployment.spec.template.metadata.labels).toMatchObject(
+      policy.spec.podSelector.matchLabels,
+    );
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+        ],
+        ports: [{ protocol: 'TCP', port: 'metrics' }],
+      },
+    ]);
+    const [container] = deployment.spec.template.spec.containers;
+    expect(container.ports.map((p: { name: string }) => p.name)).toContain('metrics');
   });
 
   it('are scraped: the Service selects the pods, the ServiceMonitor selects the Service port', () => {

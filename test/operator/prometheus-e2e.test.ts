@@ -53,6 +53,15 @@ const BURST_ALERTS = [
   'EcsServiceTaskStartImpaired',
   'EcsContainerInstanceAgentDisconnected',
   'EcsContainerExitCode137Burst',
+  'EcsDaemonTasksFailingToStart',
+  'EcsDaemonDeploymentRolledBack',
+  'EcsDaemonDeploymentRollbackFailed',
+  'EcsContainerInstancesImpaired',
+  'EcsContainerInstanceImpairedTooLong',
+  'EcsContainerInstanceGpuXidError',
+  'EcsContainerInstanceAgentConnectivityImpaired',
+  'EcsDeploymentHookAwaitingAction',
+  'EcsDeploymentHookFailed',
 ];
 /** Alerts the invalid records put with the burst must fire. */
 const INVALID_ALERTS = ['EcsEventsExporterInvalidRecords'];
@@ -106,7 +115,15 @@ const BURST: Scenario[] = [
   'crash_loop',
 ];
 /** Episodes of the other ECS events whose series the burst grows: in the baseline too. */
-const BURST_EPISODES: Episode[] = ['rollback', 'placement_pressure', 'start_impaired'];
+const BURST_EPISODES: Episode[] = [
+  'rollback',
+  'placement_pressure',
+  'start_impaired',
+  'daemon_rollback',
+  'daemon_start_failures',
+  'deployment_hooks',
+  'instance_health',
+];
 /** Every task with an episode of the other ECS events, or none. */
 const WITH_EPISODES = { ...DEFAULT_DELIVERY, otherEventRate: 1 };
 const WITHOUT_EPISODES = { ...DEFAULT_DELIVERY, otherEventRate: 0 };
@@ -291,7 +308,9 @@ describe('Prometheus end to end', () => {
     // (exit code 137) and 30 that fail health checks (about 5 per service,
     // over the alerts' 3); deployments rolled back, placement failures and
     // impaired starts on the services of the baseline's (about 5 per series,
-    // over the alerts' 1 and 3); a container instance whose agent goes away.
+    // over the alerts' 1 and 3); a container instance whose agent goes away;
+    // daemon rollbacks (the first of them failing), daemon tasks failing to
+    // start and failed hooks on the baseline's daemons and services.
     const burst = (tasks: number, seed: number, scenario: Scenario) =>
       generateCorpus({
         tasks,
@@ -321,6 +340,9 @@ describe('Prometheus end to end', () => {
       ...burst(30, 16, 'health_check_failed'),
       ...episodes(90, 19, BURST_EPISODES),
       ...episodes(1, 20, ['agent_lost']),
+      // The GPU instances of a cluster lose their GPUs and one its agent; a pause hook nobody answers.
+      ...episodes(1, 21, ['instance_impaired']),
+      ...episodes(1, 22, ['hook_awaiting']),
     ]);
 
     await waitFor(

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { STOP_REASON_NAMES } from '../../src/kinds/task-state-change/stop-reason.js';
+import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
+import { METRIC_CATALOG } from '../../src/metrics/catalog.js';
 import { generateCorpus, TaskSimulator } from '../../src/simulator/simulator.js';
-import { expositionOf, sample, sumOf } from '../helpers/exposition.js';
+import { expositionOf, freshCore, sample, sumOf } from '../helpers/exposition.js';
 
 describe('simulated corpus', () => {
   const tasks = 2000;
@@ -62,10 +64,43 @@ describe('simulated corpus', () => {
       const d = detail(e);
       return [d.containerInstanceArn, d.version];
     });
+    // The kinds of ECS Managed Instances, by the identities of the metrics contract.
+    const daemonDeployments = identities('ECS Daemon Deployment State Change', (e) => {
+      const d = detail(e);
+      return [d.daemonDeploymentArn, d.eventName, d.updatedAt];
+    });
+    const daemonActions = identities('ECS Daemon Service Action', (e) => {
+      const d = detail(e);
+      return [d.daemonArn, d.containerInstanceArn, d.failureType, d.taskArn ?? null, d.createdAt];
+    });
+    const health = identities('ECS Container Instance Health Change', (e) => {
+      const d = detail(e);
+      const checks = d.healthChecks as Record<string, unknown>[];
+      return [
+        d.containerInstanceArn,
+        e.time,
+        d.overallStatus,
+        checks.map((c) => [c.type, c.status, c.lastStatusChange]),
+      ];
+    });
+    const hooks = identities('ECS Hook State Change', (e) => {
+      const d = detail(e);
+      return [d.hookId, d.eventName, d.updatedAt];
+    });
     for (const set of [deployments, actions, instances]) expect(set.size).toBeGreaterThan(20);
+    for (const set of [daemonDeployments, daemonActions, health, hooks]) {
+      expect(set.size).toBeGreaterThan(3);
+    }
     expect(ids.size).toBeLessThan(events.length);
     expect(sample(text, 'ecs_events_exporter_records_total{result="processed"}')).toBe(
-      pairs.size + deployments.size + actions.size + instances.size,
+      pairs.size +
+        deployments.size +
+        actions.size +
+        instances.size +
+        daemonDeployments.size +
+        daemonActions.size +
+        health.size +
+        hooks.size,
     );
     const duplicates = sample(text, 'ecs_events_exporter_records_total{result="duplicate"}') ?? 0;
     expect(duplicates / events.length).toBeGreaterThan(0.02);
@@ -143,6 +178,68 @@ describe('simulated corpus', () => {
         expect(sumOf(text, metric, where), `${metric} ${account}`).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('shows every new metric: daemon deployments and rollbacks, daemon start failures, instance health episodes, hooks', async () => {
+    const text = await expositionOf(lines);
+    for (const status of [
+      'pending',
+      'in_progress',
+      'successful',
+      'rollback_in_progress',
+      'rollback_successful',
+      'rollback_failed',
+    ]) {
+      expect(
+        sumOf(text, 'ecs_daemon_deployments_total', `status="${status}"`),
+        status,
+      ).toBeGreaterThan(0);
+    }
+    expect(sumOf(text, 'ecs_daemon_deployment_duration_seconds_count')).toBeGreaterThan(0);
+    for (const failure of ['TASK_FAILED_TO_RUN', 'TASK_CREATION_FAILED']) {
+      expect(
+        sumOf(text, 'ecs_daemon_task_start_impaired_total', `failure_type="${failure}"`),
+        failure,
+      ).toBeGreaterThan(0);
+    }
+    for (const reason of ['XID_', 'agent_disconnected', 'daemon_unhealthy']) {
+      expect(
+        sumOf(
+          text,
+          'ecs_container_instance_health_changes_total',
+          'status="IMPAIRED"',
+          `reason="${reason}`,
+        ),
+        reason,
+      ).toBeGreaterThan(0);
+    }
+    // Every episode recovers: at the end no instance is impaired.
+    expect(sumOf(text, 'ecs_container_instance_health', 'status="IMPAIRED"')).toBe(0);
+    expect(
+      sumOf(text, 'ecs_container_instance_health', 'check="overall"', 'status="OK"'),
+    ).toBeGreaterThan(0);
+    for (const status of ['in_progress', 'awaiting_action', 'succeeded', 'failed', 'timed_out']) {
+      expect(
+        sumOf(text, 'ecs_service_deployment_hooks_total', `status="${status}"`),
+        status,
+      ).toBeGreaterThan(0);
+    }
+    expect(sumOf(text, 'ecs_service_deployment_hooks_awaiting_action')).toBe(0);
+  });
+
+  it('shows every ECS metric of the catalog above zero at some point of the corpus', async () => {
+    const core = freshCore();
+    const seen = new Set<string>();
+    const step = Math.ceil(lines.length / 20);
+    for (let i = 0; i < lines.length; i += step) {
+      for (const line of lines.slice(i, i + step)) core.pipeline.handle(line);
+      for (const row of canonicalExposition(await core.exposition()).split('\n')) {
+        if (row.startsWith('#') || / 0$/.test(row)) continue;
+        seen.add(row.slice(0, row.search(/[{ ]/)).replace(/_(bucket|sum|count)$/, ''));
+      }
+    }
+    const ecs = METRIC_CATALOG.filter((m) => m.group === 'task' || m.group === 'ecs');
+    expect(ecs.map((m) => m.name).filter((name) => !seen.has(name))).toEqual([]);
   });
 
   it('keeps each task consistent: versions grow with time and timestamps are cumulative', () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
@@ -93,6 +94,39 @@ describe('exporter state', () => {
     expect(await durable.restore()).toBeUndefined();
     expect(readdirSync(dir).filter((n) => n.startsWith('state.json.corrupt-'))).toHaveLength(1);
     expect(await store.load()).toBeUndefined();
+  });
+
+  it('brings a state saved with a larger cap within the cap at once, and logs how many series it shed and folded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'state-cap-'));
+    const store = new FileStateStore({ directory: dir, fileName: 'state.json' });
+    const before = freshCore();
+    for (const event of generateCorpus({ tasks: 400, seed: 3 })) {
+      before.pipeline.handle(JSON.stringify(event));
+    }
+    const tasksBefore = sumOf(await exposition(before), 'ecs_task_stopped_total');
+    await store.save(encodeState({ savedAt: '', position: null, state: captureState(before) }));
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const core = freshCore(['--max-series-per-metric', '5']);
+    const durable = new DurableState({
+      store,
+      counting: core,
+      source: { position: () => null, checkPosition: () => undefined },
+      intervalMs: 60_000,
+      logger,
+    });
+    await durable.restore();
+    const text = await exposition(core);
+    // Within the cap (folded series aside), every stop still counted.
+    expect(
+      sample(text, 'ecs_events_exporter_series{metric="ecs_task_stopped_total"}'),
+    ).toBeLessThanOrEqual(5 + 60);
+    expect(core.store.family('ecs_task_stopped_total').own).toBeLessThanOrEqual(5);
+    expect(sumOf(text, 'ecs_task_stopped_total')).toBe(tasksBefore);
+    const logged = lines.map((l) => JSON.parse(l)).find((l) => /series cap/.test(l.msg));
+    expect(logged).toMatchObject({ level: 40, expired: 0, rebounded: 0 });
+    expect(logged.shed).toBeGreaterThan(0);
+    expect(logged.folded).toBeGreaterThan(0);
   });
 
   it('ignores, without setting aside, the state of another source', async () => {

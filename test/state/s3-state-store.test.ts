@@ -1,3 +1,5 @@
+import { createServer, request, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   GetObjectCommand,
   ListObjectsV2Command,
@@ -5,9 +7,20 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MetricRegistry } from '../../src/metrics/metric-registry.js';
+import { DurableState } from '../../src/state/durable-state.js';
+import { createS3Client } from '../../src/state/s3-client.js';
 import { parseS3Location } from '../../src/state/s3-location.js';
-import { KEPT_PREVIOUS_STATES, S3StateStore } from '../../src/state/s3-state-store.js';
-import { type S3TestServer, startS3Server } from '../helpers/s3-server.js';
+import {
+  KEPT_PREVIOUS_STATES,
+  S3PointerKeeper,
+  S3StateStore,
+} from '../../src/state/s3-state-store.js';
+import { registerStateMetrics } from '../../src/state/state-metrics.js';
+import type { PointerKeeper } from '../../src/state/state-pointer.js';
+import { freshCore, promClientText, sample } from '../helpers/exposition.js';
+import { capturingLogger } from '../helpers/log-lines.js';
+import { S3_CREDENTIALS, type S3TestServer, startS3Server } from '../helpers/s3-server.js';
 
 let s3: S3TestServer;
 let prefixes = 0;
@@ -73,15 +86,49 @@ describe('S3StateStore against s3rver', () => {
     expect(text((await store.load())?.bytes)).toBe('state 8');
   });
 
-  it('a crash between the object and the pointer restores the previous state, and the orphan goes later', async () => {
+  it('a crash between the object and the pointer restores the previous state; the orphan is left to the lifecycle rule', async () => {
     const { store, prefix } = freshStore();
     await store.save(Buffer.from('saved'));
-    // What a crash after PutObject and before the pointer leaves behind.
+    // What a crash after PutObject and before the pointer leaves behind: no pointer names it,
+    // and without listing the bucket nothing can find it (the bucket's lifecycle rule expires it).
     const orphan = `${prefix}state-0000000000000001-deadbeef.json`;
     await s3.client.send(new PutObjectCommand({ Bucket: 'states', Key: orphan, Body: '{"torn":' }));
     expect(text((await store.load())?.bytes)).toBe('saved');
     for (let i = 0; i < KEPT_PREVIOUS_STATES + 2; i++) await store.save(Buffer.from(`next ${i}`));
-    expect(await keys(s3.client, prefix)).not.toContain(orphan);
+    const states = (await keys(s3.client, prefix)).filter((k) => k.includes('/state-'));
+    expect(states).toContain(orphan);
+    expect(states).toHaveLength(KEPT_PREVIOUS_STATES + 2);
+  });
+
+  it('an object whose pointer could not be written is deleted at a later save', async () => {
+    const { prefix, url } = freshStore();
+    const keeper = new S3PointerKeeper(s3.client, parseS3Location(url));
+    let failWrites = 0;
+    const flaky: PointerKeeper = {
+      description: keeper.description,
+      read: () => keeper.read(),
+      nextSequence: () => keeper.nextSequence(),
+      write: async (pointer) => {
+        if (failWrites > 0) {
+          failWrites -= 1;
+          throw new Error('pointer write refused');
+        }
+        await keeper.write(pointer);
+      },
+    };
+    const store = new S3StateStore({
+      client: s3.client,
+      location: parseS3Location(url),
+      pointer: flaky,
+    });
+    await store.save(Buffer.from('one'));
+    failWrites = 1;
+    await expect(store.save(Buffer.from('lost'))).rejects.toThrow(/pointer write refused/);
+    expect(await keys(s3.client, prefix)).toHaveLength(3);
+    await store.save(Buffer.from('two'));
+    const states = (await keys(s3.client, prefix)).filter((k) => k.includes('/state-'));
+    expect(states).toHaveLength(2);
+    expect(text((await store.load())?.bytes)).toBe('two');
   });
 
   it('refuses an object that does not match its pointer', async () => {
@@ -123,5 +170,105 @@ describe('S3StateStore against s3rver', () => {
       /cannot write the state in s3:\/\/no-such-bucket\/x\/: the bucket does not exist \(NoSuchBucket\)/,
     );
     await expect(store.save(Buffer.from('x'))).rejects.toThrow(/NoSuchBucket/);
+  });
+});
+
+/**
+ * The shipped IAM policy grants no s3:ListBucket: a loopback proxy in front
+ * of s3rver answers ListObjects with AWS's 403 AccessDenied, and DeleteObject
+ * too while `refuseDeletes` is set.
+ */
+describe('S3 clean-up under a policy without s3:ListBucket', () => {
+  let proxy: Server;
+  let endpoint: string;
+  let refuseDeletes = false;
+  const listed: string[] = [];
+
+  beforeAll(async () => {
+    const target = new URL(s3.endpoint);
+    const denied = (res: ServerResponse) => {
+      res.writeHead(403, { 'Content-Type': 'application/xml' });
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R</RequestId></Error>',
+      );
+    };
+    proxy = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const isList = req.method === 'GET' && /^\/[^/]+\/?$/.test(url.pathname);
+      if (isList) listed.push(url.search);
+      if (isList || (refuseDeletes && req.method === 'DELETE')) {
+        req.resume();
+        denied(res);
+        return;
+      }
+      const forward = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', () => res.destroy());
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => proxy.close(r));
+  });
+
+  it('keeps the current state and a few before it after 20 saves, listing nothing; a failed clean-up is counted, logged and tried again', async () => {
+    const client = createS3Client({ endpoint, region: 'us-east-1', credentials: S3_CREDENTIALS });
+    const { logger, lines: warnings } = capturingLogger('warn');
+    const location = parseS3Location('s3://states/no-list');
+    const store = new S3StateStore({ client, location, logger });
+    const states = async () =>
+      (await keys(s3.client, 'no-list/')).filter((k) => k.includes('/state-'));
+    // The proxy does refuse listing, as the shipped policy would.
+    await expect(
+      client.send(new ListObjectsV2Command({ Bucket: 'states', Prefix: 'no-list/' })),
+    ).rejects.toThrow(/Access Denied/);
+    listed.length = 0;
+    for (let i = 0; i < 20; i++) await store.save(Buffer.from(`state ${i}`));
+    expect(listed).toEqual([]);
+    expect(await states()).toHaveLength(KEPT_PREVIOUS_STATES + 1);
+    expect(store.cleanupFailures).toBe(0);
+
+    refuseDeletes = true;
+    for (let i = 0; i < 3; i++) await store.save(Buffer.from(`refused ${i}`));
+    expect(store.cleanupFailures).toBe(3);
+    // As /metrics shows it: the store's count through the durable state's status.
+    const registry = new MetricRegistry();
+    const durable = new DurableState({
+      store,
+      counting: freshCore(),
+      source: { position: () => null, checkPosition: () => undefined },
+      intervalMs: 60_000,
+      logger,
+    });
+    registerStateMetrics(registry, () => durable.status);
+    expect(
+      sample(await promClientText(registry), 'ecs_events_exporter_state_cleanup_failures_total'),
+    ).toBe(3);
+    expect(await states()).toHaveLength(KEPT_PREVIOUS_STATES + 4);
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]?.msg).toMatch(/removing old state objects failed/);
+    expect(warnings[0]?.reason).toMatch(/access denied \(AccessDenied\)/);
+
+    // Allowed again: the next save deletes what the failed ones left, and a new process knows them too.
+    refuseDeletes = false;
+    const again = new S3StateStore({ client, location, logger });
+    expect(text((await again.load())?.bytes)).toBe('refused 2');
+    await again.save(Buffer.from('after'));
+    expect(await states()).toHaveLength(KEPT_PREVIOUS_STATES + 1);
+    expect(again.cleanupFailures).toBe(0);
+    client.destroy();
   });
 });

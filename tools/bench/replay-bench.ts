@@ -188,6 +188,8 @@ const median = (values: number[]) =>
 async function writeCorpus(file: string, tasks: number): Promise<number> {
   const out = createWriteStream(file);
   let records = 0;
+  // Every kind the exporter counts is in the mix: say how much of each.
+  const byType = new Map<string, number>();
   // Generated in slices so the corpus never sits in memory whole.
   const slice = 2000;
   for (let done = 0; done < tasks; done += slice) {
@@ -197,12 +199,18 @@ async function writeCorpus(file: string, tasks: number): Promise<number> {
       startMs: Date.UTC(2026, 0, 1) + done * 4000,
     });
     records += events.length;
+    for (const e of events) {
+      const type = String(e['detail-type']);
+      byType.set(type, (byType.get(type) ?? 0) + 1);
+    }
     const text = `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
     if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((resolve, reject) =>
     out.end((err?: Error | null) => (err ? reject(err) : resolve())),
   );
+  const mix = [...byType].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${n}`);
+  console.log(`corpus mix: ${mix.join(', ')}`);
   return records;
 }
 

@@ -1,19 +1,33 @@
 /**
  * What ECS says about services and capacity beyond single tasks: deployments
- * by outcome, rollbacks and how long deployments take, task placement
- * failures by reason, services whose task starts are impaired, container
- * instances whose agent is disconnected, and container exit codes.
+ * by outcome, rollbacks and how long deployments take, deployment lifecycle
+ * hooks, task placement failures by reason, services whose task starts are
+ * impaired, managed daemons (deployments, tasks failing to start),
+ * container instances (agents, health checks), and container exit codes.
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  INSTANCE_HEALTH,
+  INSTANCE_HEALTH_CHANGES,
+} from '../../src/kinds/container-instance-health-change/kind.js';
 import {
   CONTAINER_INSTANCES,
   INSTANCE_STATE_CHANGES,
 } from '../../src/kinds/container-instance-state-change/kind.js';
 import {
+  DAEMON_DEPLOYMENT_DURATION,
+  DAEMON_DEPLOYMENTS,
+} from '../../src/kinds/daemon-deployment-state-change/kind.js';
+import { DAEMON_TASK_START_IMPAIRED } from '../../src/kinds/daemon-service-action/kind.js';
+import {
   SERVICE_DEPLOYMENT_DURATION,
   SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE,
   SERVICE_DEPLOYMENTS,
 } from '../../src/kinds/deployment-state-change/kind.js';
+import {
+  HOOKS_AWAITING_ACTION,
+  SERVICE_DEPLOYMENT_HOOKS,
+} from '../../src/kinds/hook-state-change/kind.js';
 import { SERVICE_ACTION_EVENTS } from '../../src/kinds/service-action/kind.js';
 import { CONTAINER_EXITS } from '../../src/kinds/task-state-change/task-metrics.js';
 import { TASK_STATE_TRANSITIONS } from '../../src/metrics/catalog.js';
@@ -38,8 +52,10 @@ const BY_SERVICE = 'aws_account_id, aws_region, ecs_cluster, ecs_service';
 const SERVICE_LEGEND = '{{ecs_cluster}}/{{ecs_service}} ({{aws_account_id}} {{aws_region}})';
 const BY_CLUSTER = 'aws_account_id, aws_region, ecs_cluster';
 const CLUSTER_LEGEND = '{{ecs_cluster}} ({{aws_account_id}} {{aws_region}})';
+const BY_DAEMON = 'aws_account_id, aws_region, ecs_cluster, daemon';
+const DAEMON_LEGEND = '{{ecs_cluster}}/{{daemon}} ({{aws_account_id}} {{aws_region}})';
 
-/** Service actions of one kind (daemon variants included) per second, by service. */
+/** Service actions of one kind per second, by service. */
 function serviceActions(eventName: string, by = BY_SERVICE, legend = SERVICE_LEGEND): Query {
   return {
     expr: `sum by (${by}) (rate(${SERVICE_ACTION_EVENTS}{${SEL}, event_name=~".*${eventName}"}[$__rate_interval]))`,
@@ -52,12 +68,12 @@ export function ecsDeploymentsCapacityDashboard(): Dashboard {
     title: 'ECS deployments and capacity',
     uid: ECS_DEPLOYMENTS_CAPACITY_UID,
     description:
-      'Amazon ECS services and capacity from ecs-events-exporter: deployments and rollbacks, task placement failures, impaired task starts, container instance agents, container exit codes.',
+      'Amazon ECS services and capacity from ecs-events-exporter: deployments and rollbacks, deployment hooks, task placement failures, impaired task starts, managed daemons, container instance agents and health, container exit codes.',
     refresh: '1m',
     from: 'now-24h',
   }).annotation(
     alertsAnnotation(
-      'EcsServiceDeployment.*|EcsServiceTaskPlacement.*|EcsServiceTaskStartImpaired|EcsContainer.*',
+      'EcsServiceDeployment.*|EcsServiceTaskPlacement.*|EcsServiceTaskStartImpaired|EcsContainer.*|EcsDaemon.*|EcsDeploymentHook.*',
       `${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster"`,
     ),
   );
@@ -130,6 +146,33 @@ export function ecsDeploymentsCapacityDashboard(): Dashboard {
         },
       ],
     })
+    .timeseries({
+      title: 'Deployment hooks by status',
+      description:
+        'Deployment lifecycle hooks per second, by hook type (PAUSE, AWS_LAMBDA) and status: in_progress, awaiting_action (a pause hook waiting for ContinueServiceDeployment), succeeded, failed, timed_out. EcsDeploymentHookFailed fires on any failed or timed out hook.',
+      unit: 'cps',
+      bars: true,
+      stacked: true,
+      queries: [
+        {
+          expr: `sum by (hook_type, status) (rate(${SERVICE_DEPLOYMENT_HOOKS}{${SEL}}[$__rate_interval]))`,
+          legend: '{{hook_type}} {{status}}',
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Hooks awaiting action',
+      description:
+        'Pause hooks whose latest status is awaiting_action, by service and lifecycle stage: deployments waiting for someone to continue or roll them back before the hook expires. EcsDeploymentHookAwaitingAction fires after 5 minutes.',
+      unit: 'short',
+      bars: true,
+      queries: [
+        {
+          expr: `sum by (${BY_SERVICE}, lifecycle_stage) (${HOOKS_AWAITING_ACTION}{${SEL}})`,
+          legend: `{{lifecycle_stage}} ${SERVICE_LEGEND}`,
+        },
+      ],
+    })
     .row('Placement and task starts')
     .timeseries({
       title: 'Placement failures by reason',
@@ -169,7 +212,101 @@ export function ecsDeploymentsCapacityDashboard(): Dashboard {
         },
       ],
     })
+    .row('Managed daemons')
+    .timeseries({
+      title: 'Daemon deployments by status',
+      description:
+        'ECS Managed Daemon deployments per second, by status: pending, in_progress, successful, stopped, rollback_in_progress, rollback_successful, rollback_failed. EcsDaemonDeploymentRolledBack fires on a rollback, EcsDaemonDeploymentRollbackFailed (critical) on a failed one.',
+      unit: 'cps',
+      bars: true,
+      stacked: true,
+      queries: [
+        {
+          expr: `sum by (status) (rate(${DAEMON_DEPLOYMENTS}{${CLUSTER_SEL}}[$__rate_interval]))`,
+          legend: '{{status}}',
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Daemon deployment duration',
+      description:
+        'Median and 90th percentile of the time from the start of a daemon deployment (PENDING or IN_PROGRESS) to its first terminal status, by outcome (successful, stopped, rollback_successful, rollback_failed).',
+      unit: 's',
+      queries: [0.5, 0.9].map((q) => ({
+        expr: `histogram_quantile(${q}, sum by (le, outcome) (rate(${DAEMON_DEPLOYMENT_DURATION}_bucket{${CLUSTER_SEL}}[$__rate_interval])))`,
+        legend: `p${q * 100} {{outcome}}`,
+      })),
+    })
+    .timeseries({
+      title: 'Daemon tasks failing to start',
+      description:
+        'DAEMON_TASK_START_IMPAIRED events per second, by daemon: daemon tasks that could not be created on an instance, or did not reach RUNNING. EcsDaemonTasksFailingToStart fires at 3 in an hour.',
+      unit: 'cps',
+      bars: true,
+      queries: [
+        {
+          expr: `sum by (${BY_DAEMON}) (rate(${DAEMON_TASK_START_IMPAIRED}{${CLUSTER_SEL}}[$__rate_interval]))`,
+          legend: DAEMON_LEGEND,
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Daemon start failures by reason',
+      description:
+        'Daemon tasks failing to start per second, by failure type (TASK_CREATION_FAILED: no room on the instance, RESOURCE:MEMORY, …; TASK_FAILED_TO_RUN: created, never RUNNING) and reason class.',
+      unit: 'cps',
+      bars: true,
+      stacked: true,
+      queries: [
+        {
+          expr: `sum by (failure_type, reason) (rate(${DAEMON_TASK_START_IMPAIRED}{${CLUSTER_SEL}}[$__rate_interval]))`,
+          legend: '{{failure_type}} {{reason}}',
+        },
+      ],
+    })
     .row('Container instances')
+    .timeseries({
+      title: 'Impaired instances by check',
+      description:
+        'Container instances whose latest status of a health check is IMPAIRED, by capacity provider and check: CONTAINER_RUNTIME, ACCELERATED_COMPUTE (GPU Xid errors), DAEMON, AGENT_CONNECTIVITY. EcsContainerInstancesImpaired fires past a fifth of a capacity provider, EcsContainerInstanceImpairedTooLong after 30 minutes.',
+      unit: 'short',
+      bars: true,
+      stacked: true,
+      queries: [
+        {
+          expr: `sum by (capacity_provider, check) (${INSTANCE_HEALTH}{${CLUSTER_SEL}, check!="overall", status="IMPAIRED"})`,
+          legend: '{{capacity_provider}} {{check}}',
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Instance health, overall',
+      description:
+        'Container instances by their latest overall health status (OK, IMPAIRED, INSUFFICIENT_DATA, INITIALIZING), by capacity provider. Only instances that sent a health event since their retention are known.',
+      unit: 'short',
+      stacked: true,
+      queries: [
+        {
+          expr: `sum by (capacity_provider, status) (${INSTANCE_HEALTH}{${CLUSTER_SEL}, check="overall"})`,
+          legend: '{{capacity_provider}} {{status}}',
+        },
+      ],
+    })
+    .timeseries({
+      title: 'Health checks turning impaired, by reason',
+      description:
+        'Health checks turning IMPAIRED per second, by check and reason: XID_<n> (a GPU Xid error), agent_disconnected, daemon_unhealthy, other.',
+      unit: 'cps',
+      bars: true,
+      stacked: true,
+      width: 24,
+      queries: [
+        {
+          expr: `sum by (check, reason) (rate(${INSTANCE_HEALTH_CHANGES}{${CLUSTER_SEL}, status="IMPAIRED"}[$__rate_interval]))`,
+          legend: '{{check}} {{reason}}',
+        },
+      ],
+    })
     .timeseries({
       title: 'Instances with a disconnected agent',
       description:

@@ -644,5 +644,126 @@ and on (job, instance)
     ],
   };
 
-  return [recording, baseline, ecsAlerts, exporterAlerts];
+  const daemonsHooks: RuleGroup = {
+    comment: `ECS Managed Instances: managed daemons, container instance health and
+deployment lifecycle hooks. A group of their own. Daemon series are
+aggregated to (aws_account_id, aws_region, ecs_cluster, daemon),
+instance health to the capacity provider and check, hooks to the service
+and lifecycle stage. Daemon deployment and hook status series are born at
+0 with the daemon or hook, so a first rollback or failure is an increase.`,
+    name: 'ecs-events-exporter.daemons-hooks',
+    rules: [
+      alert({
+        name: 'EcsDaemonTasksFailingToStart',
+        comment: `Daemon tasks that did not start, on any instances, at least 3 times in
+the last hour: one failure is a blip; a daemon that keeps failing
+leaves instances without their agent or log router. The first failure
+of each failure type and reason starts its series and is not counted
+as an increase.`,
+        expr: `sum ${by(...CLUSTER, 'daemon')} (increase(ecs_daemon_task_start_impaired_total${sel()}[1h])) >= 3`,
+        severity: 'warning',
+        summary: 'Daemon {{ $labels.ecs_cluster }}/{{ $labels.daemon }} keeps failing to start',
+        description:
+          'Daemon tasks of {{ $labels.daemon }} in cluster {{ $labels.ecs_cluster }} failed to start {{ $value | printf "%.0f" }} times in the last hour (DAEMON_TASK_START_IMPAIRED).',
+        dashboard: deploymentsDashboard([...c.keepLabels, ...CLUSTER]),
+      }),
+      alert({
+        name: 'EcsDaemonDeploymentRolledBack',
+        expr: `sum ${by(...CLUSTER, 'daemon')} (increase(ecs_daemon_deployments_total${sel('status="rollback_in_progress"')}[1h])) > 0`,
+        severity: 'warning',
+        summary:
+          'A deployment of daemon {{ $labels.ecs_cluster }}/{{ $labels.daemon }} is rolling back',
+        description:
+          'A deployment of daemon {{ $labels.daemon }} in cluster {{ $labels.ecs_cluster }} started rolling back in the last hour ({{ $value | printf "%.0f" }}): the circuit breaker or an alarm stopped it.',
+        dashboard: deploymentsDashboard([...c.keepLabels, ...CLUSTER]),
+      }),
+      alert({
+        name: 'EcsDaemonDeploymentRollbackFailed',
+        comment: "A failed rollback leaves the daemon's instances on mixed revisions.",
+        expr: `sum ${by(...CLUSTER, 'daemon')} (increase(ecs_daemon_deployments_total${sel('status="rollback_failed"')}[3h])) > 0`,
+        severity: 'critical',
+        summary: 'The rollback of daemon {{ $labels.ecs_cluster }}/{{ $labels.daemon }} failed',
+        description:
+          'The rollback of a deployment of daemon {{ $labels.daemon }} in cluster {{ $labels.ecs_cluster }} failed in the last 3 hours: its instances may run mixed revisions.',
+        dashboard: deploymentsDashboard([...c.keepLabels, ...CLUSTER]),
+      }),
+      alert({
+        name: 'EcsContainerInstancesImpaired',
+        comment: `More than a fifth of a capacity provider's instances impaired on one
+check: more than auto-repair replacing a bad host.`,
+        expr: `sum ${by(...CLUSTER, 'capacity_provider', 'check')} (ecs_container_instance_health${sel('check!="overall"', 'status="IMPAIRED"')})
+/ ${on(...CLUSTER, 'capacity_provider')} group_left
+  sum ${by(...CLUSTER, 'capacity_provider')} (ecs_container_instance_health${sel('check="overall"')})
+> 0.2`,
+        for: '5m',
+        severity: 'warning',
+        summary:
+          '{{ $value | humanizePercentage }} of {{ $labels.ecs_cluster }}/{{ $labels.capacity_provider }} instances fail the {{ $labels.check }} check',
+        description:
+          '{{ $value | humanizePercentage }} of the container instances of capacity provider {{ $labels.capacity_provider }} in cluster {{ $labels.ecs_cluster }} have had their {{ $labels.check }} health check IMPAIRED for 5 minutes.',
+        dashboard: deploymentsDashboard([...c.keepLabels, ...CLUSTER]),
+      }),
+      alert({
+        name: 'EcsContainerInstanceImpairedTooLong',
+        comment: `An impaired instance should be repaired or replaced within minutes;
+one impaired for 30 minutes is not being repaired.`,
+        expr: `sum ${by(...CLUSTER, 'capacity_provider', 'check')} (ecs_container_instance_health${sel('check!="overall"', 'status="IMPAIRED"')}) > 0`,
+        for: '30m',
+        severity: 'warning',
+        summary:
+          'Instances of {{ $labels.ecs_cluster }}/{{ $labels.capacity_provider }} have failed the {{ $labels.check }} check for 30 minutes',
+        description:
+          '{{ $value | printf "%.0f" }} container instances of capacity provider {{ $labels.capacity_provider }} in cluster {{ $labels.ecs_cluster }} have had their {{ $labels.check }} health check IMPAIRED for over 30 minutes: longer than auto-repair takes.',
+        dashboard: deploymentsDashboard([...c.keepLabels, ...CLUSTER]),
+      }),
+      alert({
+        name: 'EcsContainerInstanceGpuXidError',
+        comment: 'An accelerated compute check is IMPAIRED on a GPU Xid error.',
+        expr: `sum ${by(...CLUSTER, 'capacity_provider')} (ecs_container_instance_health${sel('check="ACCELERATED_COMPUTE"', 'status="IMPAIRED"')}) > 0`,
+        for: '5m',
+        severity: 'warning',
+        summary:
+          'GPUs of {{ $labels.ecs_cluster }}/{{ $labels.capacity_provider }} report Xid errors',
+        description:
+          '{{ $value | printf "%.0f" }} container instances of capacity provider {{ $labels.capacity_provider }} in cluster {{ $labels.ecs_cluster }} have had their accelerated compute check IMPAIRED (a GPU Xid error) for 5 minutes.',
+        dashboard: deploymentsDashboard([...c.keepLabels, ...CLUSTER]),
+      }),
+      alert({
+        name: 'EcsContainerInstanceAgentConnectivityImpaired',
+        expr: `sum ${by(...CLUSTER, 'capacity_provider')} (ecs_container_instance_health${sel('check="AGENT_CONNECTIVITY"', 'status="IMPAIRED"')}) > 0`,
+        for: '10m',
+        severity: 'warning',
+        summary:
+          'ECS agents of {{ $labels.ecs_cluster }}/{{ $labels.capacity_provider }} are disconnected',
+        description:
+          '{{ $value | printf "%.0f" }} container instances of capacity provider {{ $labels.capacity_provider }} in cluster {{ $labels.ecs_cluster }} have had their agent connectivity check IMPAIRED for 10 minutes: ECS cannot place tasks on them or see their tasks.',
+        dashboard: deploymentsDashboard([...c.keepLabels, ...CLUSTER]),
+      }),
+      alert({
+        name: 'EcsDeploymentHookAwaitingAction',
+        comment: `A pause hook waits for ContinueServiceDeployment until its timeout
+(10 minutes in ECS's example): tell approvers after 5.`,
+        expr: `sum ${by(...SERVICE, 'lifecycle_stage')} (ecs_service_deployment_hooks_awaiting_action${sel()}) > 0`,
+        for: '5m',
+        severity: 'warning',
+        summary:
+          'A deployment of {{ $labels.ecs_cluster }}/{{ $labels.ecs_service }} waits for approval',
+        description:
+          '{{ $value | printf "%.0f" }} deployment hooks of service {{ $labels.ecs_service }} in cluster {{ $labels.ecs_cluster }} at stage {{ $labels.lifecycle_stage }} have awaited action for 5 minutes: continue or roll back before the hook expires.',
+        dashboard: deploymentsDashboard(),
+      }),
+      alert({
+        name: 'EcsDeploymentHookFailed',
+        expr: `sum ${by(...SERVICE, 'lifecycle_stage', 'status')} (increase(ecs_service_deployment_hooks_total${sel('status=~"failed|timed_out"')}[1h])) > 0`,
+        severity: 'warning',
+        summary:
+          'A deployment hook of {{ $labels.ecs_cluster }}/{{ $labels.ecs_service }} {{ $labels.status }}',
+        description:
+          "A deployment hook of service {{ $labels.ecs_service }} in cluster {{ $labels.ecs_cluster }} at stage {{ $labels.lifecycle_stage }} ended {{ $labels.status }} in the last hour: the deployment rolls back, or (timed out) takes the hook's timeout action.",
+        dashboard: deploymentsDashboard(),
+      }),
+    ],
+  };
+
+  return [recording, baseline, ecsAlerts, exporterAlerts, daemonsHooks];
 }

@@ -5,9 +5,11 @@
  * and agent connection, following the highest version seen per instance.
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
+import type { Workload } from '../../metrics/series-lifecycle.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, firstResource, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
+import { instanceInactive } from '../instance-retirements.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 
@@ -79,7 +81,26 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
       keeps: (instance) => instance.s !== 'INACTIVE',
     });
     const view = (i: Instance): [LabelValues, string[]] => [labelValues(i.l), [i.s, i.a]];
-    instances.onDrop = (_key, dropped) => store.add(gauge, ...view(dropped), -1);
+    // A registered instance keeps its cluster's instance series from expiring.
+    const held = new Map<string, Workload>();
+    const unhold = (arn: string) => {
+      const w = held.get(arn);
+      if (w === undefined) return;
+      held.delete(arn);
+      store.release(w);
+    };
+    const hold = (arn: string, instance: Instance) => {
+      unhold(arn);
+      if (instance.s === 'INACTIVE') return;
+      const w = store.workloadOf(changes, labelValues(instance.l));
+      if (w === undefined) return;
+      store.hold(w);
+      held.set(arn, w);
+    };
+    instances.onDrop = (key, dropped) => {
+      unhold(key);
+      store.add(gauge, ...view(dropped), -1);
+    };
     return {
       apply(event) {
         const detail = detailOf(event);
@@ -98,6 +119,7 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
         const problem = wrongType(detail, ['clusterArn']);
         if (problem !== undefined) return { invalid: problem };
         const atMs = eventTimeMs(event);
+        store.advance(atMs);
         const identity = `${version} ${containerInstanceArn}`;
         const seen = versions.get(identity) !== undefined;
         versions.set(identity, 0, atMs);
@@ -109,11 +131,13 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
           a: agentConnected ? 'true' : 'false',
         };
         store.inc(changes, labelValues(current.l), [current.s, current.a]);
+        if (status === 'INACTIVE') instanceInactive(store, containerInstanceArn, atMs);
         const previous = instances.get(containerInstanceArn);
         if (previous === undefined || version > previous.v) {
           if (previous !== undefined) store.add(gauge, ...view(previous), -1);
           store.add(gauge, ...view(current), 1);
           instances.set(containerInstanceArn, current, atMs);
+          hold(containerInstanceArn, current);
         } else {
           instances.set(containerInstanceArn, previous, atMs);
         }
@@ -136,6 +160,9 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
         return () => {
           a();
           b();
+          for (const w of held.values()) store.release(w);
+          held.clear();
+          for (const [arn, instance] of instances.keyed()) hold(arn, instance);
         };
       },
     };

@@ -1,5 +1,5 @@
 /**
- * "ECS Deployment State Change" (and its daemon variant): deployments by
+ * "ECS Deployment State Change": service deployments by
  * outcome, once per (deploymentId, outcome), and how long each took, from
  * its start to its first end, observed once whatever the order in which the
  * two arrive. A record's identity is its content (deploymentId, eventName,
@@ -110,7 +110,7 @@ function readDeployment(value: unknown): Deployment {
 
 const ROLLING_BACK = /rolling back/i;
 
-/** The outcomes an event stands for: by its name's ending, so daemon deployments count the same. */
+/** The outcomes an event stands for, by its name's ending. */
 function outcomesOf(eventName: string, reason: string): Outcome[] {
   const out: Outcome[] = [];
   const inProgress = eventName.endsWith('DEPLOYMENT_IN_PROGRESS');
@@ -125,7 +125,7 @@ function outcomesOf(eventName: string, reason: string): Outcome[] {
 export const DEPLOYMENT_STATE_CHANGE: EventKind = {
   name: 'deployment-state-change',
   source: 'aws.ecs',
-  detailTypes: ['ECS Deployment State Change', 'ECS Daemon Deployment State Change'],
+  detailTypes: ['ECS Deployment State Change'],
   metrics: DEPLOYMENT_METRICS,
   create(context): KindState {
     const ledgerOptions = {
@@ -197,6 +197,7 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
         const updatedAt = typeof detail.updatedAt === 'string' ? detail.updatedAt : '';
         const reason = typeof detail.reason === 'string' ? detail.reason : '';
         const atMs = eventTimeMs(event);
+        context.store.advance(atMs);
         const identity = JSON.stringify([deploymentId, eventName, updatedAt, reason]);
         if (identities.get(identity) !== undefined) {
           identities.set(identity, 0, atMs);

@@ -1,8 +1,11 @@
 /**
- * "ECS Service Action" (and its daemon variant): steady state, task
- * placement failures and their reason, task start impaired, capacity
- * provider steady state, and any event name ECS adds later (bounded), each
- * counted once per (service ARN, eventName, createdAt, reason).
+ * "ECS Service Action": steady state, task placement failures and their
+ * reason, task start impaired, capacity provider steady state, and any
+ * event name ECS adds later (bounded), each counted once per (service ARN,
+ * eventName, createdAt, reason). The SERVICE_DEPLOYMENT_* names ECS also
+ * sends here are service actions only: deployments are counted from "ECS
+ * Deployment State Change". The daemon variant, whose resources hold a
+ * task ARN or nothing, is a kind of its own (daemon-service-action/).
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { detailOf, eventTimeMs, firstResource, serviceLabels, wrongType } from '../ecs-event.js';
@@ -33,7 +36,7 @@ export const SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
 export const SERVICE_ACTION: EventKind = {
   name: 'service-action',
   source: 'aws.ecs',
-  detailTypes: ['ECS Service Action', 'ECS Daemon Service Action'],
+  detailTypes: ['ECS Service Action'],
   metrics: SERVICE_ACTION_METRICS,
   create(context): KindState {
     const identities = new EventTimeLedger<0>({
@@ -55,6 +58,7 @@ export const SERVICE_ACTION: EventKind = {
         const reason =
           typeof detail.reason === 'string' && detail.reason !== '' ? detail.reason : 'none';
         const atMs = eventTimeMs(event);
+        store.advance(atMs);
         const identity = JSON.stringify([firstResource(event), eventName, createdAt, reason]);
         const seen = identities.get(identity) !== undefined;
         identities.set(identity, 0, atMs);

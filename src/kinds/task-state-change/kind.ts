@@ -17,7 +17,12 @@ import { CURRENT_TASK_METRICS, currentSink } from './current-tasks.js';
 import { decodeTaskEvent } from './decode.js';
 import { TASK_EVENT_DETAIL_TYPE } from './task-event.js';
 import { TaskLabelInterner } from './task-labels.js';
-import { TASK_METRICS, type TaskFactSink, taskMetricsSink } from './task-metrics.js';
+import {
+  TASK_METRICS,
+  type TaskFactSink,
+  taskMetricsSink,
+  taskWorkloadHolds,
+} from './task-metrics.js';
 import { TaskTracker } from './tracker.js';
 import type { TrackerSnapshot } from './tracker-snapshot.js';
 
@@ -35,6 +40,7 @@ export const TASK_STATE_CHANGE: EventKind = {
       stoppedRetentionMs: context.stoppedRetentionMs,
       forgotten: context.forgotten,
       current: currentSink(context.store),
+      holds: taskWorkloadHolds(context.store),
     });
     const recent = new RecentList<RecentTaskFailure>(context.recentFailures, (e) => e.taskArn);
     const metrics = taskMetricsSink(context.store);
@@ -75,6 +81,8 @@ export const TASK_STATE_CHANGE: EventKind = {
         const decoded = decodeTaskEvent(event, interner);
         if (!decoded.ok) return { invalid: decoded.reason };
         raw = event;
+        // The clock moves before the event's facts are recorded, so they count as of its time.
+        context.store.advance(decoded.event.timeMs);
         return tracker.apply(decoded.event, sink);
       },
       get tracked() {

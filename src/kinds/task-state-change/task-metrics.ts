@@ -4,8 +4,10 @@
  * contract.
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
+import type { Workload } from '../../metrics/series-lifecycle.js';
 import type { Exemplar, Family, LabelValues, SeriesStore } from '../../metrics/series-store.js';
 import type { EcsTaskEvent } from './task-event.js';
+import type { WorkloadHolds } from './tracker.js';
 
 /** Labels on every task metric, in this order: interned together per task workload. */
 export const TASK_LABEL_NAMES = [
@@ -130,6 +132,27 @@ export interface TaskFactSink {
 
 const NONE: readonly string[] = Object.freeze([]);
 
+/** Task workloads kept in the series store while a task of theirs runs (see WorkloadHolds). */
+export function taskWorkloadHolds(store: SeriesStore): WorkloadHolds {
+  const family = store.family(TASK_STATE_TRANSITIONS);
+  const names = family.scope?.names ?? [];
+  return {
+    running: (labels) => {
+      const w = store.workloadOf(family, labels);
+      if (w !== undefined) store.hold(w);
+      return w;
+    },
+    ended: (held) => store.release(held as Workload),
+    values: (held) => (held as Workload).values,
+    width: names.length,
+    restore: (values) => {
+      const w = store.workloadByValues(names, values);
+      store.hold(w);
+      return w;
+    },
+  };
+}
+
 /**
  * The exemplar of a fact: the id the task ARN ends in (bounded, so the
  * exemplar stays within OpenMetrics' 128 characters of labels).
@@ -151,12 +174,16 @@ export function taskMetricsSink(store: SeriesStore): TaskFactSink {
   const startup = store.family(TASK_STARTUP_DURATION);
   const run = store.family(TASK_RUN_DURATION);
   const exits = store.family(CONTAINER_EXITS);
-  // Interned label objects already given their zero series (a miss only repeats a no-op).
-  const born = new WeakSet<LabelValues>();
+  // The workload each interned label object was given its zero series in:
+  // a workload that expired and came back gets them again (a miss only
+  // repeats a no-op).
+  const born = new WeakMap<LabelValues, Workload | undefined>();
   return {
     workload: (labels) => {
-      if (born.has(labels)) return;
-      born.add(labels);
+      const w = store.workloadOf(stopped, labels);
+      if (w !== undefined) store.touch(w);
+      if (w !== undefined && born.get(labels) === w) return;
+      born.set(labels, w);
       for (const watched of WATCHED_STOPS) store.ensure(stopped, labels, watched);
       // Only service tasks are expected to keep running; a batch task may end in seconds.
       if (labels.values[SERVICE_INDEX] !== '') store.ensure(run, labels, [WATCHED_RUN_STOP_CODE]);

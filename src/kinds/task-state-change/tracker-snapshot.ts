@@ -36,6 +36,10 @@ export interface TrackerSnapshot {
   readonly exited?: Readonly<Record<string, readonly string[]>>;
   /** The current-state view (absent in states saved before it). */
   readonly current?: CurrentSnapshot;
+  /** The workloads tasks not yet stopped keep (absent in states saved before). */
+  readonly heldWorkloads?: readonly (readonly string[])[];
+  /** base64 of Int32Array: per task, the index + 1 in `heldWorkloads` of the workload it keeps, 0 for none. */
+  readonly holders?: string;
 }
 
 export const toBase64 = (array: ArrayBufferView): string =>

@@ -14,6 +14,7 @@ import { classifyStopReason } from './stop-reason.js';
 import { StoppedQueue } from './stopped-retention.js';
 import type { EcsTaskEvent } from './task-event.js';
 import { idKey, wholeKey } from './task-key.js';
+import type { TaskLabels } from './task-labels.js';
 import type { TaskFactSink } from './task-metrics.js';
 import { readSnapshot, type TrackerSnapshot, toBase64 } from './tracker-snapshot.js';
 
@@ -28,7 +29,33 @@ export interface TaskTrackerOptions {
   readonly forgotten?: (cause: ForgetCause) => void;
   /** Where the current-state view of tasks is shown (none by default). */
   readonly current?: CurrentSink;
+  /** Keeps the workload of each task known to run or be about to (its series do not expire meanwhile). */
+  readonly holds?: WorkloadHolds;
 }
+
+/**
+ * What keeps a workload's series while a task of it runs: taken at a task's
+ * first processed event that is not STOPPED, given back when it stops or is
+ * forgotten. Handles are opaque to the tracker.
+ */
+export interface WorkloadHolds {
+  running(labels: TaskLabels): object | undefined;
+  ended(held: object): void;
+  /** The workload's label values, to save. */
+  values(held: object): readonly string[];
+  /** How many values a workload has. */
+  readonly width: number;
+  /** Holds a workload again from saved values. */
+  restore(values: readonly string[]): object | undefined;
+}
+
+const NO_HOLDS: WorkloadHolds = {
+  running: () => undefined,
+  ended: () => {},
+  values: () => [],
+  width: 0,
+  restore: () => undefined,
+};
 
 export const DEFAULT_MAX_TRACKED_TASKS = 200_000;
 export const DEFAULT_STOPPED_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -94,6 +121,35 @@ function readExited(data: unknown, stored: ReadonlyMap<string, string>): Map<str
   return exited;
 }
 
+/** Saved holds: workloads, and per task row the one it holds (index + 1); absent in states saved before. */
+function readHeld(
+  data: unknown,
+  tasks: number,
+  width: number,
+): { workloads: string[][]; rows: Int32Array } {
+  const d = data as { heldWorkloads?: unknown; holders?: unknown };
+  if (d.heldWorkloads === undefined && d.holders === undefined) {
+    return { workloads: [], rows: new Int32Array(tasks) };
+  }
+  const workloads = d.heldWorkloads;
+  if (
+    !Array.isArray(workloads) ||
+    !workloads.every(
+      (w) => Array.isArray(w) && w.length === width && w.every((v) => typeof v === 'string'),
+    )
+  ) {
+    throw new Error('tracker held workloads are malformed');
+  }
+  if (typeof d.holders !== 'string') throw new Error('tracker holders is not a string');
+  const decoded = Buffer.from(d.holders, 'base64');
+  if (decoded.length !== tasks * 4) throw new Error('tracker holders has the wrong length');
+  const rows = new Int32Array(Uint8Array.from(decoded).buffer);
+  for (const w of rows) {
+    if (w < 0 || w > workloads.length) throw new Error('tracker holder is out of range');
+  }
+  return { workloads: workloads as string[][], rows };
+}
+
 export class TaskTracker {
   #tasks = new TaskTable();
   readonly #options: Required<Omit<TaskTrackerOptions, 'current'>>;
@@ -101,6 +157,8 @@ export class TaskTracker {
   readonly #stopped = new StoppedQueue();
   /** Per task key: the containers whose exit was counted. Only tasks with an exit have an entry. */
   #exited = new Map<string, string[]>();
+  /** By slot: the workload a task not yet stopped holds. */
+  #held: (object | undefined)[] = [];
   #newestEventMs = Number.NEGATIVE_INFINITY;
   readonly #isLive = (key: string, atMs: number): boolean => {
     const slot = this.#tasks.slot(key);
@@ -112,6 +170,7 @@ export class TaskTracker {
       maxTrackedTasks: options.maxTrackedTasks ?? DEFAULT_MAX_TRACKED_TASKS,
       stoppedRetentionMs: options.stoppedRetentionMs ?? DEFAULT_STOPPED_RETENTION_MS,
       forgotten: options.forgotten ?? (() => {}),
+      holds: options.holds ?? NO_HOLDS,
     };
     this.#current = new CurrentTasks(options.current ?? NO_CURRENT_SINK);
     if (!(this.#options.maxTrackedTasks >= 1)) throw new RangeError('maxTrackedTasks must be >= 1');
@@ -163,7 +222,29 @@ export class TaskTracker {
       stoppedQueueTimes: toBase64(Float64Array.from(times)),
       exited: Object.fromEntries(this.#exited),
       current: this.#current.snapshot(rowsOf(this.#tasks.entries(), c.index)),
+      ...this.#heldSnapshot(c.index),
     };
+  }
+
+  /** The workloads held, and per task row the one it holds (index + 1, 0 for none). */
+  #heldSnapshot(index: Int32Array): { heldWorkloads: string[][]; holders: string } {
+    const holds = this.#options.holds;
+    const holders = new Int32Array(this.#tasks.size);
+    const workloads: string[][] = [];
+    const seen = new Map<object, number>();
+    this.#held.forEach((held, slot) => {
+      if (held === undefined) return;
+      const row = index[slot] as number;
+      if (row < 0) return;
+      let i = seen.get(held);
+      if (i === undefined) {
+        i = workloads.length;
+        seen.set(held, i);
+        workloads.push([...holds.values(held)]);
+      }
+      holders[row] = i + 1;
+    });
+    return { heldWorkloads: workloads, holders: toBase64(holders) };
   }
 
   /**
@@ -188,8 +269,20 @@ export class TaskTracker {
         return owned === undefined ? undefined : table.slot(owned);
       },
     );
+    const holds = this.#options.holds;
+    const held = readHeld(data, snapshot.tasks.length, holds.width);
     return () => {
       restoreCurrent();
+      for (const h of this.#held) if (h !== undefined) holds.ended(h);
+      this.#held = [];
+      held.rows.forEach((w, row) => {
+        if (w === 0) return;
+        const key = snapshot.tasks[row]?.[0] as string;
+        const slot = table.slot(stored.get(key) ?? key);
+        if (slot === undefined) return;
+        // One hold per task, as live: each running task keeps its workload.
+        this.#held[slot] = holds.restore(held.workloads[w - 1] as string[]);
+      });
       this.#exited = exited;
       this.#tasks = table;
       this.#stopped.reset(stopped);
@@ -220,6 +313,9 @@ export class TaskTracker {
     }
     const labels = event.labels;
     sink.workload(labels);
+    if (event.lastStatus !== 'STOPPED' && !tasks.isDone(slot, DONE_STOPPED)) {
+      if (this.#held[slot] === undefined) this.#held[slot] = this.#options.holds.running(labels);
+    }
     if (event.exits.length > 0) this.#countExits(key, event, sink);
     const status = boundLabelValue(event.lastStatus);
     if (tasks.addStatus(slot, status)) sink.transition(labels, status);
@@ -249,6 +345,7 @@ export class TaskTracker {
       const stopCode = event.stopCode === undefined ? 'none' : boundLabelValue(event.stopCode);
       if (!tasks.isDone(slot, DONE_STOPPED)) {
         tasks.markDone(slot, DONE_STOPPED);
+        this.#unhold(slot);
         sink.stopped(
           labels,
           stopCode,
@@ -303,14 +400,6 @@ export class TaskTracker {
     }
   }
 
-  /** Drops a task: its slot leaves the current view before the table reuses it. */
-  #forget(key: string): void {
-    const slot = this.#tasks.slot(key);
-    if (slot !== undefined) this.#current.forget(slot);
-    this.#tasks.delete(key);
-    this.#exited.delete(key);
-  }
-
   /** Evicts one task other than `keep`: the oldest stopped one, else the oldest tracked. */
   #evictOne(keep: string): void {
     const key =
@@ -322,5 +411,24 @@ export class TaskTracker {
       this.#forget(key);
       this.#options.forgotten('capacity');
     }
+  }
+
+  /** Drops a task: its slot leaves the current view and gives back its hold before the table reuses it. */
+  #forget(key: string): void {
+    const slot = this.#tasks.slot(key);
+    if (slot !== undefined) {
+      this.#current.forget(slot);
+      this.#unhold(slot);
+    }
+    this.#tasks.delete(key);
+    this.#exited.delete(key);
+  }
+
+  /** The task no longer keeps its workload. */
+  #unhold(slot: number): void {
+    const held = this.#held[slot];
+    if (held === undefined) return;
+    this.#held[slot] = undefined;
+    this.#options.holds.ended(held);
   }
 }

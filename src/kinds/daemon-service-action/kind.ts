@@ -1,0 +1,111 @@
+/**
+ * "ECS Daemon Service Action" (ECS Managed Daemons): a daemon task that did
+ * not start on a container instance (DAEMON_TASK_START_IMPAIRED), counted
+ * once per (daemonArn, containerInstanceArn, failureType, taskArn or none,
+ * createdAt) by daemon, failure type and reason class. Its resources hold
+ * the task ARN or nothing, never a service: the labels come from
+ * `detail.clusterArn` and `detail.daemonArn`. Other event names are
+ * processed (deduplicated by their content) and counted in no family until
+ * the contract names them.
+ */
+import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { labelValues } from '../../metrics/series-store.js';
+import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
+import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
+import type { EventKind, KindState } from '../kind.js';
+import { boundLabelValue, clusterName } from '../label-values.js';
+import { classifyStopReason } from '../task-state-change/stop-reason.js';
+
+export const DAEMON_TASK_START_IMPAIRED = 'ecs_daemon_task_start_impaired_total';
+
+export const DAEMON_SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
+  {
+    name: DAEMON_TASK_START_IMPAIRED,
+    type: 'counter',
+    group: 'ecs',
+    help: 'Daemon tasks that did not start on a container instance (DAEMON_TASK_START_IMPAIRED), by daemon, failure type and reason, once per daemon, instance, failure type, task and createdAt.',
+    labelNames: ['aws_account_id', 'aws_region', 'ecs_cluster', 'daemon', 'failure_type', 'reason'],
+  },
+];
+
+const RESOURCE_TOKEN = /^RESOURCE:[A-Z0-9_]+/;
+
+/** `RESOURCE:<NAME>` when the reason starts with one, else the stop reason class of its text. */
+export function daemonStartReason(reason: string): string {
+  const token = RESOURCE_TOKEN.exec(reason);
+  if (token !== null) return token[0];
+  return classifyStopReason(reason, []);
+}
+
+export const DAEMON_SERVICE_ACTION: EventKind = {
+  name: 'daemon-service-action',
+  source: 'aws.ecs',
+  detailTypes: ['ECS Daemon Service Action'],
+  metrics: DAEMON_SERVICE_ACTION_METRICS,
+  create(context): KindState {
+    const identities = new EventTimeLedger<0>({
+      maxEntries: context.maxTrackedTasks,
+      retentionMs: context.stoppedRetentionMs,
+      forgotten: context.forgotten,
+    });
+    const store = context.store;
+    const impaired = store.family(DAEMON_TASK_START_IMPAIRED);
+    return {
+      apply(event) {
+        const detail = detailOf(event);
+        if (detail === undefined) return { invalid: 'detail is not an object' };
+        const { eventName, daemonArn, containerInstanceArn, failureType, createdAt } = detail;
+        if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
+        if (typeof daemonArn !== 'string') return { invalid: 'detail.daemonArn is not a string' };
+        if (typeof containerInstanceArn !== 'string') {
+          return { invalid: 'detail.containerInstanceArn is not a string' };
+        }
+        if (typeof createdAt !== 'string') return { invalid: 'detail.createdAt is not a string' };
+        const startImpaired = eventName === 'DAEMON_TASK_START_IMPAIRED';
+        if (startImpaired && typeof failureType !== 'string') {
+          return { invalid: 'detail.failureType is not a string' };
+        }
+        const problem = wrongType(detail, [
+          'failureType',
+          'taskArn',
+          'reason',
+          'eventType',
+          'clusterArn',
+        ]);
+        if (problem !== undefined) return { invalid: problem };
+        const taskArn = typeof detail.taskArn === 'string' ? detail.taskArn : null;
+        const identity = JSON.stringify(
+          startImpaired
+            ? [daemonArn, containerInstanceArn, failureType, taskArn, createdAt]
+            : [eventName, daemonArn, containerInstanceArn, failureType ?? null, taskArn, createdAt],
+        );
+        const seen = identities.get(identity) !== undefined;
+        identities.set(identity, 0, eventTimeMs(event));
+        if (seen) return 'duplicate';
+        if (!startImpaired) return 'processed';
+        const reason = typeof detail.reason === 'string' ? detail.reason : '';
+        const labels = clusterLabels(event, detail, daemonArn);
+        store.inc(impaired, labelValues(labels), [
+          clusterName(daemonArn),
+          boundLabelValue(failureType as string),
+          daemonStartReason(reason),
+        ]);
+        return 'processed';
+      },
+      get tracked() {
+        return identities.size;
+      },
+      get newestEventMs() {
+        return identities.newestMs;
+      },
+      snapshot: () => ({ identities: identities.snapshot() }),
+      prepareRestore(data) {
+        const d = data as { identities?: unknown } | null;
+        if (typeof d !== 'object' || d === null) {
+          throw new Error('daemon service action state is not an object');
+        }
+        return identities.prepareRestore(d.identities, seenMark('daemon service action identity'));
+      },
+    };
+  },
+};

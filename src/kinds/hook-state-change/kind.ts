@@ -1,0 +1,179 @@
+/**
+ * "ECS Hook State Change" (service deployment lifecycle hooks: pause hooks
+ * waiting for approval, Lambda hooks): hooks by status, once per (hookId,
+ * status), and a gauge of the hooks whose latest status (by updatedAt; on
+ * a tie the greater status name) is awaiting_action, so an approver can be
+ * told before `expiresAt`. A record's identity is its content (hookId,
+ * eventName, updatedAt). `resources` may be absent: the service comes from
+ * `detail.serviceArn`.
+ */
+import { KNOWN_HOOK_STATUSES, type MetricSpec } from '../../metrics/metric-spec.js';
+import { labelValues } from '../../metrics/series-store.js';
+import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
+import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
+import type { EventKind, KindState } from '../kind.js';
+import { boundLabelValue, clusterName, stringField } from '../label-values.js';
+import { parseTime } from '../parse-time.js';
+
+export const SERVICE_DEPLOYMENT_HOOKS = 'ecs_service_deployment_hooks_total';
+export const HOOKS_AWAITING_ACTION = 'ecs_service_deployment_hooks_awaiting_action';
+
+const SERVICE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service'] as const;
+
+export const HOOK_METRICS: readonly MetricSpec[] = [
+  {
+    name: SERVICE_DEPLOYMENT_HOOKS,
+    type: 'counter',
+    group: 'ecs',
+    help: 'Service deployment lifecycle hooks by stage, type and status (in_progress, awaiting_action, succeeded, failed, timed_out), once per hook and status.',
+    labelNames: [...SERVICE_LABELS, 'lifecycle_stage', 'hook_type', 'status'],
+  },
+  {
+    name: HOOKS_AWAITING_ACTION,
+    type: 'gauge',
+    group: 'ecs',
+    help: 'Service deployment lifecycle hooks whose latest status (by updatedAt) is awaiting_action: pause hooks waiting for ContinueServiceDeployment.',
+    labelNames: [...SERVICE_LABELS, 'lifecycle_stage', 'hook_type'],
+  },
+];
+
+const PREFIX = 'HOOK_';
+/** Statuses remembered per hook; names ECS adds later beyond these are counted again. */
+const MAX_STATUSES = 16;
+/** The time of a status that came without a readable updatedAt: earlier than any. */
+const UNKNOWN_TIME = Number.MIN_SAFE_INTEGER;
+
+/** `HOOK_AWAITING_ACTION` → `awaiting_action`; another name, lower case. */
+export function hookStatus(eventName: string): string {
+  const name = eventName.startsWith(PREFIX) ? eventName.slice(PREFIX.length) : eventName;
+  return boundLabelValue(name.toLowerCase());
+}
+
+interface Hook {
+  /** Statuses counted. */
+  c: string[];
+  /** Latest status: updatedAt (ms), status, and the labels of its record (service labels, stage, type). */
+  u: number;
+  s: string;
+  l: string[];
+}
+
+function readHook(value: unknown): Hook {
+  const h = value as Hook;
+  const strings = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'string');
+  if (
+    typeof h !== 'object' ||
+    h === null ||
+    !strings(h.c) ||
+    h.c.length > MAX_STATUSES ||
+    !Number.isSafeInteger(h.u) ||
+    typeof h.s !== 'string' ||
+    !strings(h.l) ||
+    h.l.length !== SERVICE_LABELS.length + 2
+  ) {
+    throw new Error('hook state is malformed');
+  }
+  return { c: [...h.c], u: h.u, s: h.s, l: [...h.l] };
+}
+
+const AWAITING = 'awaiting_action';
+
+export const HOOK_STATE_CHANGE: EventKind = {
+  name: 'hook-state-change',
+  source: 'aws.ecs',
+  detailTypes: ['ECS Hook State Change'],
+  metrics: HOOK_METRICS,
+  create(context): KindState {
+    const options = {
+      maxEntries: context.maxTrackedTasks,
+      retentionMs: context.stoppedRetentionMs,
+      forgotten: context.forgotten,
+    };
+    const identities = new EventTimeLedger<0>(options);
+    const hooks = new EventTimeLedger<Hook>(options);
+    const store = context.store;
+    const counted = store.family(SERVICE_DEPLOYMENT_HOOKS);
+    const awaiting = store.family(HOOKS_AWAITING_ACTION);
+    const show = (hook: Hook, delta: number) => {
+      if (hook.s !== AWAITING) return;
+      store.add(
+        awaiting,
+        labelValues(hook.l.slice(0, SERVICE_LABELS.length)),
+        hook.l.slice(4),
+        delta,
+      );
+    };
+    hooks.onDrop = (_key, dropped) => show(dropped, -1);
+    return {
+      apply(event) {
+        const detail = detailOf(event);
+        if (detail === undefined) return { invalid: 'detail is not an object' };
+        const { eventName, hookId, updatedAt } = detail;
+        if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
+        if (typeof hookId !== 'string') return { invalid: 'detail.hookId is not a string' };
+        if (typeof updatedAt !== 'string') return { invalid: 'detail.updatedAt is not a string' };
+        const problem = wrongType(detail, [
+          'hookType',
+          'lifecycleStage',
+          'serviceArn',
+          'serviceDeploymentArn',
+          'clusterArn',
+          'expiresAt',
+        ]);
+        if (problem !== undefined) return { invalid: problem };
+        const atMs = eventTimeMs(event);
+        const identity = JSON.stringify([hookId, eventName, updatedAt]);
+        const seen = identities.get(identity) !== undefined;
+        identities.set(identity, 0, atMs);
+        if (seen) return 'duplicate';
+        const serviceArn = stringField(detail.serviceArn);
+        const service = [...clusterLabels(event, detail, serviceArn), clusterName(serviceArn)];
+        const labels = [
+          ...service,
+          boundLabelValue(stringField(detail.lifecycleStage)),
+          boundLabelValue(stringField(detail.hookType)),
+        ];
+        const status = hookStatus(eventName);
+        // Born at 0, so that a hook's first failure is an increase an alert sees.
+        const serviceBase = labelValues(service);
+        for (const known of KNOWN_HOOK_STATUSES) {
+          store.ensure(counted, serviceBase, [labels[4] as string, labels[5] as string, known]);
+        }
+        const updatedMs = parseTime(updatedAt);
+        const u = Number.isFinite(updatedMs) ? updatedMs : UNKNOWN_TIME;
+        const known = hooks.get(hookId);
+        const hook = known ?? { c: [], u, s: status, l: labels };
+        if (!hook.c.includes(status)) {
+          if (hook.c.length < MAX_STATUSES) hook.c.push(status);
+          store.inc(counted, serviceBase, [labels[4] as string, labels[5] as string, status]);
+        }
+        if (known === undefined || u > hook.u || (u === hook.u && status > hook.s)) {
+          if (known !== undefined) show(hook, -1);
+          hook.u = u;
+          hook.s = status;
+          hook.l = labels;
+          show(hook, 1);
+        }
+        hooks.set(hookId, hook, atMs);
+        return 'processed';
+      },
+      get tracked() {
+        return identities.size + hooks.size;
+      },
+      get newestEventMs() {
+        return Math.max(identities.newestMs, hooks.newestMs);
+      },
+      snapshot: () => ({ identities: identities.snapshot(), hooks: hooks.snapshot() }),
+      prepareRestore(data) {
+        const d = data as { identities?: unknown; hooks?: unknown } | null;
+        if (typeof d !== 'object' || d === null) throw new Error('hook state is not an object');
+        const a = identities.prepareRestore(d.identities, seenMark('hook identity'));
+        const b = hooks.prepareRestore(d.hooks, readHook);
+        return () => {
+          a();
+          b();
+        };
+      },
+    };
+  },
+};

@@ -7,46 +7,58 @@
 import type { Io } from './commands/io.js';
 import { type Command, helpText, loadConfig } from './config.js';
 
-const COMMANDS: Record<Command, { usage: string; summary: string }> = {
+const COMMANDS: Record<Command, { usage: string; purpose: string; summary: string }> = {
   run: {
     usage: 'run --stream NAME|ARN [options]',
+    purpose: 'read the Kinesis stream your EventBridge rules write to and serve the metrics',
     summary:
-      'Consume every shard of the Kinesis Data Stream the EventBridge rule writes to, and serve /metrics, /healthz and /readyz. AWS region, credentials and endpoint come the standard SDK way (AWS_REGION, the default credential chain, AWS_ENDPOINT_URL_KINESIS).',
+      'Consume every shard of the Kinesis Data Stream the EventBridge rules write to, and serve /metrics, /healthz, /readyz and a landing page of recent failures. AWS region, credentials and endpoint come the standard SDK way (AWS_REGION, the default credential chain, AWS_ENDPOINT_URL_KINESIS) or --kinesis-endpoint.',
   },
   replay: {
     usage: 'replay FILE|DIR|- [options]',
+    purpose: 'print the metrics that archived events give (a dry run on your own events)',
     summary:
       'Read archived EventBridge events from FILE, every file under DIR, or - for standard input, apply the counting rules and print the final metrics in the Prometheus text format. The format of each file is detected: one event per line, pretty-printed or back-to-back JSON, a JSON array, CloudWatch Logs export lines (TIMESTAMP {event}), the JSON output of aws logs filter-log-events or get-log-events, or any of these gzip-compressed. Ends with a one-line summary on standard error.',
   },
   backfill: {
     usage: 'backfill FILE|DIR|- --output FILE [options]',
+    purpose: 'turn archived events into Prometheus history (OpenMetrics for promtool)',
     summary:
       'Read archived events as replay does and write the metrics as they stood at every --step of event time, in the OpenMetrics text format with timestamps, for promtool tsdb create-blocks-from openmetrics. Ends with a one-line summary (records, instants, output size) on standard error.',
   },
   demo: {
     usage: 'demo [options]',
+    purpose: 'try it locally: a simulated ECS account feeding a local Kinesis stream',
     summary:
-      'Start a local Kinesis-API server with a stream, a simulator putting a realistic mix of ECS task lifecycles into it, and the exporter reading it as `run` does.',
+      'Start a local Kinesis-API server with a stream, a simulator putting a realistic mix of ECS events into it (task lifecycles, deployments that complete or roll back, service actions, container instances), and the exporter reading it as `run` does. Prints the URLs of the landing page and of /metrics.',
   },
 };
 
 const USAGE = `Usage: ecs-events-exporter <command> [options]
 
-Turns Amazon ECS "Task State Change" events into Prometheus metrics.
+Turns Amazon ECS events from EventBridge, read from a Kinesis Data Stream, into
+Prometheus metrics: task state changes, deployment state changes, service actions
+and container instance state changes.
 
 Commands:
-  run      ${COMMANDS.run.usage}
-  replay   ${COMMANDS.replay.usage}
-  backfill ${COMMANDS.backfill.usage}
-  demo     ${COMMANDS.demo.usage}
-  check-pattern FILE|-
-           check an EventBridge event pattern (JSON, or the rules of a CloudFormation
-           template) as EventBridge would: what it rejects, the pattern's scope, and
-           which task statuses and ECS detail-types pass (exit 0 nothing counted is
-           dropped, 1 it drops statuses or detail-types the metrics need, 2 invalid)
-  version  print the version
+  run            ${COMMANDS.run.purpose}
+  replay         ${COMMANDS.replay.purpose}
+  backfill       ${COMMANDS.backfill.purpose}
+  demo           ${COMMANDS.demo.purpose}
+  check-pattern  check an EventBridge event pattern or CloudFormation template: does it
+                 send the exporter every event it counts?
+  version        print the version
 
-Run "ecs-events-exporter <command> --help" for the options of a command.
+Run "ecs-events-exporter <command> --help" for the usage and options of a command.
+`;
+
+const VERSION_HELP = `Usage: ecs-events-exporter version
+
+Prints the version of ecs-events-exporter (also: ecs-events-exporter --version).
+
+Options:
+  -h, --help
+      Show this help.
 `;
 
 /**
@@ -63,6 +75,10 @@ async function main(argv: string[], io: Io): Promise<number> {
   if (word === undefined || word === '--help' || word === '-h' || word === 'help') {
     io.stdout.write(USAGE);
     return word === undefined ? 2 : 0;
+  }
+  if (word === 'version' && (rest.includes('--help') || rest.includes('-h'))) {
+    io.stdout.write(VERSION_HELP);
+    return 0;
   }
   if (word === 'version' || word === '--version') {
     const { packageVersion } = await import('./version.js');
@@ -101,6 +117,9 @@ async function main(argv: string[], io: Io): Promise<number> {
     ? deferredLogger(config.logLevel, config.logFormat)
     : await createLogger(config.logLevel, config.logFormat);
   logProcessWarnings(logger);
+  for (const { flag, use } of loaded.deprecated) {
+    logger.warn({ flag, use }, `${flag} is deprecated; use ${use}`);
+  }
   switch (command) {
     case 'replay':
     case 'backfill': {

@@ -41,7 +41,7 @@ export interface Config {
   maxRecordsPerCall: number;
   demoTasksPerSecond: number;
   demoShards: number;
-  demoKinesisEndpoint: string | undefined;
+  kinesisEndpoint: string | undefined;
   backfillStepMs: number;
   backfillOutput: string | undefined;
 }
@@ -49,12 +49,18 @@ export interface Config {
 export interface OptionSpec {
   readonly key: keyof Config;
   readonly flag: string;
+  /** Former flag names, still accepted for a release with a deprecation warning. */
+  readonly aliases?: readonly string[];
   readonly env: string;
+  /** Former environment variable names, per command, still read (the documented name wins). */
+  readonly envAliases?: Readonly<Partial<Record<Command, readonly string[]>>>;
   readonly value: string;
   readonly description: string;
   readonly commands: readonly Command[];
   /** Default as written on the command line; undefined when there is none. */
   readonly default: string | undefined;
+  /** A command's own default, where it differs. */
+  readonly defaults?: Partial<Record<Command, string>>;
   /** Commands that cannot run without this option. */
   readonly requiredFor?: readonly Command[];
   parse(text: string): unknown;
@@ -126,21 +132,24 @@ function positiveDuration(text: string): number {
 export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'listenAddress',
-    flag: '--listen-address',
+    flag: '--web.listen-address',
+    aliases: ['--listen-address'],
     env: 'ECS_EXPORTER_LISTEN_ADDRESS',
     value: 'HOST:PORT',
-    description: `Address of the HTTP server (/metrics, /healthz, /readyz). \`:${DEFAULT_PORT}\` listens on every interface; \`demo\` defaults to 127.0.0.1.`,
+    description: `Address of the HTTP server (/metrics, /healthz, /readyz and the landing page /). \`:${DEFAULT_PORT}\` listens on every interface.`,
     commands: SERVING,
     default: `0.0.0.0:${DEFAULT_PORT}`,
+    defaults: { demo: `127.0.0.1:${DEFAULT_PORT}` },
     parse: parseListenAddress,
   },
   {
     key: 'webConfigFile',
-    flag: '--web-config-file',
+    flag: '--web.config.file',
+    aliases: ['--web-config-file'],
     env: 'ECS_EXPORTER_WEB_CONFIG_FILE',
     value: 'FILE',
     description:
-      "Web configuration in the format Prometheus exporters share (the exporter toolkit's `--web.config.file`): `tls_server_config` (`cert_file`, `key_file`, optionally `client_ca_file`, `client_auth_type`, `min_version`) serves HTTPS, `basic_auth_users` (user: bcrypt hash) requires basic auth on every path except /healthz and /readyz. Read at start; a file with unknown keys or errors stops the start (exit 2). Without it, plain HTTP and no authentication.",
+      "Web configuration in the format Prometheus exporters share (as node_exporter's `--web.config.file`): `tls_server_config` (`cert_file`, `key_file`, optionally `client_ca_file`, `client_auth_type`, `min_version`) serves HTTPS, `basic_auth_users` (user: bcrypt hash) requires basic auth on every path except /healthz and /readyz. Read at start; a file with unknown keys or errors stops the start (exit 2). Without it, plain HTTP and no authentication.",
     commands: SERVING,
     default: undefined,
     parse: (text) => {
@@ -150,7 +159,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'logLevel',
-    flag: '--log-level',
+    flag: '--log.level',
+    aliases: ['--log-level'],
     env: 'ECS_EXPORTER_LOG_LEVEL',
     value: LOG_LEVELS.join('|'),
     description: 'Least severe log level written to standard error.',
@@ -160,7 +170,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'logFormat',
-    flag: '--log-format',
+    flag: '--log.format',
+    aliases: ['--log-format'],
     env: 'ECS_EXPORTER_LOG_FORMAT',
     value: 'json|pretty',
     description: 'JSON lines for log collectors, or human-readable lines for a terminal.',
@@ -331,7 +342,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'DURATION',
     description:
       'How often the positions and the counting state are saved under --state-dir or --state-url (and always at shutdown); scrapes show the values of the last save.',
-    commands: READING,
+    commands: ['run'],
     default: '5s',
     parse: positiveDuration,
   },
@@ -381,13 +392,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     parse: positiveInteger,
   },
   {
-    key: 'demoKinesisEndpoint',
+    key: 'kinesisEndpoint',
     flag: '--kinesis-endpoint',
-    env: 'ECS_EXPORTER_DEMO_KINESIS_ENDPOINT',
+    env: 'ECS_EXPORTER_KINESIS_ENDPOINT',
+    // Only the demo had it: a `run` must not pick up an emulator left in the environment.
+    envAliases: { demo: ['ECS_EXPORTER_DEMO_KINESIS_ENDPOINT'] },
     value: 'URL',
     description:
-      'A running Kinesis-API server (kinesalite, kinesis-mock) for the demo stream, created there if missing; without it the demo starts an embedded one on 127.0.0.1, which needs the development dependencies.',
-    commands: ['demo'],
+      "`run`: the Kinesis endpoint, instead of the SDK's (AWS_ENDPOINT_URL_KINESIS, else the region's). `demo`: a running Kinesis-API server (kinesalite, kinesis-mock) for the demo stream, created there if missing; without it the demo starts an embedded one on 127.0.0.1, which needs the development dependencies.",
+    commands: ['run', 'demo'],
     default: undefined,
     parse: httpUrl,
   },
@@ -424,8 +437,19 @@ export const OPTIONS: readonly OptionSpec[] = [
 ];
 
 export type ConfigResult =
-  | { ok: true; config: Config; positionals: string[]; help: boolean }
+  | { ok: true; config: Config; positionals: string[]; help: boolean; deprecated: Deprecation[] }
   | { ok: false; problems: string[] };
+
+/** A former flag name that was used: said once, in the log. */
+export interface Deprecation {
+  readonly flag: string;
+  readonly use: string;
+}
+
+/** The default of `option` for `command`. */
+export function defaultFor(option: OptionSpec, command: Command): string | undefined {
+  return option.defaults?.[command] ?? option.default;
+}
 
 /** Reads the options of `command` from argv (after the command word) and the environment. */
 export function loadConfig(
@@ -437,10 +461,16 @@ export function loadConfig(
   const raw = new Map<OptionSpec, { text: string; from: string }>();
   const positionals: string[] = [];
   const options = OPTIONS.filter((o) => o.commands.includes(command));
+  const deprecated = new Map<string, Deprecation>();
   let help = false;
   for (const option of options) {
-    const text = env[option.env];
-    if (text !== undefined && text !== '') raw.set(option, { text, from: option.env });
+    for (const name of [option.env, ...(option.envAliases?.[command] ?? [])]) {
+      const text = env[name];
+      if (text !== undefined && text !== '') {
+        raw.set(option, { text, from: name });
+        break;
+      }
+    }
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -454,7 +484,10 @@ export function loadConfig(
     }
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg : arg.slice(0, eq);
-    const option = options.find((o) => o.flag === name);
+    const option = options.find((o) => o.flag === name || o.aliases?.includes(name));
+    if (option !== undefined && option.flag !== name) {
+      deprecated.set(name, { flag: name, use: option.flag });
+    }
     if (option === undefined) {
       problems.push(`${name}: unknown option for "${command}" (see --help)`);
       if (eq === -1 && i + 1 < argv.length && !(argv[i + 1] as string).startsWith('--')) i++;
@@ -472,11 +505,7 @@ export function loadConfig(
   const config: Record<string, unknown> = {};
   for (const option of OPTIONS) {
     const given = raw.get(option);
-    const text =
-      given?.text ??
-      (option.key === 'listenAddress' && command === 'demo'
-        ? `127.0.0.1:${DEFAULT_PORT}`
-        : option.default);
+    const text = given?.text ?? defaultFor(option, command);
     if (text === undefined) {
       if (option.requiredFor?.includes(command) && !help) {
         problems.push(`${option.flag} (or ${option.env}) is required for "${command}"`);
@@ -509,19 +538,43 @@ export function loadConfig(
     problems.push('--lease-table needs --state-url (replicas share the state there)');
   }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: config as unknown as Config, positionals, help };
+  return {
+    ok: true,
+    config: config as unknown as Config,
+    positionals,
+    help,
+    deprecated: [...deprecated.values()],
+  };
 }
 
 /** `--help` text of one command, from the schema. */
 export function helpText(command: Command, usage: string, summary: string): string {
   const lines = [`Usage: ecs-events-exporter ${usage}`, '', summary, '', 'Options:'];
   for (const option of OPTIONS.filter((o) => o.commands.includes(command))) {
-    const dflt = option.default === undefined ? '' : ` (default ${option.default})`;
+    const value = defaultFor(option, command);
+    const dflt = value === undefined ? '' : ` (default ${value})`;
     lines.push(`  ${option.flag} ${option.value}`);
-    lines.push(`      ${option.description}${dflt}`);
+    lines.push(`      ${describeFor(option, command)}${dflt}`);
     const required = option.requiredFor?.includes(command) ? '; required' : '';
-    lines.push(`      env ${option.env}${required}`);
+    const former = option.envAliases?.[command];
+    const also = former === undefined ? '' : ` (or ${former.join(', ')})`;
+    const formerFlags =
+      option.aliases === undefined ? '' : `; formerly ${option.aliases.join(', ')} (deprecated)`;
+    lines.push(`      env ${option.env}${also}${required}${formerFlags}`);
   }
   lines.push('  -h, --help', '      Show this help.');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The description as one command reads it: a description that speaks to
+ * several commands in turn (`run`: … `demo`: …) keeps only this command's part.
+ */
+export function describeFor(option: OptionSpec, command: Command): string {
+  const parts = option.description.split(/(?=`[a-z-]+`: )/);
+  if (parts.length < 2) return option.description;
+  const own = parts.find((p) => p.startsWith(`\`${command}\`: `));
+  if (own === undefined) return option.description;
+  const text = own.slice(command.length + 4).trim();
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -14,12 +14,26 @@ several stop codes) and one event of each other ECS detail-type. - reads standar
 It reports the pattern's scope (conditions on the cluster, service group, account,
 region, launch type, task definition…: a legitimate narrowing, judged as if every
 event were inside it), which task statuses and which ECS detail-types pass, and which
-metrics lose data when something the exporter counts is dropped.
+metrics lose data. A template's rules are also judged together: what any of them sends
+reaches the stream.
+
+What it reports:
+  error    EventBridge would reject the pattern, or the file cannot be read (exit 2)
+  DROPS    the pattern drops task events (some statuses, or all of them), or part of
+           another kind it sends: the counts of what passes are wrong (exit 1).
+           Task events are what the exporter is for: every pattern, or the rules
+           of a template together, must send all of them
+  note     the other ECS kinds (deployments, service actions, container instances,
+           daemons, instance health, hooks) are not sent at all (a rule for task
+           events only): their metrics stay empty unless a second rule sends them.
+           That rule's Kinesis target is keyed by the event id (these events have
+           no detail.taskArn, and some no resources), so it is a rule of its own,
+           not more detail-types in the task rule (exit 0)
 
 Exit status:
-  0  valid; within its scope, every task status and every ECS detail-type the
-     exporter counts passes
-  1  valid, but it drops task statuses or detail-types the metrics need
+  0  valid; within its scope, every task status passes, and every other kind it
+     sends passes whole (notes allowed)
+  1  valid, but it drops task events or part of another kind the metrics need
      (for example STOPPED only, or lastStatus anything-but RUNNING)
   2  invalid: the file cannot be read or parsed, EventBridge would reject the
      pattern, or the command line is wrong

@@ -43,7 +43,7 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
     return 2;
   }
   let embedded: LocalKinesis | undefined;
-  let endpoint = config.demoKinesisEndpoint;
+  let endpoint = config.kinesisEndpoint;
   if (endpoint === undefined) {
     try {
       embedded = await startLocalKinesis();
@@ -96,7 +96,7 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
     return err instanceof StartupCheckFailed ? 2 : 1;
   }
   io.stdout.write(
-    `Serving simulated ECS task metrics at ${exporter.server.url}/metrics (${embedded === undefined ? '' : 'local '}Kinesis stream ${DEMO_STREAM} at ${endpoint}; Ctrl-C to stop)\n`,
+    `Serving simulated ECS events: recent failures at ${exporter.server.url}/ and metrics at ${exporter.server.url}/metrics (${embedded === undefined ? '' : 'local '}Kinesis stream ${DEMO_STREAM} at ${endpoint}; Ctrl-C to stop)\n`,
   );
   await signalled(logger);
   return shutdown(logger, async () => {

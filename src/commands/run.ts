@@ -37,7 +37,9 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
     logger.error(`cannot start: ${(err as Error).message}`);
     return 2;
   }
-  const client = createKinesisClient();
+  const client = createKinesisClient(
+    config.kinesisEndpoint === undefined ? {} : { endpoint: config.kinesisEndpoint },
+  );
   try {
     await client.config.region();
   } catch {

@@ -464,8 +464,15 @@ function formatResult(p: PatternResult, out: string[], partOfMany = false) {
   for (const s of p.statuses) out.push(`      ${pad(s.status, 16)}${passMark(s.passed, s.events)}`);
   out.push('    ECS detail-types:');
   for (const d of p.detailTypes) {
-    const mark = d.passed === d.events ? 'passes' : d.passed === 0 ? 'dropped' : 'partly dropped';
-    const counted = d.counted ? 'counted by the exporter' : 'not counted yet';
+    const mark =
+      d.passed === d.events
+        ? 'passes'
+        : d.passed === 0
+          ? d.counted && d.detailType !== TASK_DETAIL_TYPE
+            ? 'not sent'
+            : 'dropped'
+          : 'PARTLY DROPPED';
+    const counted = d.counted ? 'counted by the exporter' : 'not counted';
     out.push(`      ${pad(d.detailType, 38)}${pad(mark, 16)}${counted}`);
   }
   if (partOfMany) {
@@ -489,14 +496,17 @@ function verdict(r: PatternReport): string {
     const prefix = judged.length > 1 || r.together !== undefined ? `${p.name}: ` : '';
     if (p.broken.length === 0) {
       if (p.notSent.length > 0) {
-        return `${prefix}OK: valid;${scopeWords(p)} every task status passes. Not sent: ${p.notSent.join(', ')} (their metrics stay empty; add them to the rule's detail-type list to count them).`;
+        return `${prefix}OK: valid;${scopeWords(p)} every task status passes.\n${prefix}note: not sent by this pattern: ${p.notSent.join(', ')}. Their metrics stay empty unless a second rule sends them to the stream; its Kinesis target is keyed by the event id (these events have no detail.taskArn, and some no resources). Check a template with both rules to judge them together.`;
       }
       return `${prefix}OK: valid;${scopeWords(p)} every task status and every ECS detail-type the exporter counts passes.`;
     }
     const statuses = p.statuses.filter((s) => s.passed < s.events).map((s) => s.status);
     const metrics = [...new Set(p.broken.map((b) => b.metric.replace(/\{.*$/, '')))];
     const what = statuses.length > 0 ? `task statuses ${statuses.join(', ')}` : 'events';
-    return `${prefix}DROPS: valid, but${scopeWords(p)} it drops ${what} that the metrics need (${metrics.join(', ')}).`;
+    const noTasks = p.statuses.every((s) => s.passed === 0)
+      ? ' Task events are what the exporter is for: a rule for the other kinds only is checked with the task rule, in a template that has both.'
+      : '';
+    return `${prefix}DROPS: valid, but${scopeWords(p)} it drops ${what} that the metrics need (${metrics.join(', ')}); counts from what passes are wrong, not just incomplete.${noTasks}`;
   });
   return lines.join('\n');
 }

@@ -9,8 +9,9 @@ import { exited, runCli, startCli } from '../helpers/cli.js';
 import { sumOf } from '../helpers/exposition.js';
 import { createStream, startKinesisServer } from '../helpers/kinesis-server.js';
 
-const DEMO_ARGS = ['--listen-address', '127.0.0.1:0', '--tasks-per-second', '20'];
-const READY = /(http:\/\/127\.0\.0\.1:\d+)\/metrics/;
+const DEMO_ARGS = ['--web.listen-address', '127.0.0.1:0', '--tasks-per-second', '20'];
+/** The line the demo prints: the landing page first, then /metrics. */
+const READY = /recent failures at (http:\/\/127\.0\.0\.1:\d+)\/ and metrics at \1\/metrics/;
 
 /** Scrapes until tasks have been counted through to STOPPED (at most 10 s). */
 async function scrapeUntilCounted(url: string): Promise<string> {
@@ -29,7 +30,7 @@ async function scrapeUntilCounted(url: string): Promise<string> {
 
 describe('ecs-events-exporter demo', () => {
   it('serves non-zero task metrics within seconds, and stops cleanly on SIGTERM', async () => {
-    const { child, match } = await startCli(['demo', ...DEMO_ARGS, '--log-level', 'warn'], READY);
+    const { child, match } = await startCli(['demo', ...DEMO_ARGS, '--log.level', 'warn'], READY);
     try {
       const url = match[1] as string;
       const text = await scrapeUntilCounted(url);

@@ -8,7 +8,7 @@ import { exited, runCli, startCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/kinesis-server.js';
 import { httpsGet, makeCertificates, type TestCertificates } from '../helpers/tls.js';
 
-describe('--web-config-file', () => {
+describe('--web.config.file', () => {
   let certs: TestCertificates;
   let dir: string;
 
@@ -25,9 +25,9 @@ describe('--web-config-file', () => {
     const bad = join(dir, 'bad.yml');
     writeFileSync(bad, `tls_server_config:\n  cert_file: ${certs.certFile}\n  keyfile: x\n`);
     for (const [args, env] of [
-      [['run', '--stream', 'ecs-task-events', '--web-config-file', bad], {}],
+      [['run', '--stream', 'ecs-task-events', '--web.config.file', bad], {}],
       [['run', '--stream', 'ecs-task-events'], { ECS_EXPORTER_WEB_CONFIG_FILE: bad }],
-      [['demo', '--web-config-file', join(dir, 'missing.yml')], {}],
+      [['demo', '--web.config.file', join(dir, 'missing.yml')], {}],
     ] as const) {
       const result = runCli([...args], undefined, { AWS_REGION: 'us-east-1', ...env });
       expect(result.status, result.stderr).toBe(2);
@@ -35,7 +35,7 @@ describe('--web-config-file', () => {
       expect(lines, result.stderr).toHaveLength(1);
       expect(lines[0]).toMatch(/cannot start: web config \S+: /);
     }
-    const result = runCli(['run', '--stream', 's', '--web-config-file', bad], undefined, {
+    const result = runCli(['run', '--stream', 's', '--web.config.file', bad], undefined, {
       AWS_REGION: 'us-east-1',
     });
     expect(result.stderr).toMatch(/unknown key tls_server_config\.keyfile/);
@@ -67,7 +67,7 @@ describe('--web-config-file', () => {
       ].join('\n'),
     );
     const { child, match } = await startCli(
-      ['demo', '--listen-address', '127.0.0.1:0', '--log-level', 'warn'],
+      ['demo', '--web.listen-address', '127.0.0.1:0', '--log.level', 'warn'],
       /(https:\/\/127\.0\.0\.1:\d+)\/metrics/,
       { ECS_EXPORTER_WEB_CONFIG_FILE: web },
     );

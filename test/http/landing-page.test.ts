@@ -5,8 +5,9 @@ import {
   landingPage,
   taskConsoleUrl,
 } from '../../src/http/landing-page.js';
-import { type RunningServer, startServer } from '../../src/http/server.js';
-import { fixtureLine, freshCore, silentLogger } from '../helpers/exposition.js';
+import type { RunningServer } from '../../src/http/server.js';
+import { fixtureLine, freshCore } from '../helpers/exposition.js';
+import { startPageServer } from '../helpers/page-server.js';
 
 describe('console links', () => {
   it('point at the task in the ECS console of its region', () => {
@@ -56,16 +57,7 @@ describe('/ and /api/recent-failures', () => {
     ]) {
       core.pipeline.handle(fixtureLine(name));
     }
-    server = await startServer(
-      {
-        render: (format, onChunk, keep) => core.render(format, onChunk, keep),
-        health: () => ({ ok: true, reason: 'test' }),
-        readiness: () => ({ ok: true, reason: 'test' }),
-        recentFailures: () => core.recentFailures(),
-      },
-      { host: '127.0.0.1', port: 0 },
-      silentLogger,
-    );
+    server = await startPageServer(() => core);
   });
 
   afterAll(async () => {
@@ -80,6 +72,7 @@ describe('/ and /api/recent-failures', () => {
     expect(body.tasks).toEqual([
       {
         time: '2021-07-12T05:44:09.000Z',
+        account: '832665068462',
         region: 'ap-northeast-1',
         cluster: 'apline-hello-cluster',
         service: 'checkout',

@@ -1,7 +1,7 @@
 /**
  * What can be checked here of the deployment files without Docker, a cluster
  * or AWS: they parse, reference what exists, and have the properties the
- * exporter needs (see docs/deployment.md for what was not executed).
+ * exporter needs (docs/design.md says what the tests do not cover).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

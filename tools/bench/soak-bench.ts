@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       stateDir,
       '--start-position',
       'TRIM_HORIZON',
-      '--listen-address',
+      '--web.listen-address',
       '127.0.0.1:0',
     ],
     {

@@ -202,6 +202,7 @@ export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
         const checks = checksOf(detail);
         if (typeof checks === 'string') return { invalid: checks };
         const atMs = eventTimeMs(event);
+        store.advance(atMs);
         const identity = JSON.stringify([
           containerInstanceArn,
           event.time,

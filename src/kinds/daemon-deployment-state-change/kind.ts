@@ -128,6 +128,7 @@ export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
         const problem = wrongType(detail, ['daemonArn', 'clusterArn', 'targetDaemonRevisionArn']);
         if (problem !== undefined) return { invalid: problem };
         const atMs = eventTimeMs(event);
+        store.advance(atMs);
         const identity = JSON.stringify([daemonDeploymentArn, eventName, updatedAt]);
         const seen = identities.get(identity) !== undefined;
         identities.set(identity, 0, atMs);

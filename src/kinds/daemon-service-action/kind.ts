@@ -80,7 +80,9 @@ export const DAEMON_SERVICE_ACTION: EventKind = {
             : [eventName, daemonArn, containerInstanceArn, failureType ?? null, taskArn, createdAt],
         );
         const seen = identities.get(identity) !== undefined;
-        identities.set(identity, 0, eventTimeMs(event));
+        const atMs = eventTimeMs(event);
+        store.advance(atMs);
+        identities.set(identity, 0, atMs);
         if (seen) return 'duplicate';
         if (!startImpaired) return 'processed';
         const reason = typeof detail.reason === 'string' ? detail.reason : '';

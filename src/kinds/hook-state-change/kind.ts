@@ -122,6 +122,7 @@ export const HOOK_STATE_CHANGE: EventKind = {
         ]);
         if (problem !== undefined) return { invalid: problem };
         const atMs = eventTimeMs(event);
+        store.advance(atMs);
         const identity = JSON.stringify([hookId, eventName, updatedAt]);
         const seen = identities.get(identity) !== undefined;
         identities.set(identity, 0, atMs);

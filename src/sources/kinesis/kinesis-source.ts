@@ -27,6 +27,7 @@ import type { ShardInfo } from './shard-state.js';
 import { formatStartPosition, type StartPosition } from './start-position.js';
 import {
   describeProblem,
+  type Failing,
   healthOf,
   LIST_ACTION,
   type Lifecycle,
@@ -100,8 +101,8 @@ export class KinesisSource implements Source {
   readonly #startedFromConfig = new Set<string>();
   /** Why listing the shards fails now, if it does. */
   #streamProblem: Problem | undefined;
-  /** Why reading a shard fails now, per shard. */
-  readonly #readerProblems = new Map<string, Problem>();
+  /** Why reading a shard fails now, since when and how often in a row, per shard. */
+  readonly #readerProblems = new Map<string, Failing>();
   /** When start() was called, and when a reader last made progress (undefined before the first read). */
   #startedMs = 0;
   #lastProgressMs: number | undefined;
@@ -201,6 +202,7 @@ export class KinesisSource implements Source {
       listing: this.#listing,
       everRead: this.#everRead,
       readerProblems: this.#readerProblems,
+      nowMs: Date.now(),
     });
   }
 
@@ -215,6 +217,7 @@ export class KinesisSource implements Source {
       stallTimeoutMs: this.#stallTimeoutMs,
       streamProblem: this.#streamProblem,
       readerProblems: this.#readerProblems,
+      nowMs: Date.now(),
     });
   }
 
@@ -390,8 +393,16 @@ export class KinesisSource implements Source {
       this.#log.info({ stream: this.#stream, shardId }, 'shard read to its end');
     },
     problem: (shardId, problem) => {
-      if (problem === undefined) this.#readerProblems.delete(shardId);
-      else this.#readerProblems.set(shardId, problem);
+      if (problem === undefined) {
+        this.#readerProblems.delete(shardId);
+        return;
+      }
+      const previous = this.#readerProblems.get(shardId);
+      this.#readerProblems.set(shardId, {
+        problem,
+        sinceMs: previous?.sinceMs ?? Date.now(),
+        failures: (previous?.failures ?? 0) + 1,
+      });
     },
   };
 

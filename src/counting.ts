@@ -5,13 +5,14 @@
  * not pay for the HTTP stack or the AWS SDK.
  */
 import type { Logger } from 'pino';
+import { createFreshness } from './kinds/freshness.js';
 import type { KindState } from './kinds/kind.js';
 import {
   DEFAULT_RECENT_FAILURES,
   type RecentDeploymentFailure,
   type RecentTaskFailure,
 } from './kinds/recent-failures.js';
-import { EVENT_KINDS } from './kinds/registry.js';
+import { EVENT_KINDS, EVENT_METRICS } from './kinds/registry.js';
 import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.js';
 import { type ExpositionFormat, expositionText, renderExposition } from './metrics/exposition.js';
 import { MetricRegistry } from './metrics/metric-registry.js';
@@ -84,27 +85,24 @@ export function createCounting(
       'series idle expiry raised to the stopped-task retention',
     );
   }
-  const store = new SeriesStore(
-    EVENT_KINDS.flatMap((k) => k.metrics),
-    {
-      maxSeriesPerMetric: options.maxSeriesPerMetric,
-      folded: (metric) => {
-        const folded = (self as SelfMetrics).counts.folded;
-        folded[metric] = (folded[metric] ?? 0) + 1;
-      },
-      // Never below the stopped-task retention (the stream's, in `run`):
-      // a workload's series outlive the state of its tasks.
-      idleExpiryMs: Math.max(wantedIdleMs, retentionMs),
-      expired: (metric, n) => {
-        const expired = (self as SelfMetrics).counts.expired;
-        expired[metric] = (expired[metric] ?? 0) + n;
-      },
-      shed: (metric) => {
-        const shed = (self as SelfMetrics).counts.shed;
-        shed[metric] = (shed[metric] ?? 0) + 1;
-      },
+  const store = new SeriesStore(EVENT_METRICS, {
+    maxSeriesPerMetric: options.maxSeriesPerMetric,
+    folded: (metric) => {
+      const folded = (self as SelfMetrics).counts.folded;
+      folded[metric] = (folded[metric] ?? 0) + 1;
     },
-  );
+    // Never below the stopped-task retention (the stream's, in `run`):
+    // a workload's series outlive the state of its tasks.
+    idleExpiryMs: Math.max(wantedIdleMs, retentionMs),
+    expired: (metric, n) => {
+      const expired = (self as SelfMetrics).counts.expired;
+      expired[metric] = (expired[metric] ?? 0) + n;
+    },
+    shed: (metric) => {
+      const shed = (self as SelfMetrics).counts.shed;
+      shed[metric] = (shed[metric] ?? 0) + 1;
+    },
+  });
   const kinds = new Map<string, KindState>();
   const bySource = new Map<string, Map<string, KindState>>();
   for (const kind of EVENT_KINDS) {
@@ -140,6 +138,7 @@ export function createCounting(
   );
   let invalidLogged = 0;
   const pipeline = new RecordPipeline(bySource, self, {
+    accepted: createFreshness(store),
     ...(live !== undefined ? { now: Date.now } : {}),
     afterEvent: () => store.expireDue(),
     onInvalid: (reason, data) => {

@@ -14,6 +14,8 @@ export type { RecordResult };
 export interface PipelineOptions {
   /** Wall clock in ms; when given, the delivery lag of each processed event is observed. */
   readonly now?: () => number;
+  /** Told of each event a kind processed or found a duplicate of. */
+  readonly accepted?: (event: Record<string, unknown>) => void;
   /** Told about each invalid record, with why; the record is already counted. */
   readonly onInvalid?: (reason: string, data: string | Uint8Array) => void;
   /** Called once a kind has applied an event (the series store's expiry runs here). */
@@ -56,6 +58,7 @@ export class RecordPipeline {
           result = this.#invalid(applied.invalid, data);
         } else {
           result = applied;
+          this.#options.accepted?.(envelope.event);
           const now = this.#options.now;
           const time = envelope.event.time;
           if (result === 'processed' && now !== undefined && typeof time === 'string') {

@@ -3,11 +3,13 @@
  * catalog learn about them. Adding a kind is a folder beside this file and
  * a line here.
  */
+import type { MetricSpec } from '../metrics/metric-spec.js';
 import { CONTAINER_INSTANCE_HEALTH_CHANGE } from './container-instance-health-change/kind.js';
 import { CONTAINER_INSTANCE_STATE_CHANGE } from './container-instance-state-change/kind.js';
 import { DAEMON_DEPLOYMENT_STATE_CHANGE } from './daemon-deployment-state-change/kind.js';
 import { DAEMON_SERVICE_ACTION } from './daemon-service-action/kind.js';
 import { DEPLOYMENT_STATE_CHANGE } from './deployment-state-change/kind.js';
+import { FRESHNESS_METRICS } from './freshness.js';
 import { HOOK_STATE_CHANGE } from './hook-state-change/kind.js';
 import type { EventKind } from './kind.js';
 import { SERVICE_ACTION } from './service-action/kind.js';
@@ -22,4 +24,10 @@ export const EVENT_KINDS: readonly EventKind[] = [
   DAEMON_SERVICE_ACTION,
   CONTAINER_INSTANCE_HEALTH_CHANGE,
   HOOK_STATE_CHANGE,
+];
+
+/** The metric families recorded from events: every kind's, and the freshness of each account and region. */
+export const EVENT_METRICS: readonly MetricSpec[] = [
+  ...EVENT_KINDS.flatMap((k) => k.metrics),
+  ...FRESHNESS_METRICS,
 ];

@@ -4,7 +4,7 @@
  * reference (docs/metrics.md) and for the checks of dashboards and rules.
  * Pure data: nothing here touches a registry.
  */
-import { EVENT_KINDS } from '../kinds/registry.js';
+import { EVENT_METRICS } from '../kinds/registry.js';
 import { LABELS, type MetricSpec } from './metric-spec.js';
 
 export type { MetricSpec };
@@ -286,7 +286,7 @@ export const PROCESS_METRICS: readonly MetricSpec[] = [
 
 /** Every metric the exporter exposes. */
 export const METRIC_CATALOG: readonly MetricSpec[] = [
-  ...EVENT_KINDS.flatMap((kind) => kind.metrics),
+  ...EVENT_METRICS,
   ...SELF_METRICS,
   ...KINESIS_METRIC_CATALOG,
   ...STATE_METRIC_CATALOG,

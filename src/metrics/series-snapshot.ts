@@ -69,7 +69,10 @@ export function readStoreSnapshot(data: unknown): StoreSnapshot {
         throw new Error(`${name} series is malformed`);
       }
       if (Array.isArray(entry[2])) checkHistogram(entry[2]);
-      else if (!isCount(entry[2])) throw new Error(`${name} count is malformed`);
+      // A gauge may hold a point in time (fractional seconds); counts are checked as counts by the store.
+      else if (typeof entry[2] !== 'number' || !Number.isFinite(entry[2]) || entry[2] < 0) {
+        throw new Error(`${name} count is malformed`);
+      }
     }
   }
   for (const [label, values] of Object.entries(bounds)) {

@@ -381,6 +381,23 @@ export class SeriesStore {
     this.#series(family, base, extra).value += delta;
   }
 
+  /**
+   * Sets a gauge series to `value` (0 hides it): a point in time a kind
+   * computes from its own state, such as the oldest pending task's creation.
+   * Under folded labels the series shows the value set last.
+   */
+  set(family: Family, base: LabelValues, extra: readonly string[], value: number): void {
+    // Clearing a series that expired with its workload would only bring it back at 0.
+    if (value === 0 && family.scope !== undefined && !this.#exists(family, base, extra)) return;
+    this.#series(family, base, extra).value = value;
+  }
+
+  /** Raises a gauge series to `value` unless it is already higher: a newest time seen. */
+  raise(family: Family, base: LabelValues, extra: readonly string[], value: number): void {
+    const series = this.#series(family, base, extra);
+    if (value > series.value) series.value = value;
+  }
+
   /** Whether the series a fact of these labels would be recorded in exists (bounds unchanged). */
   #exists(family: Family, base: LabelValues, extra: readonly string[]): boolean {
     const cached = family.recorded.get(base)?.get(extraKeyOf(extra));
@@ -874,7 +891,12 @@ export class SeriesStore {
           s.value = count;
           s.sumMs = sumMs;
         } else {
-          if (typeof value !== 'number') throw new Error(`${family.spec.name} value is malformed`);
+          if (
+            typeof value !== 'number' ||
+            (family.spec.type === 'counter' && !Number.isSafeInteger(value))
+          ) {
+            throw new Error(`${family.spec.name} count is malformed`);
+          }
           s.value = value;
         }
         if (series.has(key)) throw new Error(`${family.spec.name} label set appears twice`);

@@ -182,8 +182,12 @@ describe('container exit codes', () => {
       detail: { ...detail, containers: [...detail.containers, { ...sidecar, exitCode: 0 }] },
     };
     const text = await expositionOf(lines([stopped, earlier, { ...stopped, id: 'x' }]), ARGS);
-    const exits = text.split('\n').filter((l) => l.startsWith('ecs_container_exits_total{'));
+    // Counted exits; exit code 137 of each container exists from its first exit, at 0 until one.
+    const exits = text
+      .split('\n')
+      .filter((l) => l.startsWith('ecs_container_exits_total{') && !l.endsWith(' 0'));
     expect(exits).toHaveLength(2);
+    expect(text).toMatch(/container_name="log-router",exit_code="137"\} 0$/m);
     expect(exits.find((l) => l.includes('container_name="alpine-hello"'))).toMatch(
       /exit_code="137"\} 1$/,
     );

@@ -167,6 +167,28 @@ describe('CloudFormation template', () => {
     });
   });
 
+  it('alarms in CloudWatch when a dead letter is in the queue, telling the topic given', () => {
+    const [, alarm] = only('AWS::CloudWatch::Alarm');
+    expect(alarm.Condition).toBe(resources[queueId]?.Condition);
+    expect(alarm.Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const toTopic = {
+      'Fn::If': ['AlarmToTopic', [{ Ref: 'AlarmTopicArn' }], { Ref: 'AWS::NoValue' }],
+    };
+    expect(alarm.Properties.AlarmActions).toEqual(toTopic);
+    expect(alarm.Properties.OKActions).toEqual(toTopic);
+    expect(template.Parameters.AlarmTopicArn).toMatchObject({ Type: 'String', Default: '' });
+    const runbook = readFileSync(new URL('../../docs/runbook.md', import.meta.url), 'utf8');
+    expect(runbook).toContain('# EventBridge dead-letter queue alarm');
+    expect(alarm.Properties.AlarmDescription).toContain('EventBridge dead-letter queue alarm');
+  });
+
   it('gives the exporter task only the Kinesis reads it needs, on that stream only', () => {
     const [, taskDefinition] = only('AWS::ECS::TaskDefinition');
     const taskRoleId = (taskDefinition.Properties.TaskRoleArn as { 'Fn::GetAtt': string[] })[

@@ -25,6 +25,7 @@ interface Panel {
   gridPos: { x: number; y: number; w: number; h: number };
   fieldConfig?: { defaults?: { unit?: string } };
   options?: { yAxis?: { unit?: string } };
+  interval?: string;
 }
 interface Variable {
   type: string;
@@ -51,18 +52,6 @@ interface DashboardJson {
  * panel-units-rule accepts only those): a custom `suffix:` unit is not one.
  */
 const STANDARD_UNITS = ['bool', 'bytes', 'Bps', 'cps', 'ms', 'percentunit', 'reqps', 's', 'short'];
-
-/**
- * Queries exempt from target-rate-interval-rule, with the reason (what a
- * dashboard-linter `.lint` exclusion would say).
- */
-const RATE_INTERVAL_EXCLUSIONS: Record<string, string> = {
-  'ecs-tasks.json: Top failing services': 'an instant table of totals over the selected time range',
-  'ecs-deployments-capacity.json: Rollback rate by service':
-    'an instant table of shares over the selected time range',
-  'ecs-deployments-capacity.json: Non-zero exits by container':
-    'an instant table of totals over the selected time range',
-};
 
 /** The dashboards of ECS series, filtered by account, region and cluster rather than by exporter. */
 const ECS_DASHBOARDS = ['ecs-tasks.json', 'ecs-deployments-capacity.json'];
@@ -150,22 +139,70 @@ describe('generated dashboards', () => {
     }
   });
 
-  it('use $__rate_interval in every rate(), irate() and increase() (target-rate-interval-rule)', () => {
+  it("read rates over $__rate_interval, counts per bar over $__interval, and tables over the range or the alerts' hour (target-rate-interval-rule)", () => {
     for (const { d, p, t } of allTargets) {
       const where = `${d.file}: ${p.title}: ${t.expr}`;
-      if (RATE_INTERVAL_EXCLUSIONS[`${d.file}: ${p.title}`] !== undefined) {
-        expect(t.expr, where).toMatch(/\[\$__range\]/);
-        continue;
-      }
       const calls = t.expr.match(/\b(rate|irate|increase)\(/g) ?? [];
       const ranges = t.expr.match(/\[[^\]]*\]/g) ?? [];
-      expect(
-        ranges.every((r) => r === '[$__rate_interval]'),
-        where,
-      ).toBe(true);
       expect(ranges.length, where).toBe(calls.length);
+      if (p.type === 'table') {
+        // An instant table: totals over the selected range, or over the hour the alerts read.
+        for (const r of ranges) expect(['[$__range]', '[1h]'], where).toContain(r);
+      } else if (calls.length > 0 && calls.every((c) => c === 'increase(')) {
+        // Sparse events as counts per bar, never per second: over the bar's width, at least a minute.
+        for (const r of ranges) expect(r, where).toBe('[$__interval]');
+        expect(p.interval, where).toBe('1m');
+        expect(p.fieldConfig?.defaults?.unit, where).toBe('short');
+      } else {
+        for (const r of ranges) expect(r, where).toBe('[$__rate_interval]');
+      }
     }
     expect(allTargets.some(({ t }) => t.expr.includes('[$__rate_interval]'))).toBe(true);
+    expect(allTargets.some(({ t }) => t.expr.includes('[$__interval]'))).toBe(true);
+  });
+
+  it('put the failing services first, read the failure ratio from its recording rule, and show the current state', () => {
+    const tasks = dashboards.find((d) => d.file === 'ecs-tasks.json')?.json as DashboardJson;
+    const [first, ...rest] = tasks.panels;
+    expect(first).toMatchObject({ type: 'row', title: 'Failing now' });
+    const top = rest.slice(
+      0,
+      rest.findIndex((p) => p.type === 'row'),
+    );
+    expect(top.map((p) => p.title)).toEqual([
+      'Failing to start',
+      'Crash looping',
+      'OOM-killed in the last hour',
+      'Rolled back or failed in the last hour',
+      'Stuck deployments',
+      'Stuck starting',
+    ]);
+    const exprs = (p: Panel | undefined) => (p?.targets ?? []).map((t) => t.expr).join('\n');
+    const panel = (d: DashboardJson, title: string) => d.panels.find((p) => p.title === title);
+    expect(exprs(top[0])).toContain('ecs_service:ecs_task_failed_to_start:ratio_rate1h{');
+    expect(exprs(top[1])).toContain('ecs_service:ecs_task_crashed_at_start:ratio_rate1h{');
+    expect(exprs(top[4])).toContain('ecs_service_deployment_in_progress_since_timestamp_seconds{');
+    expect(exprs(top[5])).toContain('ecs_task_pending_since_timestamp_seconds{');
+    expect(exprs(panel(tasks, 'Failure-to-start ratio'))).toMatch(
+      /^ecs_service:ecs_task_failed_to_start:ratio_rate1h\{/,
+    );
+    expect(exprs(panel(tasks, 'Tasks by status'))).toContain('sum by (last_status) (ecs_tasks{');
+    expect(exprs(panel(tasks, 'Top failing services'))).toContain('le="300"');
+    expect(exprs(panel(tasks, 'Top failing services'))).toContain('stop_code="TaskFailedToStart"');
+    const deployments = dashboards.find((d) => d.file === 'ecs-deployments-capacity.json')
+      ?.json as DashboardJson;
+    expect(exprs(panel(deployments, 'Deployments in progress for'))).toContain(
+      'ecs_service_deployment_in_progress_since_timestamp_seconds{',
+    );
+    const health = dashboards.find((d) => d.file === 'ecs-events-exporter-health.json')
+      ?.json as DashboardJson;
+    expect(exprs(panel(health, 'Leader'))).toMatch(/^ecs_events_exporter_leader\{/);
+    expect(exprs(panel(health, 'Folded series'))).toContain(
+      'increase(ecs_events_exporter_series_folded_total{',
+    );
+    expect(exprs(panel(health, 'Age of the newest event, by account and region'))).toContain(
+      'ecs_events_last_event_timestamp_seconds{',
+    );
   });
 
   it('query only metrics of the catalogs, recording rules and up', () => {
@@ -183,7 +220,7 @@ describe('generated dashboards', () => {
       ];
       for (const text of texts) {
         for (const m of text.matchAll(/\$\{?(\w+)/g)) {
-          if (m[1] === '__rate_interval' || m[1] === '__range') continue;
+          if (m[1] === '__rate_interval' || m[1] === '__range' || m[1] === '__interval') continue;
           expect(names, `${file}: $${m[1]} in ${text}`).toContain(m[1]);
         }
       }
@@ -275,7 +312,7 @@ describe('generated dashboards', () => {
       }
     }
     // Together the dashboards show every alert.
-    expect([...shown].sort()).toEqual([...alertNames].sort());
+    expect([...shown].sort()).toEqual([...new Set(alertNames)].sort());
   });
 
   // The rules of Grafana's dashboard-linter (github.com/grafana/dashboard-linter),

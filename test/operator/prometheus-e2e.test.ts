@@ -66,7 +66,12 @@ const BURST_ALERTS = [
 /** Alerts the invalid records put with the burst must fire. */
 const INVALID_ALERTS = ['EcsEventsExporterInvalidRecords'];
 /** Simulated pulls take up to 4 minutes in their tail: the p90 may or may not cross the bound. */
-const EITHER_ALERTS = ['EcsTaskImagePullSlow'];
+const EITHER_ALERTS = [
+  'EcsTaskImagePullSlow',
+  // The simulator's tasks and deployments may or may not be starting when the rules run.
+  'EcsTasksPendingTooLong',
+  'EcsServiceDeploymentStuck',
+];
 /** Alerts whose expression must be empty here: the exporter is up, current and keeping up. */
 const QUIET_ALERTS = [
   'EcsEventsExporterDown',
@@ -78,9 +83,20 @@ const QUIET_ALERTS = [
   'EcsEventsExporterStateNotSaved',
   'EcsEventsExporterSeriesFolding',
   'EcsEventsExporterCapacityEvictions',
+  // One exporter, without a lease table: no leader gauge at all.
+  'EcsEventsExporterNoLeader',
+  'EcsEventsExporterMultipleLeaders',
+  'EcsAccountRegionSilent',
 ];
 /** A healthy read of a local stream has no Kinesis errors, so no series of them. */
 const expectedEmpty = (expr: string) => expr.includes('ecs_events_exporter_kinesis_errors_total');
+/**
+ * Current-state gauges that hold only while something is starting or
+ * deploying, the leader gauge (served with --lease-table) and folding (none
+ * here): queries of them may be empty.
+ */
+const mayBeEmpty = (expr: string) =>
+  /pending_since|in_progress_since|ecs_events_exporter_leader|series_folded/.test(expr);
 
 /** Streamed while Prometheus scrapes: tasks that never fail to start, OOM or fail health checks. */
 const STEADY: Scenario[] = [
@@ -128,6 +144,7 @@ function rulesWithoutFor(): string {
 function instantiate(expr: string): string {
   return expr
     .replace(/\$__rate_interval/g, '1m')
+    .replace(/\$__interval/g, '1m')
     .replace(/\$__range/g, '1h')
     .replace(/\$\{?\w+\}?/g, '.*');
 }
@@ -365,18 +382,24 @@ describe('Prometheus end to end', () => {
     const rules = allRules(loadRuleGroups());
     // Every alert is placed in exactly one list, so a new alert needs a decision here.
     expect([...BURST_ALERTS, ...INVALID_ALERTS, ...EITHER_ALERTS, ...QUIET_ALERTS].sort()).toEqual(
-      rules.flatMap((r) => (r.alert === undefined ? [] : [r.alert])).sort(),
+      [...new Set(rules.flatMap((r) => (r.alert === undefined ? [] : [r.alert])))].sort(),
     );
+    // An alert of several rules (critical in some clusters, warning elsewhere) needs data in one.
+    const withData = new Set<string>();
     for (const rule of rules) {
       const name = (rule.alert ?? rule.record) as string;
       const result = await prometheus.query(rule.expr);
       if (QUIET_ALERTS.includes(name)) {
         expect(result, `${name} should be empty here`).toEqual([]);
-      } else if (!EITHER_ALERTS.includes(name) && result.length === 0) {
+      } else if (!EITHER_ALERTS.includes(name)) {
         empty.push(name);
+        if (result.length > 0) withData.add(name);
       }
     }
-    expect(empty, 'rules without data').toEqual([]);
+    expect(
+      [...new Set(empty)].filter((n) => !withData.has(n)),
+      'rules without data',
+    ).toEqual([]);
   });
 
   it('runs every dashboard query and variable query: valid, and with data', async () => {
@@ -394,7 +417,9 @@ describe('Prometheus end to end', () => {
           const result = await prometheus.query(expr);
           checked++;
           if (expectedEmpty(expr)) expect(result, `${file}: ${panel.title}`).toEqual([]);
-          else if (result.length === 0) empty.push(`${file}: ${panel.title}: ${expr}`);
+          else if (result.length === 0 && !mayBeEmpty(expr)) {
+            empty.push(`${file}: ${panel.title}: ${expr}`);
+          }
         }
       }
       // Annotation queries (ALERTS): after the burst, each dashboard shows firing alerts.

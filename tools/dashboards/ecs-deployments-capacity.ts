@@ -21,6 +21,7 @@ import {
 import { DAEMON_TASK_START_IMPAIRED } from '../../src/kinds/daemon-service-action/kind.js';
 import {
   SERVICE_DEPLOYMENT_DURATION,
+  SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE,
   SERVICE_DEPLOYMENTS,
 } from '../../src/kinds/deployment-state-change/kind.js';
 import {
@@ -84,13 +85,14 @@ export function ecsDeploymentsCapacityDashboard(): Dashboard {
     .timeseries({
       title: 'Deployments by outcome',
       description:
-        'Service deployments per second by outcome: started, completed, failed, rolled_back (the deployment circuit breaker, or a rollback that ECS reports as such). A circuit-breaker rollback counts as both failed and rolled_back. EcsServiceDeploymentFailed fires on any failure or rollback.',
-      unit: 'cps',
+        'Service deployments per bar by outcome: started, completed, failed, rolled_back (the deployment circuit breaker, or a rollback that ECS reports as such). A circuit-breaker rollback counts as both failed and rolled_back. EcsServiceDeploymentFailed fires on any failure or rollback.',
+      unit: 'short',
       bars: true,
+      minInterval: '1m',
       stacked: true,
       queries: [
         {
-          expr: `sum by (outcome) (rate(${SERVICE_DEPLOYMENTS}{${SEL}}[$__rate_interval]))`,
+          expr: `sum by (outcome) (increase(${SERVICE_DEPLOYMENTS}{${SEL}}[$__interval]))`,
           legend: '{{outcome}}',
         },
       ],
@@ -98,12 +100,13 @@ export function ecsDeploymentsCapacityDashboard(): Dashboard {
     .timeseries({
       title: 'Rollbacks',
       description:
-        'Deployments rolled back per second, by service. Every one is a version that did not go out, whatever the deploy tool reported; see the task dashboard for why its tasks failed.',
-      unit: 'cps',
+        'Deployments rolled back per bar, by service. Every one is a version that did not go out, whatever the deploy tool reported; see the task dashboard for why its tasks failed.',
+      unit: 'short',
       bars: true,
+      minInterval: '1m',
       queries: [
         {
-          expr: `sum by (${BY_SERVICE}) (rate(${SERVICE_DEPLOYMENTS}{${SEL}, outcome="rolled_back"}[$__rate_interval]))`,
+          expr: `sum by (${BY_SERVICE}) (increase(${SERVICE_DEPLOYMENTS}{${SEL}, outcome="rolled_back"}[$__interval]))`,
           legend: SERVICE_LEGEND,
         },
       ],
@@ -130,6 +133,18 @@ export function ecsDeploymentsCapacityDashboard(): Dashboard {
         expr: `histogram_quantile(${q}, sum by (le, outcome) (rate(${SERVICE_DEPLOYMENT_DURATION}_bucket{${SEL}}[$__rate_interval])))`,
         legend: `p${q * 100} {{outcome}}`,
       })),
+    })
+    .timeseries({
+      title: 'Deployments in progress for',
+      description:
+        'How long the oldest unfinished deployment of each service has been in progress (from its first IN_PROGRESS event). A line climbing past an hour fires EcsServiceDeploymentStuck; a deployment that completes drops out.',
+      unit: 's',
+      queries: [
+        {
+          expr: `time() - min by (${BY_SERVICE}) (${SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE}{${SEL}})`,
+          legend: SERVICE_LEGEND,
+        },
+      ],
     })
     .timeseries({
       title: 'Deployment hooks by status',

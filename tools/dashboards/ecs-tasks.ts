@@ -5,7 +5,12 @@
  * region, cluster, service and family.
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { WATCHED_STOPS } from '../../src/kinds/task-state-change/task-metrics.js';
+import {
+  SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE,
+  SERVICE_DEPLOYMENTS,
+} from '../../src/kinds/deployment-state-change/kind.js';
+import { TASK_PENDING_SINCE, TASKS } from '../../src/kinds/task-state-change/current-tasks.js';
+import { CONTAINER_EXITS, WATCHED_STOPS } from '../../src/kinds/task-state-change/task-metrics.js';
 import {
   EXPORTER_LAST_EVENT_TIMESTAMP,
   EXPORTER_RECORDS,
@@ -31,6 +36,9 @@ export const ECS_TASKS_UID = 'ecs-events-exporter-tasks';
 /** The label filter of every task query. */
 const SEL = `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service", family=~"$family"`;
 
+/** The filter of service series (no family): deployments and their gauge. */
+const SERVICE_SEL = `${TARGET_SEL}, ${ACCOUNT_SEL}, ecs_cluster=~"$ecs_cluster", ecs_service=~"$ecs_service"`;
+
 /** The reason classes of failures (those the exporter creates at 0 with each workload). */
 const FAILURE_REASONS = [...new Set(WATCHED_STOPS.map(([, reason]) => reason))]
   .filter((r) => r !== 'other')
@@ -48,15 +56,19 @@ function quantiles(metric: string, by = ''): Query[] {
 }
 
 /**
- * Stops per second: a rate, not an increase over $__rate_interval, which is
+ * Stops per bar: sparse events read as counts (one OOM kill an hour is 1,
+ * not 0.0003 per second), over the bar's own width: $__rate_interval is
  * longer than a bar and would count each stop in several bars.
  */
 function stoppedBy(filter: string, by = BY_SERVICE, legend = SERVICE_LEGEND): Query {
   return {
-    expr: `sum by (${by}) (rate(${TASK_STOPPED}{${SEL}, ${filter}}[$__rate_interval]))`,
+    expr: `sum by (${by}) (increase(${TASK_STOPPED}{${SEL}, ${filter}}[$__interval]))`,
     legend,
   };
 }
+
+/** Counts per bar are at least two scrapes wide. */
+const BAR_INTERVAL = '1m';
 
 export function ecsTasksDashboard(): Dashboard {
   const dashboard = projectDashboard({
@@ -83,6 +95,116 @@ export function ecsTasksDashboard(): Dashboard {
   );
 
   new Layout(dashboard)
+    .row('Failing now')
+    .table({
+      title: 'Failing to start',
+      description:
+        'Services whose stops in the last hour were mostly failures to start (the recording rule EcsServiceTasksFailingToStart reads), largest share first. Empty when nothing fails.',
+      unit: 'percentunit',
+      width: 8,
+      height: 6,
+      queries: [
+        {
+          expr: `sort_desc(ecs_service:ecs_task_failed_to_start:ratio_rate1h{${SEL}} > 0)`,
+          legend: SERVICE_LEGEND,
+        },
+      ],
+    })
+    .table({
+      title: 'Crash looping',
+      description:
+        'Services whose tasks exited within 5 minutes of RUNNING, as a share of their stops in the last hour (the recording rule EcsServiceTasksCrashLooping reads).',
+      unit: 'percentunit',
+      width: 8,
+      height: 6,
+      queries: [
+        {
+          expr: `sort_desc(ecs_service:ecs_task_crashed_at_start:ratio_rate1h{${SEL}} > 0)`,
+          legend: SERVICE_LEGEND,
+        },
+      ],
+    })
+    .table({
+      title: 'OOM-killed in the last hour',
+      description:
+        'Tasks stopped for running out of memory in the last hour, and containers killed with exit code 137, per service and family.',
+      unit: 'short',
+      width: 8,
+      height: 6,
+      queries: [
+        {
+          expr: `sort_desc(sum by (${BY_SERVICE}) (increase(${TASK_STOPPED}{${SEL}, reason="out_of_memory"}[1h])) > 0)`,
+          legend: SERVICE_LEGEND,
+        },
+        {
+          expr: `sort_desc(sum by (${BY_SERVICE}, container_name) (increase(${CONTAINER_EXITS}{${SEL}, exit_code="137"}[1h])) > 0)`,
+          legend: `${SERVICE_LEGEND} {{container_name}}`,
+        },
+      ],
+    })
+    .table({
+      title: 'Rolled back or failed in the last hour',
+      description:
+        'Deployments of each service that failed or were rolled back by the circuit breaker in the last hour (a first-ever failure of a service shows as its whole count).',
+      unit: 'short',
+      width: 8,
+      height: 6,
+      queries: [
+        {
+          expr: `sort_desc(sum by (aws_account_id, aws_region, ecs_cluster, ecs_service) (increase(${SERVICE_DEPLOYMENTS}{${SERVICE_SEL}, outcome=~"failed|rolled_back"}[1h]) or (${SERVICE_DEPLOYMENTS}{${SERVICE_SEL}, outcome=~"failed|rolled_back"} unless ${SERVICE_DEPLOYMENTS}{${SERVICE_SEL}, outcome=~"failed|rolled_back"} offset 1h)) > 0)`,
+          legend: '{{ecs_cluster}}/{{ecs_service}} ({{aws_account_id}} {{aws_region}})',
+        },
+      ],
+    })
+    .table({
+      title: 'Stuck deployments',
+      description:
+        'How long the oldest unfinished deployment of each service has been in progress (EcsServiceDeploymentStuck fires past an hour by default).',
+      unit: 's',
+      width: 8,
+      height: 6,
+      queries: [
+        {
+          expr: `sort_desc(time() - min by (aws_account_id, aws_region, ecs_cluster, ecs_service) (${SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE}{${SERVICE_SEL}}))`,
+          legend: '{{ecs_cluster}}/{{ecs_service}} ({{aws_account_id}} {{aws_region}})',
+        },
+      ],
+    })
+    .table({
+      title: 'Stuck starting',
+      description:
+        'How long the oldest task of each family still in PROVISIONING, PENDING or ACTIVATING has been starting (EcsTasksPendingTooLong fires past 15 minutes by default).',
+      unit: 's',
+      width: 8,
+      height: 6,
+      queries: [
+        {
+          expr: `sort_desc(time() - min by (${BY_SERVICE}) (${TASK_PENDING_SINCE}{${SEL}}))`,
+          legend: SERVICE_LEGEND,
+        },
+      ],
+    })
+    .row('Now')
+    .timeseries({
+      title: 'Tasks by status',
+      description:
+        'Tasks the exporter knows to be in each status short of STOPPED (ecs_tasks), by the status of their latest event. Tasks that last changed before the exporter started reading are not known.',
+      unit: 'short',
+      stacked: true,
+      queries: [{ expr: `sum by (last_status) (${TASKS}{${SEL}})`, legend: '{{last_status}}' }],
+    })
+    .timeseries({
+      title: 'Oldest task still starting',
+      description:
+        'Age of the oldest task of each family in PROVISIONING, PENDING or ACTIVATING. A line that keeps climbing is capacity that never comes.',
+      unit: 's',
+      queries: [
+        {
+          expr: `time() - min by (${BY_SERVICE}) (${TASK_PENDING_SINCE}{${SEL}})`,
+          legend: SERVICE_LEGEND,
+        },
+      ],
+    })
     .row('Exporter')
     .timeseries({
       title: 'Exporter up',
@@ -137,11 +259,11 @@ export function ecsTasksDashboard(): Dashboard {
     .timeseries({
       title: 'Failure-to-start ratio',
       description:
-        'Share of stopped tasks that never started (stop code TaskFailedToStart), per service. The EcsServiceTasksFailingToStart alert reads the same share over the last hour (it fires above 20%, with at least 3 failures in 3 hours). Empty for a service with no stops.',
+        'Share of the stopped tasks of the last hour that never started (stop code TaskFailedToStart), per service: the recording rule the EcsServiceTasksFailingToStart alert reads (it fires above 20%, with at least 3 failures in 3 hours), so a back-off of 27 minutes between failures reads as a line, not as dots. Empty for a service with no stops, and without the rules.',
       unit: 'percentunit',
       queries: [
         {
-          expr: `sum by (${BY_SERVICE}) (rate(${TASK_STOPPED}{${SEL}, stop_code="TaskFailedToStart"}[$__rate_interval])) / (sum by (${BY_SERVICE}) (rate(${TASK_STOPPED}{${SEL}}[$__rate_interval])) > 0)`,
+          expr: `ecs_service:ecs_task_failed_to_start:ratio_rate1h{${SEL}}`,
           legend: SERVICE_LEGEND,
         },
       ],
@@ -187,20 +309,21 @@ export function ecsTasksDashboard(): Dashboard {
     .timeseries({
       title: 'Failed to start, by reason',
       description:
-        'Tasks per second that never started (stop code TaskFailedToStart), by reason class: image_pull_failed (the image or registry), resource_initialization_failed (secrets, registry auth, logging, volumes). Any sustained value here means a service cannot reach its desired count.',
-      unit: 'cps',
+        'Tasks per bar that never started (stop code TaskFailedToStart), by reason class: image_pull_failed (the image or registry), resource_initialization_failed (secrets, registry auth, logging, volumes). Any sustained value here means a service cannot reach its desired count.',
+      unit: 'short',
       bars: true,
+      minInterval: BAR_INTERVAL,
       stacked: true,
       queries: [stoppedBy('stop_code="TaskFailedToStart"', 'reason', '{{reason}}')],
     })
     .table({
       title: 'Top failing services',
-      description: `The 10 services (or standalone families) with the most tasks stopped for a failure (${FAILURE_REASONS.replace(/\|/g, ', ')}) over the selected time range. Start here when an alert names no service you know.`,
+      description: `The 10 services (or standalone families) with the most tasks stopped for a failure (${FAILURE_REASONS.replace(/\|/g, ', ')}, or failing to start for any reason) or crashing within 5 minutes of RUNNING, over the selected time range. Start here when an alert names no service you know.`,
       unit: 'short',
       width: 24,
       queries: [
         {
-          expr: `topk(10, sum by (${BY_SERVICE}) (increase(${TASK_STOPPED}{${SEL}, reason=~"${FAILURE_REASONS}"}[$__range])) > 0)`,
+          expr: `topk(10, sum by (${BY_SERVICE}) (increase(${TASK_STOPPED}{${SEL}, reason=~"${FAILURE_REASONS}"}[$__range]) or increase(${TASK_STOPPED}{${SEL}, stop_code="TaskFailedToStart", reason!~"${FAILURE_REASONS}"}[$__range]) or increase(${TASK_RUN_DURATION}_bucket{${SEL}, ecs_service!="", stop_code="EssentialContainerExited", le="300"}[$__range])) > 0)`,
           legend: SERVICE_LEGEND,
         },
       ],
@@ -255,13 +378,14 @@ export function ecsTasksDashboard(): Dashboard {
     .timeseries({
       title: 'Crash-loop exits',
       description:
-        'Service tasks per second whose essential container exited within a minute of RUNNING, by service. EcsServiceTasksCrashLooping fires when they are over 20% of the stops of the last hour, and at least 3 in 3 hours.',
-      unit: 'cps',
+        'Service tasks per bar whose essential container exited within 5 minutes of RUNNING, by service. EcsServiceTasksCrashLooping fires when they are over 20% of the stops of the last hour, and at least 3 in 3 hours.',
+      unit: 'short',
       bars: true,
+      minInterval: BAR_INTERVAL,
       width: 24,
       queries: [
         {
-          expr: `sum by (${BY_SERVICE}) (rate(${TASK_RUN_DURATION}_bucket{${SEL}, ecs_service!="", stop_code="EssentialContainerExited", le="60"}[$__rate_interval]))`,
+          expr: `sum by (${BY_SERVICE}) (increase(${TASK_RUN_DURATION}_bucket{${SEL}, ecs_service!="", stop_code="EssentialContainerExited", le="300"}[$__interval]))`,
           legend: SERVICE_LEGEND,
         },
       ],
@@ -269,27 +393,30 @@ export function ecsTasksDashboard(): Dashboard {
     .timeseries({
       title: 'OOM kills',
       description:
-        'Tasks per second stopped because a container exceeded its memory limit (reason out_of_memory), by service. EcsTaskOutOfMemoryKillsBurst fires at 3 in an hour for one family.',
-      unit: 'cps',
+        'Tasks per bar stopped because a container exceeded its memory limit (reason out_of_memory), by service. EcsTaskOutOfMemoryKillsBurst fires at 3 in 3 hours, one of them in the last hour, for one family.',
+      unit: 'short',
       bars: true,
+      minInterval: BAR_INTERVAL,
       width: 8,
       queries: [stoppedBy('reason="out_of_memory"')],
     })
     .timeseries({
       title: 'Health-check failures',
       description:
-        'Tasks per second stopped for failing load balancer or container health checks, by service. EcsTaskHealthCheckFailures fires at 3 in an hour.',
-      unit: 'cps',
+        'Tasks per bar stopped for failing load balancer or container health checks, by service. EcsTaskHealthCheckFailures fires at 3 in 3 hours, one of them in the last hour.',
+      unit: 'short',
       bars: true,
+      minInterval: BAR_INTERVAL,
       width: 8,
       queries: [stoppedBy('reason="health_check_failed"')],
     })
     .timeseries({
       title: 'Spot interruptions',
       description:
-        'Tasks per second stopped because Fargate Spot or EC2 Spot took the capacity back, by service. Expected now and then; a service that keeps losing most of its tasks needs an on-demand base in its capacity provider strategy.',
-      unit: 'cps',
+        'Tasks per bar stopped because Fargate Spot or EC2 Spot took the capacity back, by service. Expected now and then; a service that keeps losing most of its tasks needs an on-demand base in its capacity provider strategy.',
+      unit: 'short',
       bars: true,
+      minInterval: BAR_INTERVAL,
       width: 8,
       queries: [stoppedBy('reason="spot_interruption"')],
     });

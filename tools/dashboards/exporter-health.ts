@@ -4,10 +4,13 @@
  * the bounded task state (tracked tasks, evictions).
  */
 import { type Dashboard, DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { LAST_EVENT_TIMESTAMP } from '../../src/kinds/freshness.js';
 import {
   EXPORTER_EVENT_DELIVERY_LAG,
   EXPORTER_LAST_EVENT_TIMESTAMP,
+  EXPORTER_LEADER,
   EXPORTER_RECORDS,
+  EXPORTER_SERIES_FOLDED,
   EXPORTER_TASK_STATE_EVICTIONS,
   EXPORTER_TRACKED_TASKS,
   EXPORTER_TRACKED_TASKS_LIMIT,
@@ -43,7 +46,12 @@ export function exporterHealthDashboard(): Dashboard {
     .time({ from: 'now-3h', to: 'now' })
     .tooltip(DASHBOARD_TOOLTIP)
     .link(dashboardLinks())
-    .annotation(alertsAnnotation('EcsEventsExporter.*', 'job=~"$job", instance=~"$instance"'))
+    .annotation(
+      alertsAnnotation(
+        'EcsEventsExporter.*|EcsAccountRegionSilent',
+        'job=~"$job", instance=~"$instance"',
+      ),
+    )
     .withVariable(datasourceVariable())
     .withVariable(jobVariable())
     .withVariable(instanceVariable());
@@ -74,7 +82,7 @@ export function exporterHealthDashboard(): Dashboard {
     .timeseries({
       title: 'Age of the newest event',
       description:
-        'Time since the newest task state change event seen (its event time). Grows when the account is quiet, or when events stop reaching the exporter; EcsEventsExporterNoRecentEvents fires past one hour.',
+        'Time since the newest task state change event seen (its event time). Grows when the account is quiet, or when events stop reaching the exporter; EcsEventsExporterNoRecentEvents fires past ten of the usual gaps between events (at least 15 minutes).',
       unit: 's',
       queries: [
         {
@@ -92,6 +100,40 @@ export function exporterHealthDashboard(): Dashboard {
         expr: `histogram_quantile(${q}, sum by (le) (rate(${EXPORTER_EVENT_DELIVERY_LAG}_bucket{${SEL}}[$__rate_interval])))`,
         legend: `p${q * 100}`,
       })),
+    })
+    .timeseries({
+      title: 'Age of the newest event, by account and region',
+      description:
+        'Time since the newest ECS event from each account and region. One line climbing while the others stay low is an account whose events stopped (EcsAccountRegionSilent fires after an hour).',
+      unit: 's',
+      queries: [
+        {
+          expr: `time() - max by (aws_account_id, aws_region) (${LAST_EVENT_TIMESTAMP}{${SEL}})`,
+          legend: '{{aws_account_id}} {{aws_region}}',
+        },
+      ],
+    })
+    .row('Replicas and series')
+    .timeseries({
+      title: 'Leader',
+      description:
+        'Which replica of an active/standby pair holds the lease (1) and which wait (0). Exactly one line at 1 is healthy: none fires EcsEventsExporterNoLeader, two EcsEventsExporterMultipleLeaders. Empty without --lease-table.',
+      unit: 'bool',
+      queries: [{ expr: `${EXPORTER_LEADER}{${SEL}}`, legend: '{{instance}}' }],
+    })
+    .timeseries({
+      title: 'Folded series',
+      description:
+        'Facts recorded per bar under _other_ labels because a metric reached --max-series-per-metric, by metric. Anything here fires EcsEventsExporterSeriesFolding: alerts on those facts lose their service and cluster.',
+      unit: 'short',
+      bars: true,
+      minInterval: '1m',
+      queries: [
+        {
+          expr: `sum by (instance, metric) (increase(${EXPORTER_SERIES_FOLDED}{${SEL}}[$__interval]))`,
+          legend: '{{instance}} {{metric}}',
+        },
+      ],
     })
     .row('Kinesis stream')
     .timeseries({

@@ -176,6 +176,11 @@ export interface PanelSpec {
   readonly bars?: boolean;
   /** Grid height; 8 unless given. */
   readonly height?: number;
+  /**
+   * Smallest step of the panel's queries: for counts per bar
+   * (`increase(…[$__interval])`), at least two scrapes wide.
+   */
+  readonly minInterval?: string;
 }
 
 const REF_IDS = 'ABCDEFGHIJ';
@@ -256,6 +261,7 @@ export class Layout {
           spec.stacked ? common.StackingMode.Normal : common.StackingMode.None,
         ),
       );
+    if (spec.minInterval !== undefined) panel.interval(spec.minInterval);
     this.dashboard.withPanel(panel);
     return this;
   }

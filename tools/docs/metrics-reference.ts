@@ -1,6 +1,8 @@
 /** Renders docs/metrics.md from the metric catalog and the reason classes. */
+import { WATCHED_OUTCOMES } from '../../src/kinds/deployment-state-change/kind.js';
 import { STOP_REASON_CLASSES } from '../../src/kinds/task-state-change/stop-reason.js';
 import {
+  WATCHED_EXIT_CODE,
   WATCHED_RUN_STOP_CODE,
   WATCHED_STOPS,
 } from '../../src/kinds/task-state-change/task-metrics.js';
@@ -50,6 +52,8 @@ export function renderMetricsReference(catalog: readonly MetricSpec[] = METRIC_C
       ([code, reason]) => `- \`ecs_task_stopped_total{stop_code="${code}", reason="${reason}"}\``,
     ),
     `- for a service's tasks (\`ecs_service\` not empty), \`ecs_task_run_duration_seconds{stop_code="${WATCHED_RUN_STOP_CODE}"}\`, the input of the crash-loop alert`,
+    `- at a service's first deployment event, \`ecs_service_deployments_total\` with ${WATCHED_OUTCOMES.map((o) => `\`outcome="${o}"\``).join(' and ')}`,
+    `- at a container's first exit of any code, \`ecs_container_exits_total{exit_code="${WATCHED_EXIT_CODE}"}\` of that container`,
     '',
     'Likewise the first event of a daemon creates `ecs_daemon_deployments_total` for every',
     'known status and `ecs_daemon_deployment_duration_seconds` for every outcome, and the',

@@ -6,10 +6,11 @@
  * updatedAt, reason): redeliveries with a new event id are duplicates.
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
-import type { LabelValues } from '../../metrics/series-store.js';
+import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
+import { OldestSince } from '../oldest-since.js';
 import { parseTime } from '../parse-time.js';
 import {
   boundText,
@@ -21,6 +22,8 @@ import { observable } from '../task-state-change/tracker.js';
 
 export const SERVICE_DEPLOYMENTS = 'ecs_service_deployments_total';
 export const SERVICE_DEPLOYMENT_DURATION = 'ecs_service_deployment_duration_seconds';
+export const SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE =
+  'ecs_service_deployment_in_progress_since_timestamp_seconds';
 
 const SERVICE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service'] as const;
 
@@ -40,9 +43,19 @@ export const DEPLOYMENT_METRICS: readonly MetricSpec[] = [
     labelNames: [...SERVICE_LABELS, 'outcome'],
     buckets: [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800],
   },
+  {
+    name: SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE,
+    type: 'gauge',
+    group: 'ecs',
+    help: 'The start (updatedAt of its first IN_PROGRESS event not rolling back) of the oldest deployment of the service that has neither COMPLETED nor FAILED, in seconds since the epoch; absent when there is none. A deployment with no event for the retention (24 h by default) is forgotten and leaves it.',
+    labelNames: [...SERVICE_LABELS],
+  },
 ];
 
 export const OUTCOMES = ['started', 'completed', 'failed', 'rolled_back'] as const;
+
+/** Outcomes whose series are born at 0 with the service's first deployment event. */
+export const WATCHED_OUTCOMES = ['failed', 'rolled_back'] as const;
 type Outcome = (typeof OUTCOMES)[number];
 
 /** What is kept per deployment: outcomes counted (bits of OUTCOMES), start and end. */
@@ -56,7 +69,12 @@ interface Deployment {
   eo: 'completed' | 'failed' | null;
   /** Duration observed (or found unobservable). */
   d: boolean;
+  /** The service's labels (absent in states saved before the in-progress gauge). */
+  l?: string[];
 }
+
+/** Started and not ended: shown in the in-progress gauge. */
+const inProgress = (d: Deployment): boolean => d.s !== null && d.e === null;
 
 function readDeployment(value: unknown): Deployment {
   const d = value as Deployment;
@@ -70,11 +88,24 @@ function readDeployment(value: unknown): Deployment {
     !time(d.s) ||
     !time(d.e) ||
     !(d.eo === null || d.eo === 'completed' || d.eo === 'failed') ||
-    typeof d.d !== 'boolean'
+    typeof d.d !== 'boolean' ||
+    !(
+      d.l === undefined ||
+      (Array.isArray(d.l) &&
+        d.l.length === SERVICE_LABELS.length &&
+        d.l.every((v) => typeof v === 'string'))
+    )
   ) {
     throw new Error('deployment state is malformed');
   }
-  return { o: d.o, s: d.s, e: d.e, eo: d.eo, d: d.d };
+  return {
+    o: d.o,
+    s: d.s,
+    e: d.e,
+    eo: d.eo,
+    d: d.d,
+    ...(d.l === undefined ? {} : { l: [...d.l] }),
+  };
 }
 
 const ROLLING_BACK = /rolling back/i;
@@ -107,6 +138,15 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
     const store = context.store;
     const counted = store.family(SERVICE_DEPLOYMENTS);
     const durations = store.family(SERVICE_DEPLOYMENT_DURATION);
+    const since = store.family(SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE);
+    const open = new OldestSince((labels, seconds) => store.set(since, labels, [], seconds));
+    /** The service labels of a deployment, interned per service. */
+    const labelsOf = (d: Deployment): LabelValues | undefined =>
+      d.l === undefined ? undefined : labelValues(d.l);
+    deployments.onDrop = (_key, dropped) => {
+      const labels = labelsOf(dropped);
+      if (labels !== undefined && inProgress(dropped)) open.remove(labels, dropped.s as number);
+    };
     const recent = new RecentList<RecentDeploymentFailure>(
       context.recentFailures,
       (e) => e.deploymentId,
@@ -165,6 +205,9 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
         }
         identities.set(identity, 0, atMs);
         const labels = serviceLabels(event, detail);
+        // The outcomes alerts watch exist at 0 from a service's first deployment event,
+        // so its first failure is an increase (the start usually comes a scrape earlier).
+        for (const watched of WATCHED_OUTCOMES) store.ensure(counted, labels, [watched]);
         const state = deployments.get(deploymentId) ?? {
           o: 0,
           s: null,
@@ -172,6 +215,9 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
           eo: null,
           d: false,
         };
+        const wasOpen = inProgress(state) && state.l !== undefined;
+        const openSince = state.s;
+        state.l ??= [...labels.values];
         const outcomes = outcomesOf(eventName, reason);
         const failures: Outcome[] = [];
         for (const outcome of outcomes) {
@@ -209,6 +255,10 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
           const ms = observable(state.e - state.s);
           if (!Number.isNaN(ms)) store.observe(durations, labels, [state.eo], ms);
         }
+        if (wasOpen !== inProgress(state)) {
+          if (wasOpen) open.remove(labels, openSince as number);
+          else open.add(labels, state.s as number);
+        }
         deployments.set(deploymentId, state, atMs);
         return 'processed';
       },
@@ -240,6 +290,12 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
           a();
           b();
           c();
+          const entries: [LabelValues, number][] = [];
+          for (const d of deployments.values()) {
+            const labels = labelsOf(d);
+            if (labels !== undefined && inProgress(d)) entries.push([labels, d.s as number]);
+          }
+          open.restore(entries);
         };
       },
     };

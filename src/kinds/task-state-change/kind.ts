@@ -13,6 +13,7 @@ import {
   recentContainers,
   taskIdOf,
 } from '../recent-failures.js';
+import { CURRENT_TASK_METRICS, currentSink } from './current-tasks.js';
 import { decodeTaskEvent } from './decode.js';
 import { TASK_EVENT_DETAIL_TYPE } from './task-event.js';
 import { TaskLabelInterner } from './task-labels.js';
@@ -32,12 +33,13 @@ export const TASK_STATE_CHANGE: EventKind = {
   name: 'task-state-change',
   source: 'aws.ecs',
   detailTypes: [TASK_EVENT_DETAIL_TYPE],
-  metrics: TASK_METRICS,
+  metrics: [...TASK_METRICS, ...CURRENT_TASK_METRICS],
   create(context): KindState {
     const tracker = new TaskTracker({
       maxTrackedTasks: context.maxTrackedTasks,
       stoppedRetentionMs: context.stoppedRetentionMs,
       forgotten: context.forgotten,
+      current: currentSink(context.store),
       holds: taskWorkloadHolds(context.store),
     });
     const recent = new RecentList<RecentTaskFailure>(context.recentFailures, (e) => e.taskArn);

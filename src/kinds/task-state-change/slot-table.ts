@@ -141,6 +141,11 @@ export class TaskTable {
     return owned;
   }
 
+  /** Every task as (key, slot), in Map order. */
+  entries(): IterableIterator<[string, number]> {
+    return this.#slots.entries();
+  }
+
   /** The oldest key added (Map order), other than `keep`. */
   oldest(keep: string): string | undefined {
     for (const key of this.#slots.keys()) if (key !== keep) return key;
@@ -204,6 +209,12 @@ export class TaskTable {
     if (extra.length >= MAX_EXTRAS) extra.shift();
     extra.push(status);
     return true;
+  }
+
+  /** Whether `status` (a documented one) was seen. */
+  hasStatus(slot: number, status: string): boolean {
+    const bit = STATUS_BIT.get(status);
+    return bit !== undefined && ((this.#statuses[slot] as number) & bit) !== 0;
   }
 
   check(slot: number): number {

@@ -104,6 +104,9 @@ export const WATCHED_STOPS: readonly (readonly [stopCode: string, reason: string
   ['ServiceSchedulerInitiated', 'health_check_failed'],
 ];
 
+/** The exit code whose series is born at 0 with each container's first exit (SIGKILL: OOM kills). */
+export const WATCHED_EXIT_CODE = '137';
+
 /** Run durations of a service's tasks that stopped on their own: the crash-loop input. */
 export const WATCHED_RUN_STOP_CODE = 'EssentialContainerExited';
 
@@ -192,7 +195,10 @@ export function taskMetricsSink(store: SeriesStore): TaskFactSink {
     startup: (labels, ms, event) => store.observe(startup, labels, NONE, ms, exemplarOf(event, ms)),
     run: (labels, stopCode, ms, event) =>
       store.observe(run, labels, [stopCode], ms, exemplarOf(event, ms)),
-    exit: (labels, containerName, exitCode) =>
-      store.inc(exits, labels, [containerName, exitCodeLabel(exitCode)]),
+    exit: (labels, containerName, exitCode) => {
+      // Exit code 137 of a container exists at 0 from its first exit of any code.
+      store.ensure(exits, labels, [containerName, WATCHED_EXIT_CODE]);
+      store.inc(exits, labels, [containerName, exitCodeLabel(exitCode)]);
+    },
   };
 }

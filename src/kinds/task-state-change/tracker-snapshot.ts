@@ -2,6 +2,7 @@
  * The tracker's state as plain data, and the check of such data read back
  * from disk: anything not as saved is refused whole.
  */
+import type { CurrentSnapshot } from './current-tasks.js';
 import type { TaskTuple } from './slot-table.js';
 
 /**
@@ -33,6 +34,8 @@ export interface TrackerSnapshot {
   readonly stoppedQueueTimes: string;
   /** By task key: the containers whose exit was counted (absent in states saved before). */
   readonly exited?: Readonly<Record<string, readonly string[]>>;
+  /** The current-state view (absent in states saved before it). */
+  readonly current?: CurrentSnapshot;
   /** The workloads tasks not yet stopped keep (absent in states saved before). */
   readonly heldWorkloads?: readonly (readonly string[])[];
   /** base64 of Int32Array: per task, the index + 1 in `heldWorkloads` of the workload it keeps, 0 for none. */

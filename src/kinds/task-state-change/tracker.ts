@@ -8,6 +8,7 @@
 import type { ForgetCause } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 import { parseTime } from '../parse-time.js';
+import { type CurrentSink, CurrentTasks, NO_CURRENT_SINK } from './current-tasks.js';
 import { TaskTable } from './slot-table.js';
 import { classifyStopReason } from './stop-reason.js';
 import { StoppedQueue } from './stopped-retention.js';
@@ -26,6 +27,8 @@ export interface TaskTrackerOptions {
   readonly stoppedRetentionMs: number;
   /** A tracked task was forgotten. */
   readonly forgotten?: (cause: ForgetCause) => void;
+  /** Where the current-state view of tasks is shown (none by default). */
+  readonly current?: CurrentSink;
   /** Keeps the workload of each task known to run or be about to (its series do not expire meanwhile). */
   readonly holds?: WorkloadHolds;
 }
@@ -80,10 +83,24 @@ function millis(fromIso: string | undefined, toIso: string | undefined): number 
   return parseTime(toIso) - parseTime(fromIso);
 }
 
+/** When the task was created: its createdAt, else the event time; NaN when neither is known. */
+function createdMs(event: EcsTaskEvent): number {
+  const created = event.createdAt === undefined ? Number.NaN : parseTime(event.createdAt);
+  return Number.isFinite(created) ? created : event.timeMs;
+}
+
 /** The duration to observe, or NaN when it must not be observed. */
 export function observable(value: number): number {
   if (value >= 0) return value <= MAX_DURATION_MS ? value : Number.NaN;
   return value >= -NEGATIVE_DURATION_TOLERANCE_MS ? 0 : Number.NaN;
+}
+
+/** (row in the saved columns, slot) of each task. */
+function* rowsOf(
+  entries: Iterable<[string, number]>,
+  index: Int32Array,
+): Generator<[number, number]> {
+  for (const [, slot] of entries) yield [index[slot] as number, slot];
 }
 
 /** The saved containers counted per task, keyed as restored; absent in states saved before exits were counted. */
@@ -135,7 +152,8 @@ function readHeld(
 
 export class TaskTracker {
   #tasks = new TaskTable();
-  readonly #options: Required<TaskTrackerOptions>;
+  readonly #options: Required<Omit<TaskTrackerOptions, 'current'>>;
+  readonly #current: CurrentTasks;
   readonly #stopped = new StoppedQueue();
   /** Per task key: the containers whose exit was counted. Only tasks with an exit have an entry. */
   #exited = new Map<string, string[]>();
@@ -154,6 +172,7 @@ export class TaskTracker {
       forgotten: options.forgotten ?? (() => {}),
       holds: options.holds ?? NO_HOLDS,
     };
+    this.#current = new CurrentTasks(options.current ?? NO_CURRENT_SINK);
     if (!(this.#options.maxTrackedTasks >= 1)) throw new RangeError('maxTrackedTasks must be >= 1');
     if (!(this.#options.stoppedRetentionMs >= 0)) {
       throw new RangeError('stoppedRetentionMs must be >= 0');
@@ -163,6 +182,11 @@ export class TaskTracker {
   /** Number of tasks tracked now. */
   get size(): number {
     return this.#tasks.size;
+  }
+
+  /** Tasks in the current-state view (not seen STOPPED). */
+  get current(): number {
+    return this.#current.size;
   }
 
   /** Slots ever handed out (tests: forgotten tasks' slots are reused). */
@@ -197,6 +221,7 @@ export class TaskTracker {
       stoppedQueue: queue,
       stoppedQueueTimes: toBase64(Float64Array.from(times)),
       exited: Object.fromEntries(this.#exited),
+      current: this.#current.snapshot(rowsOf(this.#tasks.entries(), c.index)),
       ...this.#heldSnapshot(c.index),
     };
   }
@@ -236,9 +261,18 @@ export class TaskTracker {
       at,
     ]);
     const exited = readExited((data as { exited?: unknown }).exited, stored);
+    const restoreCurrent = this.#current.prepareRestore(
+      (data as { current?: unknown }).current,
+      (row) => {
+        const key = snapshot.tasks[row]?.[0];
+        const owned = key === undefined ? undefined : stored.get(key);
+        return owned === undefined ? undefined : table.slot(owned);
+      },
+    );
     const holds = this.#options.holds;
     const held = readHeld(data, snapshot.tasks.length, holds.width);
     return () => {
+      restoreCurrent();
       for (const h of this.#held) if (h !== undefined) holds.ended(h);
       this.#held = [];
       held.rows.forEach((w, row) => {
@@ -285,6 +319,14 @@ export class TaskTracker {
     if (event.exits.length > 0) this.#countExits(key, event, sink);
     const status = boundLabelValue(event.lastStatus);
     if (tasks.addStatus(slot, status)) sink.transition(labels, status);
+    this.#current.update(
+      slot,
+      event.version,
+      status,
+      labels,
+      createdMs(event),
+      tasks.hasStatus(slot, 'STOPPED') || tasks.hasStatus(slot, 'DELETED'),
+    );
     if (!tasks.isDone(slot, DONE_PULL)) {
       const pull = observable(millis(event.pullStartedAt, event.pullStoppedAt));
       if (!Number.isNaN(pull)) {
@@ -371,9 +413,13 @@ export class TaskTracker {
     }
   }
 
+  /** Drops a task: its slot leaves the current view and gives back its hold before the table reuses it. */
   #forget(key: string): void {
     const slot = this.#tasks.slot(key);
-    if (slot !== undefined) this.#unhold(slot);
+    if (slot !== undefined) {
+      this.#current.forget(slot);
+      this.#unhold(slot);
+    }
     this.#tasks.delete(key);
     this.#exited.delete(key);
   }

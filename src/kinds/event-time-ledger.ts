@@ -6,7 +6,7 @@
  * the live stream), and bounded by a cap that evicts the least recently
  * seen first. Pure: no clock; values are plain data, saved as they are.
  */
-import type { ForgetCause } from './kind.js';
+import type { ForgetCause, KindContext } from './kind.js';
 
 export interface LedgerOptions<V> {
   readonly maxEntries: number;
@@ -15,6 +15,17 @@ export interface LedgerOptions<V> {
   readonly forgotten: (cause: ForgetCause) => void;
   /** Entries retention never forgets (only the cap can drop them); by default none. */
   readonly keeps?: (value: V) => boolean;
+}
+
+/** The cap, retention and forgetting of a kind's ledgers, as its context gives them. */
+export function ledgerOptions(
+  context: KindContext,
+): Pick<LedgerOptions<unknown>, 'maxEntries' | 'retentionMs' | 'forgotten'> {
+  return {
+    maxEntries: context.maxTrackedTasks,
+    retentionMs: context.stoppedRetentionMs,
+    forgotten: context.forgotten,
+  };
 }
 
 /** An entry as saved: key, newest event time seen (ms), value. */
@@ -54,6 +65,16 @@ export class EventTimeLedger<V> {
 
   get(key: string): V | undefined {
     return this.#entries.get(key)?.value;
+  }
+
+  /**
+   * Marks a content identity seen at `atMs` (its time refreshed either way);
+   * true when it had been seen before: the event is a redelivery.
+   */
+  seen(this: EventTimeLedger<0>, key: string, atMs: number): boolean {
+    const before = this.#entries.has(key);
+    this.set(key, 0, atMs);
+    return before;
   }
 
   /**

@@ -11,7 +11,7 @@
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, type Detail, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
-import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
+import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import { onInstanceInactive } from '../instance-retirements.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
@@ -165,11 +165,7 @@ export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
     const store = context.store;
     const changes = store.family(INSTANCE_HEALTH_CHANGES);
     const gauge = store.family(INSTANCE_HEALTH);
-    const options = {
-      maxEntries: context.maxTrackedTasks,
-      retentionMs: context.stoppedRetentionMs,
-      forgotten: context.forgotten,
-    };
+    const options = ledgerOptions(context);
     const records = new EventTimeLedger<0>(options);
     const checkChanges = new EventTimeLedger<0>(options);
     const instances = new EventTimeLedger<Instance>(options);
@@ -209,9 +205,7 @@ export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
           overallStatus ?? null,
           checks.map((c) => [c.type, c.status, c.lastStatusChange]),
         ]);
-        const seen = records.get(identity) !== undefined;
-        records.set(identity, 0, atMs);
-        if (seen) return 'duplicate';
+        if (records.seen(identity, atMs)) return 'duplicate';
         const provider =
           typeof detail.capacityProviderName === 'string' && detail.capacityProviderName !== ''
             ? boundLabelValue(detail.capacityProviderName)

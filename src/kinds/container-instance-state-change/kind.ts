@@ -8,7 +8,7 @@ import type { MetricSpec } from '../../metrics/metric-spec.js';
 import type { Workload } from '../../metrics/series-lifecycle.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, firstResource, wrongType } from '../ecs-event.js';
-import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
+import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import { instanceInactive } from '../instance-retirements.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
@@ -69,11 +69,7 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
     const store = context.store;
     const changes = store.family(INSTANCE_STATE_CHANGES);
     const gauge = store.family(CONTAINER_INSTANCES);
-    const options = {
-      maxEntries: context.maxTrackedTasks,
-      retentionMs: context.stoppedRetentionMs,
-      forgotten: context.forgotten,
-    };
+    const options = ledgerOptions(context);
     const versions = new EventTimeLedger<0>(options);
     const instances = new EventTimeLedger<Instance>({
       ...options,
@@ -121,9 +117,7 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
         const atMs = eventTimeMs(event);
         store.advance(atMs);
         const identity = `${version} ${containerInstanceArn}`;
-        const seen = versions.get(identity) !== undefined;
-        versions.set(identity, 0, atMs);
-        if (seen) return 'duplicate';
+        if (versions.seen(identity, atMs)) return 'duplicate';
         const current: Instance = {
           v: version,
           l: clusterLabels(event, detail, containerInstanceArn || firstResource(event)),

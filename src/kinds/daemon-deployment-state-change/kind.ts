@@ -12,7 +12,7 @@
 import { KNOWN_DAEMON_DEPLOYMENT_STATUSES, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
-import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
+import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue, clusterName } from '../label-values.js';
 import { parseTime } from '../parse-time.js';
@@ -105,13 +105,9 @@ export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
   detailTypes: ['ECS Daemon Deployment State Change'],
   metrics: DAEMON_DEPLOYMENT_METRICS,
   create(context): KindState {
-    const ledgerOptions = {
-      maxEntries: context.maxTrackedTasks,
-      retentionMs: context.stoppedRetentionMs,
-      forgotten: context.forgotten,
-    };
-    const identities = new EventTimeLedger<0>(ledgerOptions);
-    const deployments = new EventTimeLedger<Deployment>(ledgerOptions);
+    const options = ledgerOptions(context);
+    const identities = new EventTimeLedger<0>(options);
+    const deployments = new EventTimeLedger<Deployment>(options);
     const store = context.store;
     const counted = store.family(DAEMON_DEPLOYMENTS);
     const durations = store.family(DAEMON_DEPLOYMENT_DURATION);
@@ -130,9 +126,7 @@ export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
         const atMs = eventTimeMs(event);
         store.advance(atMs);
         const identity = JSON.stringify([daemonDeploymentArn, eventName, updatedAt]);
-        const seen = identities.get(identity) !== undefined;
-        identities.set(identity, 0, atMs);
-        if (seen) return 'duplicate';
+        if (identities.seen(identity, atMs)) return 'duplicate';
         const daemonArn = typeof detail.daemonArn === 'string' ? detail.daemonArn : '';
         const cluster = clusterLabels(event, detail, daemonArn || daemonDeploymentArn);
         const daemon = clusterName(daemonArn);

@@ -11,7 +11,7 @@
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
-import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
+import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue, clusterName } from '../label-values.js';
 import { classifyStopReason } from '../task-state-change/stop-reason.js';
@@ -43,11 +43,7 @@ export const DAEMON_SERVICE_ACTION: EventKind = {
   detailTypes: ['ECS Daemon Service Action'],
   metrics: DAEMON_SERVICE_ACTION_METRICS,
   create(context): KindState {
-    const identities = new EventTimeLedger<0>({
-      maxEntries: context.maxTrackedTasks,
-      retentionMs: context.stoppedRetentionMs,
-      forgotten: context.forgotten,
-    });
+    const identities = new EventTimeLedger<0>(ledgerOptions(context));
     const store = context.store;
     const impaired = store.family(DAEMON_TASK_START_IMPAIRED);
     return {
@@ -79,11 +75,9 @@ export const DAEMON_SERVICE_ACTION: EventKind = {
             ? [daemonArn, containerInstanceArn, failureType, taskArn, createdAt]
             : [eventName, daemonArn, containerInstanceArn, failureType ?? null, taskArn, createdAt],
         );
-        const seen = identities.get(identity) !== undefined;
         const atMs = eventTimeMs(event);
         store.advance(atMs);
-        identities.set(identity, 0, atMs);
-        if (seen) return 'duplicate';
+        if (identities.seen(identity, atMs)) return 'duplicate';
         if (!startImpaired) return 'processed';
         const reason = typeof detail.reason === 'string' ? detail.reason : '';
         const labels = clusterLabels(event, detail, daemonArn);

@@ -8,7 +8,7 @@
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
-import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
+import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { OldestSince } from '../oldest-since.js';
 import { parseTime } from '../parse-time.js';
@@ -128,13 +128,9 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
   detailTypes: ['ECS Deployment State Change'],
   metrics: DEPLOYMENT_METRICS,
   create(context): KindState {
-    const ledgerOptions = {
-      maxEntries: context.maxTrackedTasks,
-      retentionMs: context.stoppedRetentionMs,
-      forgotten: context.forgotten,
-    };
-    const identities = new EventTimeLedger<0>(ledgerOptions);
-    const deployments = new EventTimeLedger<Deployment>(ledgerOptions);
+    const options = ledgerOptions(context);
+    const identities = new EventTimeLedger<0>(options);
+    const deployments = new EventTimeLedger<Deployment>(options);
     const store = context.store;
     const counted = store.family(SERVICE_DEPLOYMENTS);
     const durations = store.family(SERVICE_DEPLOYMENT_DURATION);
@@ -199,11 +195,7 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
         const atMs = eventTimeMs(event);
         context.store.advance(atMs);
         const identity = JSON.stringify([deploymentId, eventName, updatedAt, reason]);
-        if (identities.get(identity) !== undefined) {
-          identities.set(identity, 0, atMs);
-          return 'duplicate';
-        }
-        identities.set(identity, 0, atMs);
+        if (identities.seen(identity, atMs)) return 'duplicate';
         const labels = serviceLabels(event, detail);
         // The outcomes alerts watch exist at 0 from a service's first deployment event,
         // so its first failure is an increase (the start usually comes a scrape earlier).

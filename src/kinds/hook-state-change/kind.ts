@@ -10,7 +10,7 @@
 import { KNOWN_HOOK_STATUSES, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
-import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
+import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue, clusterName, stringField } from '../label-values.js';
 import { parseTime } from '../parse-time.js';
@@ -84,11 +84,7 @@ export const HOOK_STATE_CHANGE: EventKind = {
   detailTypes: ['ECS Hook State Change'],
   metrics: HOOK_METRICS,
   create(context): KindState {
-    const options = {
-      maxEntries: context.maxTrackedTasks,
-      retentionMs: context.stoppedRetentionMs,
-      forgotten: context.forgotten,
-    };
+    const options = ledgerOptions(context);
     const identities = new EventTimeLedger<0>(options);
     const hooks = new EventTimeLedger<Hook>(options);
     const store = context.store;
@@ -124,9 +120,7 @@ export const HOOK_STATE_CHANGE: EventKind = {
         const atMs = eventTimeMs(event);
         store.advance(atMs);
         const identity = JSON.stringify([hookId, eventName, updatedAt]);
-        const seen = identities.get(identity) !== undefined;
-        identities.set(identity, 0, atMs);
-        if (seen) return 'duplicate';
+        if (identities.seen(identity, atMs)) return 'duplicate';
         const serviceArn = stringField(detail.serviceArn);
         const service = [...clusterLabels(event, detail, serviceArn), clusterName(serviceArn)];
         const labels = [

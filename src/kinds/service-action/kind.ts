@@ -9,7 +9,7 @@
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { detailOf, eventTimeMs, firstResource, serviceLabels, wrongType } from '../ecs-event.js';
-import { EventTimeLedger, seenMark } from '../event-time-ledger.js';
+import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 
@@ -39,11 +39,7 @@ export const SERVICE_ACTION: EventKind = {
   detailTypes: ['ECS Service Action'],
   metrics: SERVICE_ACTION_METRICS,
   create(context): KindState {
-    const identities = new EventTimeLedger<0>({
-      maxEntries: context.maxTrackedTasks,
-      retentionMs: context.stoppedRetentionMs,
-      forgotten: context.forgotten,
-    });
+    const identities = new EventTimeLedger<0>(ledgerOptions(context));
     const store = context.store;
     const events = store.family(SERVICE_ACTION_EVENTS);
     return {
@@ -60,9 +56,7 @@ export const SERVICE_ACTION: EventKind = {
         const atMs = eventTimeMs(event);
         store.advance(atMs);
         const identity = JSON.stringify([firstResource(event), eventName, createdAt, reason]);
-        const seen = identities.get(identity) !== undefined;
-        identities.set(identity, 0, atMs);
-        if (seen) return 'duplicate';
+        if (identities.seen(identity, atMs)) return 'duplicate';
         const eventType = typeof detail.eventType === 'string' ? detail.eventType : '';
         store.inc(events, serviceLabels(event, detail), [
           boundLabelValue(eventName),

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { createFreshness } from './kinds/freshness.js';
 import type { KindState } from './kinds/kind.js';
+import { EVENT_LABELS } from './kinds/labels.js';
 import {
   DEFAULT_RECENT_FAILURES,
   type RecentDeploymentFailure,
@@ -86,6 +87,7 @@ export function createCounting(
     );
   }
   const store = new SeriesStore(EVENT_METRICS, {
+    labels: EVENT_LABELS,
     maxSeriesPerMetric: options.maxSeriesPerMetric,
     folded: (metric) => {
       const folded = (self as SelfMetrics).counts.folded;

@@ -168,3 +168,33 @@ describe('the dependency rule', () => {
     for (const file of ALL) expect(file).not.toMatch(/(^|\/)index\.ts$/);
   });
 });
+
+describe('layers: metrics below kinds, and nothing in src/ the exporter does not run', () => {
+  for (const file of under('metrics')) {
+    it(`${file} imports no kind: the kinds hand their specs and labels down`, () => {
+      for (const spec of importsOf(file)) {
+        expect(spec, `${file} imports ${spec}`).not.toMatch(/^kinds\//);
+      }
+    });
+  }
+
+  it('every module in src/ is loaded from cli.ts: test data and bench corpora live in test/ or tools/', () => {
+    // Static imports, re-exports and import()s, type-only ones included: a
+    // module that only types need is still part of the program's source.
+    const specs = /(?:from|import\()\s*'(\.[^']+)'/g;
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const text = readFileSync(join(SRC, file), 'utf8');
+      for (const [, spec] of text.matchAll(specs)) {
+        visit(join(file, '..', (spec as string).replace(/\.js$/, '.ts')));
+      }
+    };
+    visit('cli.ts');
+    // The walk sees the commands cli.ts loads lazily, and through them the kinds.
+    expect(reached).toContain('commands/run.ts');
+    expect(reached).toContain('kinds/registry.ts');
+    expect(ALL.filter((file) => !reached.has(file))).toEqual([]);
+  });
+});

@@ -81,7 +81,7 @@ interface Leading {
 }
 
 /** A standby counts nothing: its exposition has no series of the store. */
-const NO_SERIES = new SeriesStore([], { maxSeriesPerMetric: 1, folded: () => {} });
+const NO_SERIES = new SeriesStore([], { labels: {}, maxSeriesPerMetric: 1, folded: () => {} });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -5,12 +5,12 @@
  * events, and their state is plain data that durable state saves.
  */
 import type { MetricSpec } from '../metrics/metric-spec.js';
+import type { ForgetCause } from '../metrics/self-metrics.js';
 import type { SeriesStore } from '../metrics/series-store.js';
 import type { RecentDeploymentFailure, RecentTaskFailure } from './recent-failures.js';
 
-/** Why tracked state was dropped: the cap forced it, or retention after STOPPED. */
-export const FORGET_CAUSES = ['capacity', 'retention'] as const;
-export type ForgetCause = (typeof FORGET_CAUSES)[number];
+/** Why tracked state was dropped: the exporter's `cause` label, its self metrics' to say. */
+export { FORGET_CAUSES, type ForgetCause } from '../metrics/self-metrics.js';
 
 export interface KindContext {
   /** Where the kind records its facts. */

@@ -4,7 +4,6 @@
  * at scrape time; with durable state, scrapes show the counts of the last
  * save (`published`), like the series store. None of it needs prom-client.
  */
-import { FORGET_CAUSES, type ForgetCause } from '../kinds/kind.js';
 import {
   EXPORTER_BUILD_INFO,
   EXPORTER_EVENT_DELIVERY_LAG,
@@ -23,6 +22,10 @@ import type { MetricRegistry } from './metric-registry.js';
 import { collected, fixedGauge, type Observer, PlainHistogram } from './plain-metrics.js';
 import type { SeriesStore } from './series-store.js';
 import { registerFamily } from './store-families.js';
+
+/** Why tracked state was dropped: the cap forced it, or retention after STOPPED (the `cause` label). */
+export const FORGET_CAUSES = ['capacity', 'retention'] as const;
+export type ForgetCause = (typeof FORGET_CAUSES)[number];
 
 export const RECORD_RESULTS = ['processed', 'duplicate', 'invalid', 'ignored'] as const;
 export type RecordResult = (typeof RECORD_RESULTS)[number];

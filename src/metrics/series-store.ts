@@ -5,7 +5,7 @@
  * label hashing or validation per event. Durations are whole milliseconds,
  * so histogram sums are exact and the same in any order of observation.
  *
- * Cardinality is bounded here, by the catalog's label vocabulary:
+ * Cardinality is bounded here, by the label vocabulary the store is handed:
  * - a bounded label (`last_status`, `stop_code`, `launch_type`, …) keeps its
  *   known values, then the first few others that come, then `other`;
  * - past `maxSeriesPerMetric` series of one metric, a new label set is
@@ -21,7 +21,13 @@
  * A restored snapshot obeys the same bounds at once (see prepareRestore).
  */
 import { labelText } from './exposition-text.js';
-import { FIRST_COME_VALUES, FOLDED, LABELS, type MetricSpec, OTHER } from './metric-spec.js';
+import {
+  FIRST_COME_VALUES,
+  FOLDED,
+  type LabelSpec,
+  type MetricSpec,
+  OTHER,
+} from './metric-spec.js';
 import {
   DEFAULT_SERIES_IDLE_EXPIRY_MS,
   ExpiryQueue,
@@ -133,6 +139,8 @@ export class Family {
   own = 0;
   /** How many leading labels the kinds intern together (see LabelValues). */
   readonly leading: number;
+  /** Where its unbounded labels are: what folding replaces with `_other_`. */
+  readonly unbounded: readonly number[];
   /** Where its workload labels are; undefined: its series never expire. */
   readonly scope: WorkloadScope | undefined;
   /** Series added or removed so far: a sorted order is good while this is unchanged. */
@@ -143,16 +151,21 @@ export class Family {
   /** The workload of each interned leading-label object, found by identity. */
   workloads = new WeakMap<LabelValues, Workload>();
 
-  constructor(spec: MetricSpec) {
+  constructor(spec: MetricSpec, labels: Labels) {
     if (spec.type === 'histogram' && spec.buckets === undefined) {
       throw new Error(`${spec.name} has no buckets`);
     }
-    for (const label of spec.labelNames) {
-      if (LABELS[label] === undefined) throw new Error(`${spec.name}: label ${label} is not known`);
-    }
+    const specs = spec.labelNames.map((label) => {
+      const known = labels[label];
+      if (known === undefined) throw new Error(`${spec.name}: label ${label} is not known`);
+      return known;
+    });
     this.spec = spec;
     this.boundsMs = (spec.buckets ?? []).map((b) => Math.round(b * 1000));
-    this.leading = leadingLength(spec);
+    let leading = 0;
+    while (leading < specs.length && specs[leading]?.leading) leading++;
+    this.leading = leading;
+    this.unbounded = specs.flatMap((l, i) => (l.bound === 'unbounded' ? [i] : []));
     this.scope = workloadScope(spec.labelNames);
   }
 
@@ -177,7 +190,12 @@ function keyOf(base: LabelValues, extra: readonly string[]): string {
   return extra.length === 0 ? base.key : `${base.key}\u0001${extraKeyOf(extra)}`;
 }
 
+/** The label vocabulary a store bounds by: every label of its families, by name. */
+export type Labels = Readonly<Record<string, LabelSpec>>;
+
 export interface SeriesStoreOptions {
+  /** What each label of the families is: its bound, known values and whether it leads. */
+  readonly labels: Labels;
   /** Most series per metric; past it, new label sets fold their unbounded labels. */
   readonly maxSeriesPerMetric: number;
   /** Told of each fact recorded under folded labels, by exposed metric name. */
@@ -252,8 +270,8 @@ export class SeriesStore {
     }
     this.#options = options;
     this.#idleMs = idleMs;
-    for (const spec of specs) this.#families.set(spec.name, new Family(spec));
-    this.#bounds = freshBounds();
+    for (const spec of specs) this.#families.set(spec.name, new Family(spec, options.labels));
+    this.#bounds = freshBounds(options.labels);
   }
 
   /** The family of `name`, to record into; throws for a metric the store does not keep. */
@@ -409,9 +427,7 @@ export class SeriesStore {
       return bound === undefined || bound.known.has(v) || bound.extra.has(v) ? v : OTHER;
     });
     if (family.series.has(keyFromValues(values, family.leading))) return true;
-    for (let i = 0; i < values.length; i++) {
-      if (LABELS[names[i] as string]?.bound === 'unbounded') values[i] = FOLDED;
-    }
+    for (const i of family.unbounded) values[i] = FOLDED;
     return family.series.has(keyFromValues(values, family.leading));
   }
 
@@ -503,7 +519,6 @@ export class SeriesStore {
 
   /** A label set not seen as it is: bound its values, then find, create or fold its series. */
   #slowSeries(family: Family, raw: string[], baseLength: number): Series {
-    const names = family.spec.labelNames;
     const values = this.#bound(family, raw);
     let key = keyFromValues(values, baseLength);
     const existing = family.series.get(key);
@@ -515,9 +530,7 @@ export class SeriesStore {
     let folded = false;
     if (family.own >= this.#options.maxSeriesPerMetric && !this.#shedZero(family)) {
       folded = true;
-      for (let i = 0; i < values.length; i++) {
-        if (LABELS[names[i] as string]?.bound === 'unbounded') values[i] = FOLDED;
-      }
+      for (const i of family.unbounded) values[i] = FOLDED;
       key = keyFromValues(values, baseLength);
       this.#options.folded(family.spec.name);
       const target = family.series.get(key);
@@ -694,7 +707,7 @@ export class SeriesStore {
    */
   prepareRestore(data: unknown): () => void {
     const built = this.#build(data);
-    const bounds = freshBounds();
+    const bounds = freshBounds(this.#options.labels);
     for (const [label, values] of Object.entries(built.bounds)) {
       const bound = bounds.get(label);
       if (bound === undefined) throw new Error(`label ${label} has no bound`);
@@ -941,7 +954,7 @@ function withinBounds(
   max: number,
 ): { series: Map<string, Series>; shed: number; folded: number; rebounded: number } {
   const names = family.spec.labelNames;
-  const unbounded = names.flatMap((n, i) => (LABELS[n]?.bound === 'unbounded' ? [i] : []));
+  const unbounded = family.unbounded;
   const out = new Map<string, Series>();
   let rebounded = 0;
   const put = (values: string[], folded: boolean, from: Series, like?: Series) => {
@@ -1010,13 +1023,6 @@ function withinBounds(
   return { series: out, shed, folded, rebounded };
 }
 
-/** How many labels of a family are its leading ones (those a kind interns). */
-function leadingLength(spec: MetricSpec): number {
-  let n = 0;
-  while (n < spec.labelNames.length && LABELS[spec.labelNames[n] as string]?.leading) n++;
-  return n;
-}
-
 function keyFromValues(values: readonly string[], baseLength: number): string {
   const base = JSON.stringify(values.slice(0, baseLength));
   return keyOf({ key: base, values: [] }, values.slice(baseLength));
@@ -1058,9 +1064,9 @@ function bySortKey(a: Series, b: Series): number {
   return 0;
 }
 
-function freshBounds(): Map<string, LabelBound> {
+function freshBounds(labels: Labels): Map<string, LabelBound> {
   const bounds = new Map<string, LabelBound>();
-  for (const [name, spec] of Object.entries(LABELS)) {
+  for (const [name, spec] of Object.entries(labels)) {
     if (spec.bound === 'bounded') bounds.set(name, new LabelBound(spec.known ?? []));
   }
   return bounds;

@@ -8,7 +8,7 @@
  */
 
 import { EVENT_KINDS } from '../kinds/registry.js';
-import { KNOWN_TASK_STATUSES } from '../metrics/metric-spec.js';
+import { KNOWN_TASK_STATUSES } from '../kinds/task-state-change/task-vocabulary.js';
 import { createRandom } from '../simulator/random.js';
 import {
   ACCOUNT,

@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureState, restoreState } from '../../src/state/durable-state.js';
+import { encodeState } from '../../src/state/state-codec.js';
 import {
   CHURN_DEFAULTS,
   type ChurnOptions,
@@ -9,9 +11,7 @@ import {
   longName,
   shortName,
   stableName,
-} from '../../src/simulator/churn-corpus.js';
-import { captureState, restoreState } from '../../src/state/durable-state.js';
-import { encodeState } from '../../src/state/state-codec.js';
+} from '../helpers/churn-corpus.js';
 import { exited, runCli, startCli, URL_IN_LOG } from '../helpers/cli.js';
 import { freshCore, sample, sumOf } from '../helpers/exposition.js';
 import {

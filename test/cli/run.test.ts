@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEASE_METRIC_CATALOG, METRIC_CATALOG } from '../../src/metrics/catalog.js';
+import { LEASE_METRIC_CATALOG } from '../../src/metrics/catalog.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
+import { METRIC_CATALOG } from '../../tools/catalog.js';
 import { exited, runCli, startCli, URL_IN_LOG } from '../helpers/cli.js';
 import { expositionOf, sample, sumOf, taskLines } from '../helpers/exposition.js';
 import {

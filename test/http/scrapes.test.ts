@@ -4,9 +4,9 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_LIMITS, type RunningServer, startServer } from '../../src/http/server.js';
 import { SharedScrapes } from '../../src/http/shared-scrapes.js';
-import { wideCorpus } from '../../src/simulator/wide-corpus.js';
 import { captureState, publishState } from '../../src/state/durable-state.js';
 import { freshCore, silentLogger } from '../helpers/exposition.js';
+import { wideCorpus } from '../helpers/wide-corpus.js';
 
 interface Reply {
   status: number;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderExposition } from '../../src/metrics/exposition.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { wideCorpus, wideWorkloadEvent } from '../../src/simulator/wide-corpus.js';
 import { captureState, publishState } from '../../src/state/durable-state.js';
 import { freshCore, promClientText } from '../helpers/exposition.js';
+import { wideCorpus, wideWorkloadEvent } from '../helpers/wide-corpus.js';
 
 function corpusCore(argv: string[] = []) {
   const core = freshCore(argv);

@@ -12,7 +12,7 @@ import { MetricRegistry } from '../../src/metrics/metric-registry.js';
 import { collected, PlainHistogram } from '../../src/metrics/plain-metrics.js';
 import { SeriesStore } from '../../src/metrics/series-store.js';
 
-const NO_SERIES = new SeriesStore([], { maxSeriesPerMetric: 1, folded: () => {} });
+const NO_SERIES = new SeriesStore([], { labels: {}, maxSeriesPerMetric: 1, folded: () => {} });
 
 const text = async (registry: MetricRegistry) =>
   Buffer.concat(await renderExposition(registry, NO_SERIES, 'text')).toString('utf8');

@@ -7,6 +7,7 @@ import {
   DEPLOYMENT_METRICS,
   SERVICE_DEPLOYMENTS,
 } from '../../src/kinds/deployment-state-change/kind.js';
+import { EVENT_LABELS } from '../../src/kinds/labels.js';
 import {
   TASK_METRICS,
   TASK_STATE_TRANSITIONS,
@@ -34,6 +35,7 @@ function at(store: SeriesStore, ms: number): void {
 function storeWith(maxSeriesPerMetric: number) {
   const counts = { folded: 0, expired: 0, shed: 0 };
   const store = new SeriesStore([...TASK_METRICS, ...DEPLOYMENT_METRICS], {
+    labels: EVENT_LABELS,
     maxSeriesPerMetric,
     idleExpiryMs: IDLE,
     folded: () => counts.folded++,
@@ -122,6 +124,7 @@ describe('an idle workload expires', () => {
 describe('a gauge with workload labels', () => {
   it('expires with its workload, and a late decrement does not bring it back below 0', () => {
     const store = new SeriesStore(CONTAINER_INSTANCE_METRICS, {
+      labels: EVENT_LABELS,
       maxSeriesPerMetric: 100,
       idleExpiryMs: IDLE,
       folded: () => {},
@@ -197,7 +200,11 @@ describe('a restored state obeys the live bounds', () => {
   });
 
   it('expires at once the workloads a state says have been idle for longer than the expiry', () => {
-    const store = new SeriesStore(TASK_METRICS, { maxSeriesPerMetric: 100, folded: () => {} });
+    const store = new SeriesStore(TASK_METRICS, {
+      labels: EVENT_LABELS,
+      maxSeriesPerMetric: 100,
+      folded: () => {},
+    });
     const transitions = store.family(TASK_STATE_TRANSITIONS);
     at(store, T0);
     store.inc(transitions, task('old'), ['RUNNING']);
@@ -205,6 +212,7 @@ describe('a restored state obeys the live bounds', () => {
     store.inc(transitions, task('new'), ['RUNNING']);
     const saved = JSON.parse(JSON.stringify(store.snapshot()));
     const shorter = new SeriesStore(TASK_METRICS, {
+      labels: EVENT_LABELS,
       maxSeriesPerMetric: 100,
       idleExpiryMs: 5 * DAY,
       folded: () => {},

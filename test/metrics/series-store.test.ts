@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EVENT_LABELS } from '../../src/kinds/labels.js';
 import {
   TASK_IMAGE_PULL_DURATION,
   TASK_METRICS,
@@ -12,6 +13,7 @@ const leading = (cluster: string) =>
 function storeWith(maxSeriesPerMetric: number) {
   const folded: string[] = [];
   const store = new SeriesStore(TASK_METRICS, {
+    labels: EVENT_LABELS,
     maxSeriesPerMetric,
     folded: (metric) => folded.push(metric),
   });
@@ -68,7 +70,11 @@ describe('the series store finds a label set by its interned leading labels', ()
 
 describe('an observation taken back', () => {
   it('leaves the histogram series as if it had never been made, the others it holds kept', () => {
-    const store = new SeriesStore(TASK_METRICS, { maxSeriesPerMetric: 100, folded: () => {} });
+    const store = new SeriesStore(TASK_METRICS, {
+      labels: EVENT_LABELS,
+      maxSeriesPerMetric: 100,
+      folded: () => {},
+    });
     const pulls = store.family(TASK_IMAGE_PULL_DURATION);
     const prod = leading('prod');
     store.observe(pulls, prod, [], 800);

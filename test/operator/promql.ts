@@ -7,6 +7,7 @@
 
 import type { MetricSpec } from '../../src/metrics/catalog.js';
 import * as catalog from '../../src/metrics/catalog.js';
+import { METRIC_CATALOG } from '../../tools/catalog.js';
 
 export interface Matcher {
   readonly label: string;
@@ -157,7 +158,7 @@ export function selectorsOf(expr: string): Selector[] {
 export const ALL_METRICS: readonly MetricSpec[] = (() => {
   const kinesis = (catalog as Record<string, unknown>).KINESIS_METRIC_CATALOG;
   const byName = new Map<string, MetricSpec>();
-  for (const spec of [...catalog.METRIC_CATALOG, ...((kinesis ?? []) as MetricSpec[])]) {
+  for (const spec of [...METRIC_CATALOG, ...((kinesis ?? []) as MetricSpec[])]) {
     byName.set(spec.name, spec);
   }
   return [...byName.values()];

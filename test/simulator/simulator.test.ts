@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { STOP_REASON_NAMES } from '../../src/kinds/task-state-change/stop-reason.js';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
-import { METRIC_CATALOG } from '../../src/metrics/catalog.js';
 import { generateCorpus, TaskSimulator } from '../../src/simulator/simulator.js';
+import { METRIC_CATALOG } from '../../tools/catalog.js';
 import { expositionOf, freshCore, sample, sumOf } from '../helpers/exposition.js';
 
 describe('simulated corpus', () => {

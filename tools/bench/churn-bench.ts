@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (churn part): 120 days of workload churn (40 per-PR
  * workloads a day, 30 long-lived and 10 stable services; see
- * src/simulator/churn-corpus.ts) replayed at the default series cap, each
+ * test/helpers/churn-corpus.ts) replayed at the default series cap, each
  * run in a fresh child process: series and workloads at the end, facts
  * folded, peak RSS, the saved state's size, replay time. Once with the
  * default idle expiry, once with expiry out of reach (as before it existed),
@@ -15,9 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createCounting } from '../../src/counting.js';
-import { CHURN_DEFAULTS, churnDays } from '../../src/simulator/churn-corpus.js';
 import { captureState } from '../../src/state/durable-state.js';
 import { encodeState } from '../../src/state/state-codec.js';
+import { CHURN_DEFAULTS, churnDays } from '../../test/helpers/churn-corpus.js';
 
 interface Result {
   ms: number;

@@ -23,8 +23,8 @@ import { loadConfig } from '../../src/config.js';
 import { createCounting } from '../../src/counting.js';
 import { startServer } from '../../src/http/server.js';
 import { RENDER_REUSE_MS } from '../../src/http/shared-scrapes.js';
-import { LINES_PER_WORKLOAD, wideWorkloadEvent } from '../../src/simulator/wide-corpus.js';
 import { captureState, publishState } from '../../src/state/durable-state.js';
+import { LINES_PER_WORKLOAD, wideWorkloadEvent } from '../../test/helpers/wide-corpus.js';
 
 const PROMETHEUS_HEADERS = {
   Accept:

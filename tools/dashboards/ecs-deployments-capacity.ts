@@ -29,8 +29,10 @@ import {
   SERVICE_DEPLOYMENT_HOOKS,
 } from '../../src/kinds/hook-state-change/kind.js';
 import { SERVICE_ACTION_EVENTS } from '../../src/kinds/service-action/kind.js';
-import { CONTAINER_EXITS } from '../../src/kinds/task-state-change/task-metrics.js';
-import { TASK_STATE_TRANSITIONS } from '../../src/metrics/catalog.js';
+import {
+  CONTAINER_EXITS,
+  TASK_STATE_TRANSITIONS,
+} from '../../src/kinds/task-state-change/task-metrics.js';
 import {
   ACCOUNT_SEL,
   alertsAnnotation,

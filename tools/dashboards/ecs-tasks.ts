@@ -10,16 +10,16 @@ import {
   SERVICE_DEPLOYMENTS,
 } from '../../src/kinds/deployment-state-change/kind.js';
 import { TASK_PENDING_SINCE, TASKS } from '../../src/kinds/task-state-change/current-tasks.js';
-import { CONTAINER_EXITS, WATCHED_STOPS } from '../../src/kinds/task-state-change/task-metrics.js';
 import {
-  EXPORTER_LAST_EVENT_TIMESTAMP,
-  EXPORTER_RECORDS,
+  CONTAINER_EXITS,
   TASK_IMAGE_PULL_DURATION,
   TASK_RUN_DURATION,
   TASK_STARTUP_DURATION,
   TASK_STATE_TRANSITIONS,
   TASK_STOPPED,
-} from '../../src/metrics/catalog.js';
+  WATCHED_STOPS,
+} from '../../src/kinds/task-state-change/task-metrics.js';
+import { EXPORTER_LAST_EVENT_TIMESTAMP, EXPORTER_RECORDS } from '../../src/metrics/catalog.js';
 import {
   ACCOUNT_SEL,
   alertsAnnotation,

@@ -1,4 +1,5 @@
 /** Renders docs/metrics.md from the metric catalog and the reason classes. */
+
 import { WATCHED_OUTCOMES } from '../../src/kinds/deployment-state-change/kind.js';
 import { STOP_REASON_CLASSES } from '../../src/kinds/task-state-change/stop-reason.js';
 import {
@@ -6,9 +7,10 @@ import {
   WATCHED_RUN_STOP_CODE,
   WATCHED_STOPS,
 } from '../../src/kinds/task-state-change/task-metrics.js';
-import { LABEL_DOCS, METRIC_CATALOG, type MetricSpec } from '../../src/metrics/catalog.js';
+import type { MetricSpec } from '../../src/metrics/metric-spec.js';
 import { WORKLOAD_LABELS } from '../../src/metrics/series-lifecycle.js';
-import { LINES_PER_WORKLOAD } from '../../src/simulator/wide-corpus.js';
+import { LINES_PER_WORKLOAD } from '../../test/helpers/wide-corpus.js';
+import { LABEL_DOCS, METRIC_CATALOG } from '../catalog.js';
 
 function row(spec: MetricSpec): string {
   const labels = spec.labelNames.map((l) => `\`${l}\``).join(', ') || '—';

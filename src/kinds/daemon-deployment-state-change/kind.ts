@@ -9,12 +9,13 @@
  * (daemonDeploymentArn, eventName, updatedAt): redeliveries with a new
  * event id are duplicates.
  */
-import { KNOWN_DAEMON_DEPLOYMENT_STATUSES, type MetricSpec } from '../../metrics/metric-spec.js';
+import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue, clusterName } from '../label-values.js';
+import { KNOWN_DAEMON_DEPLOYMENT_STATUSES } from '../labels.js';
 import { parseTime } from '../parse-time.js';
 import { observable } from '../task-state-change/tracker.js';
 

@@ -7,12 +7,13 @@
  * eventName, updatedAt). `resources` may be absent: the service comes from
  * `detail.serviceArn`.
  */
-import { KNOWN_HOOK_STATUSES, type MetricSpec } from '../../metrics/metric-spec.js';
+import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue, clusterName, stringField } from '../label-values.js';
+import { KNOWN_HOOK_STATUSES } from '../labels.js';
 import { parseTime } from '../parse-time.js';
 
 export const SERVICE_DEPLOYMENT_HOOKS = 'ecs_service_deployment_hooks_total';

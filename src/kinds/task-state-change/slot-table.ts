@@ -3,8 +3,9 @@
  * arrays. About a third of the memory of a Map of objects, which matters at
  * hundreds of thousands of tasks.
  */
-import { KNOWN_TASK_STATUSES } from '../../metrics/metric-spec.js';
+
 import { ownedCopy } from './task-key.js';
+import { KNOWN_TASK_STATUSES } from './task-vocabulary.js';
 
 /** Each documented status gets one bit. */
 const STATUS_BIT = new Map<string, number>(KNOWN_TASK_STATUSES.map((s, i) => [s, 1 << i]));

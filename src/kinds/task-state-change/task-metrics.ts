@@ -7,6 +7,7 @@ import type { MetricSpec } from '../../metrics/metric-spec.js';
 import type { Workload } from '../../metrics/series-lifecycle.js';
 import type { Exemplar, Family, LabelValues, SeriesStore } from '../../metrics/series-store.js';
 import type { EcsTaskEvent } from './task-event.js';
+import { EXIT_CODES, exitCodeLabel } from './task-vocabulary.js';
 import type { WorkloadHolds } from './tracker.js';
 
 /** Labels on every task metric, in this order: interned together per task workload. */
@@ -30,14 +31,6 @@ export const TASK_IMAGE_PULL_DURATION = 'ecs_task_image_pull_duration_seconds';
 export const TASK_STARTUP_DURATION = 'ecs_task_startup_duration_seconds';
 export const TASK_RUN_DURATION = 'ecs_task_run_duration_seconds';
 export const CONTAINER_EXITS = 'ecs_container_exits_total';
-
-/** Exit codes kept as numbers (the contract's list); any other is `other`. */
-const EXIT_CODES: ReadonlySet<number> = new Set([0, 1, 2, 126, 127, 130, 134, 137, 139, 143, 255]);
-
-/** The `exit_code` label of an exit code. */
-export function exitCodeLabel(exitCode: number): string {
-  return EXIT_CODES.has(exitCode) ? String(exitCode) : 'other';
-}
 
 export const TASK_METRICS: readonly MetricSpec[] = [
   {
@@ -84,7 +77,7 @@ export const TASK_METRICS: readonly MetricSpec[] = [
     name: CONTAINER_EXITS,
     type: 'counter',
     group: 'ecs',
-    help: 'Containers that exited, by container name and exit code (0, 1, 2, 126, 127, 130, 134, 137, 139, 143, 255, else other), once per task and container.',
+    help: `Containers that exited, by container name and exit code (${EXIT_CODES.join(', ')}, else other), once per task and container.`,
     labelNames: withTaskLabels('container_name', 'exit_code'),
   },
 ];

@@ -7,6 +7,8 @@
  * adds nothing, and an entry already listed is never listed twice.
  */
 
+import type { StopReasonName } from './task-state-change/stop-reason.js';
+
 /** Entries kept per list by default, and the most that may be asked for. */
 export const DEFAULT_RECENT_FAILURES = 100;
 export const MAX_RECENT_FAILURES = 1000;
@@ -61,7 +63,7 @@ export interface RecentDeploymentFailure {
 }
 
 /** The stop reason classes that mean the task failed, whatever its exit codes. */
-const FAILURE_CLASSES: ReadonlySet<string> = new Set([
+const FAILURE_CLASSES: ReadonlySet<string> = new Set<StopReasonName>([
   'image_pull_failed',
   'resource_initialization_failed',
   'out_of_memory',
@@ -78,11 +80,6 @@ const FAILURE_CLASSES: ReadonlySet<string> = new Set([
 export function isFailedStop(reasonClass: string, exitCodes: readonly number[]): boolean {
   if (FAILURE_CLASSES.has(reasonClass)) return true;
   return reasonClass === 'essential_container_exited' && exitCodes.some((c) => c !== 0);
-}
-
-/** The id a task ARN ends in. */
-export function taskIdOf(taskArn: string): string {
-  return boundText(taskArn.slice(taskArn.lastIndexOf('/') + 1), 128);
 }
 
 interface Keyed {

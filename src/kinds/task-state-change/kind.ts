@@ -11,11 +11,11 @@ import {
   type RecentTaskFailure,
   readRecentTask,
   recentContainers,
-  taskIdOf,
 } from '../recent-failures.js';
 import { CURRENT_TASK_METRICS, currentSink } from './current-tasks.js';
 import { decodeTaskEvent } from './decode.js';
 import { TASK_EVENT_DETAIL_TYPE } from './task-event.js';
+import { taskIdOf } from './task-key.js';
 import { TaskLabelInterner } from './task-labels.js';
 import {
   TASK_METRICS,
@@ -67,7 +67,7 @@ export const TASK_STATE_CHANGE: EventKind = {
           cluster,
           service,
           taskArn: boundText(event.taskArn),
-          taskId: taskIdOf(event.taskArn),
+          taskId: boundText(taskIdOf(event.taskArn), 128),
           stopCode,
           reasonClass: reason,
           stoppedReason: boundText(event.stoppedReason ?? ''),

@@ -11,7 +11,7 @@ export interface StopReasonClass {
   readonly description: string;
 }
 
-export const STOP_REASON_CLASSES: readonly StopReasonClass[] = [
+export const STOP_REASON_CLASSES = [
   {
     name: 'image_pull_failed',
     needles: ['CannotPullContainerError', 'CannotPullImageManifestError'],
@@ -84,9 +84,12 @@ export const STOP_REASON_CLASSES: readonly StopReasonClass[] = [
     needles: [],
     description: 'None of the above, or no reason text at all.',
   },
-];
+] as const satisfies readonly StopReasonClass[];
 
-export const STOP_REASON_NAMES: readonly string[] = STOP_REASON_CLASSES.map((c) => c.name);
+/** A reason class's name: the one list above is the only place a class is named. */
+export type StopReasonName = (typeof STOP_REASON_CLASSES)[number]['name'];
+
+export const STOP_REASON_NAMES: readonly StopReasonName[] = STOP_REASON_CLASSES.map((c) => c.name);
 
 const LOWER_NEEDLES: ReadonlyMap<StopReasonClass, readonly string[]> = new Map(
   STOP_REASON_CLASSES.map((c) => [c, c.needles.map((n) => n.toLowerCase())]),
@@ -102,7 +105,7 @@ function matches(cls: StopReasonClass, texts: readonly string[]): boolean {
 export function classifyStopReason(
   stoppedReason: string | undefined,
   containerReasons: readonly string[],
-): string {
+): StopReasonName {
   const texts = containerReasons.map((t) => t.toLowerCase());
   if (stoppedReason !== undefined) texts.unshift(stoppedReason.toLowerCase());
   for (const cls of STOP_REASON_CLASSES) {

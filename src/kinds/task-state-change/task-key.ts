@@ -32,10 +32,19 @@ export function ownedCopy(key: string): string {
   return Buffer.from(key, 'utf16le').toString('utf16le');
 }
 
+/**
+ * The id a task ARN ends in: what follows its last `/` (the whole text when
+ * it has none). The one place a task id is read from an ARN: keys,
+ * exemplars and the failures page all take it from here.
+ */
+export function taskIdOf(taskArn: string): string {
+  return taskArn.slice(taskArn.lastIndexOf('/') + 1);
+}
+
 /** The id key of a task ARN and its check, or undefined when the ARN does not end in an id. */
 export function idKey(taskArn: string): { key: string; check: number } | undefined {
-  const slash = taskArn.lastIndexOf('/');
-  const idLength = taskArn.length - slash - 1;
-  if (slash === -1 || (idLength !== 32 && idLength !== 36)) return undefined;
-  return { key: taskArn.slice(slash + 1), check: hash32(taskArn, slash) };
+  const id = taskIdOf(taskArn);
+  const slash = taskArn.length - id.length - 1;
+  if (slash === -1 || (id.length !== 32 && id.length !== 36)) return undefined;
+  return { key: id, check: hash32(taskArn, slash) };
 }

@@ -6,8 +6,10 @@
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import type { Workload } from '../../metrics/series-lifecycle.js';
 import type { Exemplar, Family, LabelValues, SeriesStore } from '../../metrics/series-store.js';
+import type { StopReasonName } from './stop-reason.js';
 import type { EcsTaskEvent } from './task-event.js';
-import { EXIT_CODES, exitCodeLabel } from './task-vocabulary.js';
+import { taskIdOf } from './task-key.js';
+import { EXIT_CODES, exitCodeLabel, type KnownStopCode } from './task-vocabulary.js';
 import type { WorkloadHolds } from './tracker.js';
 
 /** Labels on every task metric, in this order: interned together per task workload. */
@@ -87,7 +89,10 @@ export const TASK_METRICS: readonly MetricSpec[] = [
  * ECS gives it: every failure reason class of the contract, and failures to
  * start of no known class. Their series are born at 0 with each workload.
  */
-export const WATCHED_STOPS: readonly (readonly [stopCode: string, reason: string])[] = [
+export const WATCHED_STOPS: readonly (readonly [
+  stopCode: KnownStopCode,
+  reason: StopReasonName,
+])[] = [
   ['TaskFailedToStart', 'image_pull_failed'],
   ['TaskFailedToStart', 'resource_initialization_failed'],
   ['TaskFailedToStart', 'container_start_failed'],
@@ -151,9 +156,8 @@ export function taskWorkloadHolds(store: SeriesStore): WorkloadHolds {
  * exemplar stays within OpenMetrics' 128 characters of labels).
  */
 function exemplarOf(event: EcsTaskEvent, value: number): Exemplar {
-  const arn = event.taskArn;
   return {
-    taskId: arn.slice(arn.lastIndexOf('/') + 1, arn.length).slice(0, 100),
+    taskId: taskIdOf(event.taskArn).slice(0, 100),
     value,
     atMs: event.timeMs,
   };

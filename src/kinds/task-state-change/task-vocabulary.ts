@@ -28,6 +28,8 @@ export const KNOWN_STOP_CODES = [
 ] as const;
 
 /** Launch types ECS documents for a task, and empty when the event has none. */
+export type KnownStopCode = (typeof KNOWN_STOP_CODES)[number];
+
 export const KNOWN_LAUNCH_TYPES = ['', 'EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
 
 /** Exit codes kept as numbers in `exit_code` (the contract's list); any other is `other`. */

@@ -178,6 +178,14 @@ describe('layers: metrics below kinds, and nothing in src/ the exporter does not
     });
   }
 
+  for (const file of under('metrics').filter((f) => /^metrics\/series/.test(f))) {
+    it(`${file} (a part of the series store) imports no I/O and reads no clock`, () => {
+      for (const spec of importsOf(file)) expect(spec, `${file} imports ${spec}`).not.toMatch(IO);
+      const text = readFileSync(join(SRC, file), 'utf8');
+      expect(text).not.toMatch(/process\.(env|argv|stdout|stderr)|Date\.now\(|new Date\(\)/);
+    });
+  }
+
   it('every module in src/ is loaded from cli.ts: test data and bench corpora live in test/ or tools/', () => {
     // Static imports, re-exports and import()s, type-only ones included: a
     // module that only types need is still part of the program's source.

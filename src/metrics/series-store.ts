@@ -19,15 +19,28 @@
  *   for `idleExpiryMs` of event time and not held by anything running is
  *   removed, and stops counting against the cap.
  * A restored snapshot obeys the same bounds at once (see prepareRestore).
+ *
+ * This file records and expires; what a series and a family are is in
+ * series.ts, the label bounds and the bounding of restored series in
+ * series-bounds.ts, reading a saved state back in series-restore.ts, and what
+ * scrapes show (live or published) in series-publish.ts.
  */
-import { labelText } from './exposition-text.js';
+
+import { FOLDED, type MetricSpec, OTHER } from './metric-spec.js';
 import {
-  FIRST_COME_VALUES,
-  FOLDED,
-  type LabelSpec,
-  type MetricSpec,
-  OTHER,
-} from './metric-spec.js';
+  bucketIndex,
+  type Exemplar,
+  extraKeyOf,
+  Family,
+  keyFromValues,
+  keyOf,
+  type Labels,
+  type LabelValues,
+  newer,
+  newSeries,
+  type Series,
+} from './series.js';
+import { freshBounds, type LabelBound } from './series-bounds.js';
 import {
   DEFAULT_SERIES_IDLE_EXPIRY_MS,
   ExpiryQueue,
@@ -36,162 +49,21 @@ import {
   workloadKey,
   workloadScope,
 } from './series-lifecycle.js';
-import {
-  type FamilySnapshot,
-  type HistogramTuple,
-  readStoreSnapshot,
-  type SeriesTuple,
-  type StoreSnapshot,
-} from './series-snapshot.js';
+import { PublishedSeries } from './series-publish.js';
+import { boundSavedSeries, type RestoreReport, readSavedSeries } from './series-restore.js';
+import type { StoreSnapshot } from './series-snapshot.js';
 
-/**
- * Label values that a kind interns once and reuses for many facts: the
- * leading labels of a family, with a key that identifies them (their JSON).
- */
-export interface LabelValues {
-  readonly key: string;
-  readonly values: readonly string[];
-}
-
-export function labelValues(values: readonly string[]): LabelValues {
-  return Object.freeze({ key: JSON.stringify(values), values: Object.freeze([...values]) });
-}
-
-/**
- * The task behind an observation, shown as an OpenMetrics exemplar so a
- * graph can link a slow pull or a failure spike to a task. Not saved with
- * the state: after a restart a series shows one again from its next fact.
- */
-export interface Exemplar {
-  readonly taskId: string;
-  /** What was observed: whole ms for a histogram, the increment for a counter. */
-  readonly value: number;
-  /** Event time of the observation, ms since the epoch; NaN when unknown. */
-  readonly atMs: number;
-}
-
-/** Keeps the newer of two exemplars by event time (the later one on a tie or unknown time). */
-function newer(kept: Exemplar | undefined, offered: Exemplar): boolean {
-  return kept === undefined || !(offered.atMs < kept.atMs);
-}
-
-export class Series {
-  /** Non-cumulative bucket counts (+Inf last) of a histogram; empty for a counter. */
-  readonly counts: number[];
-  /**
-   * The latest exemplar per bucket (+Inf last) of a histogram, or at 0 of a
-   * counter; sparse. Shared with the published copy of the series, so a
-   * scrape of saved values shows the live exemplars.
-   */
-  readonly exemplars: (Exemplar | undefined)[];
-  /** A counter's value, or a histogram's count. */
-  value = 0;
-  sumMs = 0;
-  /** Its key in its family's map (live series only). */
-  key = '';
-  /** The family it is kept in (live series only). */
-  home: Family | undefined = undefined;
-  /** The workload it lives as long as; undefined: it never expires. */
-  owner: Workload | undefined = undefined;
-  /** Created at 0 rather than by a fact: the first to give way at the cap while still 0. */
-  zero = false;
-  /** Removed from its family (expired, or given way at the cap). */
-  dead = false;
-
-  constructor(
-    /** Every label value, in the family's label order. */
-    readonly values: readonly string[],
-    /** Sort key of the leading labels (their JSON), then of the rest. */
-    readonly sortBase: string,
-    readonly sortExtra: string,
-    /** Recorded under `_other_` labels past the cap: not counted against it. */
-    readonly folded: boolean,
-    buckets: number,
-    /** `name="value",…` as the exposition writes it: built once, reused by every scrape. */
-    readonly labelText: string,
-    exemplars: (Exemplar | undefined)[] = [],
-  ) {
-    this.counts = buckets === 0 ? [] : new Array<number>(buckets + 1).fill(0);
-    this.exemplars = exemplars;
-  }
-}
-
-/** The bucket an observation falls in: the first upper bound it does not exceed, else +Inf (last). */
-export function bucketIndex(bounds: readonly number[], value: number): number {
-  let i = 0;
-  while (i < bounds.length && value > (bounds[i] as number)) i++;
-  return i;
-}
-
-export class Family {
-  readonly spec: MetricSpec;
-  /** Histogram upper bounds in ms; empty for a counter. */
-  readonly boundsMs: readonly number[];
-  series = new Map<string, Series>();
-  /**
-   * The series each interned leading-label object and extra values were
-   * recorded in, found by object identity (no key built per fact). Stable
-   * until a restore: a label set never moves to another series otherwise
-   * (bounds only grow, and past the cap new label sets always fold).
-   */
-  recorded = new WeakMap<LabelValues, Map<string, Series>>();
-  /** Series not folded: what the cap counts. */
-  own = 0;
-  /** How many leading labels the kinds intern together (see LabelValues). */
-  readonly leading: number;
-  /** Where its unbounded labels are: what folding replaces with `_other_`. */
-  readonly unbounded: readonly number[];
-  /** Where its workload labels are; undefined: its series never expire. */
-  readonly scope: WorkloadScope | undefined;
-  /** Series added or removed so far: a sorted order is good while this is unchanged. */
-  changes = 0;
-  /** Series created at 0, oldest first, from `zeroHead` (removed or incremented ones are skipped). */
-  zeros: Series[] = [];
-  zeroHead = 0;
-  /** The workload of each interned leading-label object, found by identity. */
-  workloads = new WeakMap<LabelValues, Workload>();
-
-  constructor(spec: MetricSpec, labels: Labels) {
-    if (spec.type === 'histogram' && spec.buckets === undefined) {
-      throw new Error(`${spec.name} has no buckets`);
-    }
-    const specs = spec.labelNames.map((label) => {
-      const known = labels[label];
-      if (known === undefined) throw new Error(`${spec.name}: label ${label} is not known`);
-      return known;
-    });
-    this.spec = spec;
-    this.boundsMs = (spec.buckets ?? []).map((b) => Math.round(b * 1000));
-    let leading = 0;
-    while (leading < specs.length && specs[leading]?.leading) leading++;
-    this.leading = leading;
-    this.unbounded = specs.flatMap((l, i) => (l.bound === 'unbounded' ? [i] : []));
-    this.scope = workloadScope(spec.labelNames);
-  }
-
-  get isHistogram(): boolean {
-    return this.spec.type === 'histogram';
-  }
-}
-
-/**
- * The extra label values as one key below their leading labels: one value
- * as it is, more as their JSON (a joined text would let values that hold
- * the separator collide).
- */
-function extraKeyOf(extra: readonly string[]): string {
-  if (extra.length === 0) return '';
-  if (extra.length === 1) return extra[0] as string;
-  return JSON.stringify(extra);
-}
-
-/** The key of a series: the leading labels' JSON (which escapes U+0001), then the extra key. */
-function keyOf(base: LabelValues, extra: readonly string[]): string {
-  return extra.length === 0 ? base.key : `${base.key}\u0001${extraKeyOf(extra)}`;
-}
-
-/** The label vocabulary a store bounds by: every label of its families, by name. */
-export type Labels = Readonly<Record<string, LabelSpec>>;
+// What kinds, renderers and durable state take from the store, defined beside it.
+export {
+  bucketIndex,
+  type Exemplar,
+  Family,
+  type Labels,
+  type LabelValues,
+  labelValues,
+  Series,
+} from './series.js';
+export type { RestoreReport } from './series-restore.js';
 
 export interface SeriesStoreOptions {
   /** What each label of the families is: its bound, known values and whether it leads. */
@@ -208,47 +80,13 @@ export interface SeriesStoreOptions {
   readonly shed?: (metric: string) => void;
 }
 
-/** What a restore did to bring the saved series within the bounds. */
-export interface RestoreReport {
-  /** Series at 0 dropped because their metric was past the cap. */
-  readonly shed: number;
-  /** Series folded into `_other_` because their metric was still past the cap. */
-  readonly folded: number;
-  /** Series whose bounded label values were not among those the state allows, moved to `other`. */
-  readonly rebounded: number;
-}
-
-/** The values of a bounded label beyond its known ones, first come. */
-class LabelBound {
-  readonly known: ReadonlySet<string>;
-  readonly extra = new Set<string>();
-
-  constructor(known: readonly string[]) {
-    this.known = new Set(known);
-  }
-
-  bound(value: string): string {
-    if (this.known.has(value) || this.extra.has(value)) return value;
-    if (this.extra.size < FIRST_COME_VALUES) {
-      this.extra.add(value);
-      return value;
-    }
-    return OTHER;
-  }
-}
-
 export class SeriesStore {
   readonly #families = new Map<string, Family>();
   readonly #options: SeriesStoreOptions;
   readonly #idleMs: number;
   #bounds = new Map<string, LabelBound>();
-  /** What scrapes show when set: the values of the last save. */
-  #published: Map<string, Map<string, Series>> | undefined;
-  #publications = 0;
-  /** The live series each snapshot of this store was taken from, in its order. */
-  readonly #sources = new WeakMap<StoreSnapshot, Map<string, [string, Series][]>>();
-  /** The sorted series of a map of series, and the family's `changes` it was sorted at. */
-  readonly #sorted = new WeakMap<Map<string, Series>, { at: number; sorted: Series[] }>();
+  /** What scrapes show: the live series, or those of the last save. */
+  readonly #view = new PublishedSeries(this.#families);
   /** Live workloads by key. */
   #workloads = new Map<string, Workload>();
   readonly #queue = new ExpiryQueue();
@@ -663,37 +501,17 @@ export class SeriesStore {
    * workload was last active, as plain data (JSON-safe).
    */
   snapshot(): StoreSnapshot {
-    const families: Record<string, FamilySnapshot> = {};
-    const sources = new Map<string, [string, Series][]>();
-    for (const family of this.#families.values()) {
-      const tuples: FamilySnapshot = [];
-      const from: [string, Series][] = [];
-      for (const entry of family.series) {
-        const s = entry[1];
-        tuples.push(
-          family.isHistogram
-            ? [[...s.values], s.folded, [[...s.counts], s.value, s.sumMs] as HistogramTuple]
-            : [[...s.values], s.folded, s.value],
-        );
-        from.push(entry);
-      }
-      families[family.spec.name] = tuples;
-      sources.set(family.spec.name, from);
-    }
     const bounds: Record<string, string[]> = {};
     for (const [label, bound] of this.#bounds) bounds[label] = [...bound.extra];
     const lastSeen: Record<string, number> = {};
     for (const [key, w] of this.#workloads) {
       if (Number.isFinite(w.lastMs)) lastSeen[key] = w.lastMs;
     }
-    const snapshot: StoreSnapshot = {
-      families,
+    return this.#view.capture({
       bounds,
       lastSeen,
       clockMs: Number.isFinite(this.#nowMs) ? this.#nowMs : null,
-    };
-    this.#sources.set(snapshot, sources);
-    return snapshot;
+    });
   }
 
   /**
@@ -706,33 +524,14 @@ export class SeriesStore {
    * workloads expire at `settle`, once the kinds have re-held theirs.
    */
   prepareRestore(data: unknown): () => void {
-    const built = this.#build(data);
-    const bounds = freshBounds(this.#options.labels);
-    for (const [label, values] of Object.entries(built.bounds)) {
-      const bound = bounds.get(label);
-      if (bound === undefined) throw new Error(`label ${label} has no bound`);
-      if (values.length > FIRST_COME_VALUES) throw new Error(`label ${label} has too many values`);
-      for (const value of values) bound.extra.add(value);
-    }
+    const built = readSavedSeries(this.#families, data);
+    const { bounds, families, report } = boundSavedSeries(
+      built,
+      (name) => this.family(name),
+      this.#options.labels,
+      this.#options.maxSeriesPerMetric,
+    );
     const lastSeen = built.lastSeen;
-    let shed = 0;
-    let folded = 0;
-    let rebounded = 0;
-    const families = new Map<string, Map<string, Series>>();
-    for (const [name, series] of built.families) {
-      const family = this.family(name);
-      const bounded = withinBounds(
-        family,
-        series,
-        bounds,
-        lastSeen,
-        this.#options.maxSeriesPerMetric,
-      );
-      shed += bounded.shed;
-      folded += bounded.folded;
-      rebounded += bounded.rebounded;
-      families.set(name, bounded.series);
-    }
     return () => {
       // What the kinds still hold of the replaced workloads is released into nothing.
       for (const w of this.#workloads.values()) w.gone = true;
@@ -772,7 +571,7 @@ export class SeriesStore {
       }
       for (const w of this.#workloads.values()) this.#queue.push(w, w.due(this.#idleMs));
       this.#bounds = bounds;
-      this.restoreReport = { shed, folded, rebounded };
+      this.restoreReport = report;
     };
   }
 
@@ -801,57 +600,20 @@ export class SeriesStore {
 
   /**
    * From now on, scrapes show `data` (a snapshot that was saved) rather than
-   * the live values, until the next publish: nothing is shown before it is
-   * on disk, so a counter never goes backwards after a crash.
+   * the live values, until the next publish (see PublishedSeries).
    */
   publish(data: StoreSnapshot): void {
-    this.#published = this.#fromCapture(data) ?? this.#build(data).families;
-    this.#publications++;
-  }
-
-  /**
-   * A snapshot this store took, made into series without reading it back:
-   * each saved series lends the key, labels and label text of the live one
-   * it was taken from. At the series cap this is a fraction of a build from
-   * plain data, and it runs on the event loop at every save.
-   */
-  #fromCapture(data: StoreSnapshot): Map<string, Map<string, Series>> | undefined {
-    const sources = this.#sources.get(data);
-    if (sources === undefined) return undefined;
-    const families = new Map<string, Map<string, Series>>();
-    for (const family of this.#families.values()) {
-      const name = family.spec.name;
-      const tuples = data.families[name] ?? [];
-      const from = sources.get(name) ?? [];
-      const series = new Map<string, Series>();
-      for (let i = 0; i < tuples.length; i++) {
-        const [, folded, value] = tuples[i] as SeriesTuple;
-        const [key, like] = from[i] as [string, Series];
-        const s = newSeries(family, like.values, family.leading, folded, like);
-        if (typeof value === 'number') {
-          s.value = value;
-        } else {
-          const [counts, count, sumMs] = value;
-          for (let b = 0; b < counts.length; b++) s.counts[b] = counts[b] as number;
-          s.value = count;
-          s.sumMs = sumMs;
-        }
-        series.set(key, s);
-      }
-      families.set(name, series);
-    }
-    return families;
+    this.#view.publish(data, (d) => readSavedSeries(this.#families, d).families);
   }
 
   /** Saved states published so far: what scrapes show changes with each. */
   get publications(): number {
-    return this.#publications;
+    return this.#view.publications;
   }
 
   /** Series of a family that scrapes show now (the published ones with durable state). */
   shownCount(family: Family): number {
-    if (family.spec.type === 'gauge') return this.shown(family).length;
-    return (this.#published?.get(family.spec.name) ?? family.series).size;
+    return this.#view.shownCount(family);
   }
 
   /**
@@ -859,215 +621,6 @@ export class SeriesStore {
    * is shared between scrapes until a series is added or removed: do not change it.
    */
   shown(family: Family): readonly Series[] {
-    const series = this.#published?.get(family.spec.name) ?? family.series;
-    // A published map never changes; the live one says how often it did.
-    const at = series === family.series ? family.changes : -1;
-    const cached = this.#sorted.get(series);
-    const sorted =
-      cached !== undefined && cached.at === at && cached.sorted.length === series.size
-        ? cached.sorted
-        : [...series.values()].sort(bySortKey);
-    this.#sorted.set(series, { at, sorted });
-    // A gauge series at 0 is one every entity left: not shown, so what a
-    // scrape shows does not depend on the order the entities moved in.
-    return family.spec.type === 'gauge' ? sorted.filter((s) => s.value !== 0) : sorted;
+    return this.#view.shown(family);
   }
-
-  #build(data: unknown): {
-    families: Map<string, Map<string, Series>>;
-    bounds: Record<string, string[]>;
-    lastSeen: Readonly<Record<string, number>>;
-    clockMs: number | null;
-  } {
-    const snapshot = readStoreSnapshot(data);
-    const families = new Map<string, Map<string, Series>>();
-    for (const family of this.#families.values()) {
-      // A saved series is nearly always a live one: reuse its label text.
-      const live = family.series;
-      const entries = snapshot.families[family.spec.name] ?? [];
-      const baseLength = family.leading;
-      const series = new Map<string, Series>();
-      for (const [values, folded, value] of entries) {
-        if (values.length !== family.spec.labelNames.length) {
-          throw new Error(`${family.spec.name} series has the wrong number of labels`);
-        }
-        const key = keyFromValues(values, baseLength);
-        const s = newSeries(family, values, baseLength, folded, live.get(key));
-        if (family.isHistogram) {
-          const [counts, count, sumMs] = value as HistogramTuple;
-          if (!Array.isArray(counts) || counts.length !== family.boundsMs.length + 1) {
-            throw new Error(`${family.spec.name} histogram buckets changed`);
-          }
-          counts.forEach((n, i) => {
-            s.counts[i] = n;
-          });
-          s.value = count;
-          s.sumMs = sumMs;
-        } else {
-          if (
-            typeof value !== 'number' ||
-            (family.spec.type === 'counter' && !Number.isSafeInteger(value))
-          ) {
-            throw new Error(`${family.spec.name} count is malformed`);
-          }
-          s.value = value;
-        }
-        if (series.has(key)) throw new Error(`${family.spec.name} label set appears twice`);
-        series.set(key, s);
-      }
-      families.set(family.spec.name, series);
-    }
-    for (const name of Object.keys(snapshot.families)) {
-      if (!this.#families.has(name)) throw new Error(`metric ${name} is not kept here`);
-    }
-    return {
-      families,
-      bounds: snapshot.bounds,
-      lastSeen: snapshot.lastSeen ?? {},
-      clockMs: snapshot.clockMs ?? null,
-    };
-  }
-}
-
-/** Adds what `from` counted to `into` (same family). */
-function mergeInto(into: Series, from: Series): void {
-  into.value += from.value;
-  into.sumMs += from.sumMs;
-  for (let i = 0; i < from.counts.length; i++) {
-    into.counts[i] = (into.counts[i] as number) + (from.counts[i] as number);
-  }
-}
-
-/**
- * Restored series of one family within the bounds a live store keeps: bounded
- * label values the state does not allow become `other`; a series is folded
- * exactly when its unbounded labels all are `_other_`; past the cap, series
- * at 0 go first (least recently active workload first), then the least
- * recently active (then smallest) series fold into `_other_`. Series that
- * come to share a label set are added together.
- */
-function withinBounds(
-  family: Family,
-  saved: Map<string, Series>,
-  bounds: Map<string, LabelBound>,
-  lastSeen: Readonly<Record<string, number>>,
-  max: number,
-): { series: Map<string, Series>; shed: number; folded: number; rebounded: number } {
-  const names = family.spec.labelNames;
-  const unbounded = family.unbounded;
-  const out = new Map<string, Series>();
-  let rebounded = 0;
-  const put = (values: string[], folded: boolean, from: Series, like?: Series) => {
-    const key = keyFromValues(values, family.leading);
-    const target = out.get(key);
-    if (target !== undefined) {
-      mergeInto(target, from);
-      return;
-    }
-    const s = newSeries(family, values, family.leading, folded, like);
-    mergeInto(s, from);
-    out.set(key, s);
-  };
-  for (const s of saved.values()) {
-    const values = [...s.values];
-    let changed = false;
-    for (let i = 0; i < values.length; i++) {
-      const bound = bounds.get(names[i] as string);
-      const v = values[i] as string;
-      if (bound !== undefined && !bound.known.has(v) && !bound.extra.has(v) && v !== OTHER) {
-        values[i] = OTHER;
-        changed = true;
-      }
-    }
-    if (changed) rebounded++;
-    const folded = unbounded.length > 0 && unbounded.every((i) => values[i] === FOLDED);
-    put(values, folded, s, changed ? undefined : s);
-  }
-  let own = 0;
-  for (const s of out.values()) if (!s.folded) own++;
-  let shed = 0;
-  let folded = 0;
-  if (own > max) {
-    const scope = family.scope;
-    const activeAt = (s: Series): number =>
-      scope === undefined
-        ? 0
-        : (lastSeen[
-            workloadKey(
-              scope.names,
-              scope.indexes.map((i) => s.values[i] as string),
-            )
-          ] ?? 0);
-    const zeros = [...out.entries()]
-      .filter(([, s]) => !s.folded && s.value === 0)
-      .sort(([, a], [, b]) => activeAt(a) - activeAt(b));
-    for (const [key] of zeros) {
-      if (own <= max) break;
-      out.delete(key);
-      own--;
-      shed++;
-    }
-    if (own > max) {
-      const ranked = [...out.entries()]
-        .filter(([, s]) => !s.folded)
-        .sort(([, a], [, b]) => activeAt(b) - activeAt(a) || b.value - a.value);
-      for (const [key, s] of ranked.slice(max)) {
-        out.delete(key);
-        const values = [...s.values];
-        for (const i of unbounded) values[i] = FOLDED;
-        put(values, true, s);
-        folded++;
-      }
-    }
-  }
-  return { series: out, shed, folded, rebounded };
-}
-
-function keyFromValues(values: readonly string[], baseLength: number): string {
-  const base = JSON.stringify(values.slice(0, baseLength));
-  return keyOf({ key: base, values: [] }, values.slice(baseLength));
-}
-
-/** The one place a series is made; `like` (same label values) lends its label text. */
-function newSeries(
-  family: Family,
-  values: readonly string[],
-  baseLength: number,
-  folded: boolean,
-  like?: Series,
-): Series {
-  const buckets = family.isHistogram ? family.boundsMs.length : 0;
-  if (like !== undefined) {
-    return new Series(
-      like.values,
-      like.sortBase,
-      like.sortExtra,
-      folded,
-      buckets,
-      like.labelText,
-      like.exemplars,
-    );
-  }
-  return new Series(
-    Object.freeze([...values]),
-    JSON.stringify(values.slice(0, baseLength)),
-    values.slice(baseLength).join('\u0000'),
-    folded,
-    buckets,
-    labelText(family.spec.labelNames, values),
-  );
-}
-
-function bySortKey(a: Series, b: Series): number {
-  if (a.sortBase !== b.sortBase) return a.sortBase < b.sortBase ? -1 : 1;
-  if (a.sortExtra !== b.sortExtra) return a.sortExtra < b.sortExtra ? -1 : 1;
-  return 0;
-}
-
-function freshBounds(labels: Labels): Map<string, LabelBound> {
-  const bounds = new Map<string, LabelBound>();
-  for (const [name, spec] of Object.entries(labels)) {
-    if (spec.bound === 'bounded') bounds.set(name, new LabelBound(spec.known ?? []));
-  }
-  return bounds;
 }

@@ -22,20 +22,30 @@ function collectWith<T>(collect: ((metric: T) => void) | undefined) {
       };
 }
 
+/** The options of a catalog metric of `type` on `registry`: checked against the catalog when built. */
+function optionsOf<L extends string, T>(
+  registry: MetricRegistry,
+  name: string,
+  type: 'counter' | 'gauge',
+  collect: ((metric: T) => void) | undefined,
+) {
+  const spec = metricSpecOf(name, type);
+  return {
+    name,
+    help: spec.help,
+    labelNames: [...spec.labelNames] as L[],
+    registers: registers(registry),
+    ...collectWith(collect),
+  };
+}
+
 /** A counter of the catalog on `registry`; `collect` runs at every scrape. */
 export function counter<L extends string = string>(
   registry: MetricRegistry,
   name: string,
   collect?: (c: Counter<L>) => void,
 ): Counter<L> {
-  const spec = metricSpecOf(name, 'counter');
-  return new Counter<L>({
-    name,
-    help: spec.help,
-    labelNames: [...spec.labelNames] as L[],
-    registers: registers(registry),
-    ...collectWith(collect),
-  });
+  return new Counter<L>(optionsOf<L, Counter<L>>(registry, name, 'counter', collect));
 }
 
 /** A gauge of the catalog on `registry`; `collect` runs at every scrape. */
@@ -44,12 +54,5 @@ export function gauge<L extends string = string>(
   name: string,
   collect?: (g: Gauge<L>) => void,
 ): Gauge<L> {
-  const spec = metricSpecOf(name, 'gauge');
-  return new Gauge<L>({
-    name,
-    help: spec.help,
-    labelNames: [...spec.labelNames] as L[],
-    registers: registers(registry),
-    ...collectWith(collect),
-  });
+  return new Gauge<L>(optionsOf<L, Gauge<L>>(registry, name, 'gauge', collect));
 }

@@ -73,24 +73,18 @@ export const EXPORTER_LABELS: Readonly<Record<string, LabelSpec>> = {
   nodejs_version: { bound: 'closed', doc: 'Version of Node.js running the exporter.' },
 };
 
-/** A counter's spec: its name ends in `_total`, which prom-client does not add. */
-export function counter(
-  group: MetricSpec['group'],
-  name: string,
-  help: string,
-  labelNames: readonly string[] = [],
-): MetricSpec {
-  return { name, type: 'counter', group, help, labelNames };
+/** A spec without buckets; a counter's name ends in `_total`, which prom-client does not add. */
+function plain(type: 'counter' | 'gauge') {
+  return (
+    group: MetricSpec['group'],
+    name: string,
+    help: string,
+    labelNames: readonly string[] = [],
+  ): MetricSpec => ({ name, type, group, help, labelNames });
 }
 
-export function gauge(
-  group: MetricSpec['group'],
-  name: string,
-  help: string,
-  labelNames: readonly string[] = [],
-): MetricSpec {
-  return { name, type: 'gauge', group, help, labelNames };
-}
+export const counter = plain('counter');
+export const gauge = plain('gauge');
 
 /** A histogram's spec; `buckets` are upper bounds in the unit of its name (seconds). */
 export function histogram(

@@ -9,7 +9,7 @@
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { detailOf, eventTimeMs, firstResource, serviceLabels, wrongType } from '../ecs-event.js';
-import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
+import { EventTimeLedger, identityLedgerState, ledgerOptions } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 
@@ -42,42 +42,27 @@ export const SERVICE_ACTION: EventKind = {
     const identities = new EventTimeLedger<0>(ledgerOptions(context));
     const store = context.store;
     const events = store.family(SERVICE_ACTION_EVENTS);
-    return {
-      apply(event) {
-        const detail = detailOf(event);
-        if (detail === undefined) return { invalid: 'detail is not an object' };
-        const { eventName } = detail;
-        if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
-        const problem = wrongType(detail, ['eventType', 'createdAt', 'reason', 'clusterArn']);
-        if (problem !== undefined) return { invalid: problem };
-        const createdAt = typeof detail.createdAt === 'string' ? detail.createdAt : '';
-        const reason =
-          typeof detail.reason === 'string' && detail.reason !== '' ? detail.reason : 'none';
-        const atMs = eventTimeMs(event);
-        store.advance(atMs);
-        const identity = JSON.stringify([firstResource(event), eventName, createdAt, reason]);
-        if (identities.seen(identity, atMs)) return 'duplicate';
-        const eventType = typeof detail.eventType === 'string' ? detail.eventType : '';
-        store.inc(events, serviceLabels(event, detail), [
-          boundLabelValue(eventName),
-          boundLabelValue(eventType),
-          boundLabelValue(reason),
-        ]);
-        return 'processed';
-      },
-      get tracked() {
-        return identities.size;
-      },
-      get newestEventMs() {
-        return identities.newestMs;
-      },
-      snapshot: () => ({ identities: identities.snapshot() }),
-      prepareRestore(data) {
-        const d = data as { identities?: unknown } | null;
-        if (typeof d !== 'object' || d === null)
-          throw new Error('service action state is not an object');
-        return identities.prepareRestore(d.identities, seenMark('service action identity'));
-      },
-    };
+    return identityLedgerState(identities, 'service action', (event) => {
+      const detail = detailOf(event);
+      if (detail === undefined) return { invalid: 'detail is not an object' };
+      const { eventName } = detail;
+      if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
+      const problem = wrongType(detail, ['eventType', 'createdAt', 'reason', 'clusterArn']);
+      if (problem !== undefined) return { invalid: problem };
+      const createdAt = typeof detail.createdAt === 'string' ? detail.createdAt : '';
+      const reason =
+        typeof detail.reason === 'string' && detail.reason !== '' ? detail.reason : 'none';
+      const atMs = eventTimeMs(event);
+      store.advance(atMs);
+      const identity = JSON.stringify([firstResource(event), eventName, createdAt, reason]);
+      if (identities.seen(identity, atMs)) return 'duplicate';
+      const eventType = typeof detail.eventType === 'string' ? detail.eventType : '';
+      store.inc(events, serviceLabels(event, detail), [
+        boundLabelValue(eventName),
+        boundLabelValue(eventType),
+        boundLabelValue(reason),
+      ]);
+      return 'processed';
+    });
   },
 };

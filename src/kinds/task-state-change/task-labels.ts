@@ -23,24 +23,6 @@ export function taskDefinitionFamily(taskDefinitionArn: string): string {
   return boundLabelValue(colon === -1 ? tail : tail.slice(0, colon));
 }
 
-function buildTaskLabels(
-  account: string,
-  region: string,
-  clusterArn: string,
-  group: string,
-  taskDefinitionArn: string,
-  launchType: string,
-): TaskLabels {
-  return labelValues([
-    boundLabelValue(account),
-    boundLabelValue(region),
-    clusterName(clusterArn),
-    serviceName(group),
-    taskDefinitionFamily(taskDefinitionArn),
-    boundLabelValue(launchType),
-  ]);
-}
-
 /** Most raw field combinations remembered; past it the cache starts over. */
 const INTERN_LIMIT = 20_000;
 
@@ -86,14 +68,14 @@ export class TaskLabelInterner {
         }
       }
     }
-    const labels = buildTaskLabels(
-      account,
-      region,
-      clusterArn,
-      group,
-      taskDefinitionArn,
-      launchType,
-    );
+    const labels = labelValues([
+      boundLabelValue(account),
+      boundLabelValue(region),
+      clusterName(clusterArn),
+      serviceName(group),
+      taskDefinitionFamily(taskDefinitionArn),
+      boundLabelValue(launchType),
+    ]);
     if (++this.#size > INTERN_LIMIT) {
       this.#byDefinition = new Map();
       this.#size = 0;

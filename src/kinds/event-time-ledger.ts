@@ -6,7 +6,7 @@
  * the live stream), and bounded by a cap that evicts the least recently
  * seen first. Pure: no clock; values are plain data, saved as they are.
  */
-import type { ForgetCause, KindContext, KindState } from './kind.js';
+import type { ForgetCause, KindContext } from './kind.js';
 
 export interface LedgerOptions<V> {
   readonly maxEntries: number;
@@ -160,32 +160,4 @@ export class EventTimeLedger<V> {
       this.#sinceSweep = 0;
     };
   }
-}
-
-/**
- * The state of a kind whose only memory is one ledger of content identities
- * seen (service actions, daemon service actions): what it tracks, its
- * newest time, and its save and restore, around the kind's own `apply`.
- * `what` names the kind in the errors of a malformed saved state.
- */
-export function identityLedgerState(
-  identities: EventTimeLedger<0>,
-  what: string,
-  apply: KindState['apply'],
-): KindState {
-  return {
-    apply,
-    get tracked() {
-      return identities.size;
-    },
-    get newestEventMs() {
-      return identities.newestMs;
-    },
-    snapshot: () => ({ identities: identities.snapshot() }),
-    prepareRestore(data) {
-      const d = data as { identities?: unknown } | null;
-      if (typeof d !== 'object' || d === null) throw new Error(`${what} state is not an object`);
-      return identities.prepareRestore(d.identities, seenMark(`${what} identity`));
-    },
-  };
 }

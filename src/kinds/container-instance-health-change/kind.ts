@@ -14,6 +14,7 @@ import { clusterLabels, type Detail, detailOf, eventTimeMs, wrongType } from '..
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import { onInstanceInactive } from '../instance-retirements.js';
 import type { EventKind, KindState } from '../kind.js';
+import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue } from '../label-values.js';
 import { parseTime } from '../parse-time.js';
 
@@ -181,8 +182,14 @@ export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
       instance.r = true;
       instances.set(arn, instance, atMs);
     });
-    return {
-      apply(event) {
+    return kindState(
+      'container instance health',
+      {
+        records: ledgerPart(records, seenMark('instance health record')),
+        checkChanges: ledgerPart(checkChanges, seenMark('instance health change'), false),
+        instances: ledgerPart(instances, readInstance),
+      },
+      (event) => {
         const detail = detailOf(event);
         if (detail === undefined) return { invalid: 'detail is not an object' };
         const { containerInstanceArn, overallStatus } = detail;
@@ -250,31 +257,6 @@ export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
         instances.set(containerInstanceArn, instance, atMs);
         return 'processed';
       },
-      get tracked() {
-        return records.size + checkChanges.size + instances.size;
-      },
-      get newestEventMs() {
-        return Math.max(records.newestMs, instances.newestMs);
-      },
-      snapshot: () => ({
-        records: records.snapshot(),
-        checkChanges: checkChanges.snapshot(),
-        instances: instances.snapshot(),
-      }),
-      prepareRestore(data) {
-        const d = data as { records?: unknown; checkChanges?: unknown; instances?: unknown } | null;
-        if (typeof d !== 'object' || d === null) {
-          throw new Error('container instance health state is not an object');
-        }
-        const a = records.prepareRestore(d.records, seenMark('instance health record'));
-        const b = checkChanges.prepareRestore(d.checkChanges, seenMark('instance health change'));
-        const c = instances.prepareRestore(d.instances, readInstance);
-        return () => {
-          a();
-          b();
-          c();
-        };
-      },
-    };
+    );
   },
 };

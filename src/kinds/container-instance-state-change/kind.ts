@@ -11,6 +11,7 @@ import { clusterLabels, detailOf, eventTimeMs, firstResource, wrongType } from '
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import { instanceInactive } from '../instance-retirements.js';
 import type { EventKind, KindState } from '../kind.js';
+import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue } from '../label-values.js';
 
 export const INSTANCE_STATE_CHANGES = 'ecs_container_instance_state_changes_total';
@@ -97,8 +98,13 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
       unhold(key);
       store.add(gauge, ...view(dropped), -1);
     };
-    return {
-      apply(event) {
+    return kindState(
+      'container instance',
+      {
+        versions: ledgerPart(versions, seenMark('container instance version')),
+        instances: ledgerPart(instances, readInstance),
+      },
+      (event) => {
         const detail = detailOf(event);
         if (detail === undefined) return { invalid: 'detail is not an object' };
         const { containerInstanceArn, version, status, agentConnected } = detail;
@@ -137,28 +143,13 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
         }
         return 'processed';
       },
-      get tracked() {
-        return versions.size + instances.size;
-      },
-      get newestEventMs() {
-        return Math.max(versions.newestMs, instances.newestMs);
-      },
-      snapshot: () => ({ versions: versions.snapshot(), instances: instances.snapshot() }),
-      prepareRestore(data) {
-        const d = data as { versions?: unknown; instances?: unknown } | null;
-        if (typeof d !== 'object' || d === null) {
-          throw new Error('container instance state is not an object');
-        }
-        const a = versions.prepareRestore(d.versions, seenMark('container instance version'));
-        const b = instances.prepareRestore(d.instances, readInstance);
-        return () => {
-          a();
-          b();
+      {
+        restored: () => {
           for (const w of held.values()) store.release(w);
           held.clear();
           for (const [arn, instance] of instances.keyed()) hold(arn, instance);
-        };
+        },
       },
-    };
+    );
   },
 };

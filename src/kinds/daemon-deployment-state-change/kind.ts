@@ -14,6 +14,7 @@ import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
+import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue, clusterName } from '../label-values.js';
 import { KNOWN_DAEMON_DEPLOYMENT_STATUSES } from '../labels.js';
 import { parseTime } from '../parse-time.js';
@@ -112,8 +113,13 @@ export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
     const store = context.store;
     const counted = store.family(DAEMON_DEPLOYMENTS);
     const durations = store.family(DAEMON_DEPLOYMENT_DURATION);
-    return {
-      apply(event) {
+    return kindState(
+      'daemon deployment',
+      {
+        identities: ledgerPart(identities, seenMark('daemon deployment identity')),
+        deployments: ledgerPart(deployments, readDeployment),
+      },
+      (event) => {
         const detail = detailOf(event);
         if (detail === undefined) return { invalid: 'detail is not an object' };
         const { eventName, daemonDeploymentArn, updatedAt } = detail;
@@ -183,28 +189,6 @@ export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
         deployments.set(daemonDeploymentArn, state, atMs);
         return 'processed';
       },
-      get tracked() {
-        return identities.size + deployments.size;
-      },
-      get newestEventMs() {
-        return Math.max(identities.newestMs, deployments.newestMs);
-      },
-      snapshot: () => ({
-        identities: identities.snapshot(),
-        deployments: deployments.snapshot(),
-      }),
-      prepareRestore(data) {
-        const d = data as { identities?: unknown; deployments?: unknown } | null;
-        if (typeof d !== 'object' || d === null) {
-          throw new Error('daemon deployment state is not an object');
-        }
-        const a = identities.prepareRestore(d.identities, seenMark('daemon deployment identity'));
-        const b = deployments.prepareRestore(d.deployments, readDeployment);
-        return () => {
-          a();
-          b();
-        };
-      },
-    };
+    );
   },
 };

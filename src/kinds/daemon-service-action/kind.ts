@@ -11,8 +11,9 @@
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
-import { EventTimeLedger, identityLedgerState, ledgerOptions } from '../event-time-ledger.js';
+import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
+import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue, clusterName } from '../label-values.js';
 import { classifyStopReason } from '../task-state-change/stop-reason.js';
 
@@ -46,46 +47,50 @@ export const DAEMON_SERVICE_ACTION: EventKind = {
     const identities = new EventTimeLedger<0>(ledgerOptions(context));
     const store = context.store;
     const impaired = store.family(DAEMON_TASK_START_IMPAIRED);
-    return identityLedgerState(identities, 'daemon service action', (event) => {
-      const detail = detailOf(event);
-      if (detail === undefined) return { invalid: 'detail is not an object' };
-      const { eventName, daemonArn, containerInstanceArn, failureType, createdAt } = detail;
-      if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
-      if (typeof daemonArn !== 'string') return { invalid: 'detail.daemonArn is not a string' };
-      if (typeof containerInstanceArn !== 'string') {
-        return { invalid: 'detail.containerInstanceArn is not a string' };
-      }
-      if (typeof createdAt !== 'string') return { invalid: 'detail.createdAt is not a string' };
-      const startImpaired = eventName === 'DAEMON_TASK_START_IMPAIRED';
-      if (startImpaired && typeof failureType !== 'string') {
-        return { invalid: 'detail.failureType is not a string' };
-      }
-      const problem = wrongType(detail, [
-        'failureType',
-        'taskArn',
-        'reason',
-        'eventType',
-        'clusterArn',
-      ]);
-      if (problem !== undefined) return { invalid: problem };
-      const taskArn = typeof detail.taskArn === 'string' ? detail.taskArn : null;
-      const identity = JSON.stringify(
-        startImpaired
-          ? [daemonArn, containerInstanceArn, failureType, taskArn, createdAt]
-          : [eventName, daemonArn, containerInstanceArn, failureType ?? null, taskArn, createdAt],
-      );
-      const atMs = eventTimeMs(event);
-      store.advance(atMs);
-      if (identities.seen(identity, atMs)) return 'duplicate';
-      if (!startImpaired) return 'processed';
-      const reason = typeof detail.reason === 'string' ? detail.reason : '';
-      const labels = clusterLabels(event, detail, daemonArn);
-      store.inc(impaired, labelValues(labels), [
-        clusterName(daemonArn),
-        boundLabelValue(failureType as string),
-        daemonStartReason(reason),
-      ]);
-      return 'processed';
-    });
+    return kindState(
+      'daemon service action',
+      { identities: ledgerPart(identities, seenMark('daemon service action identity')) },
+      (event) => {
+        const detail = detailOf(event);
+        if (detail === undefined) return { invalid: 'detail is not an object' };
+        const { eventName, daemonArn, containerInstanceArn, failureType, createdAt } = detail;
+        if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
+        if (typeof daemonArn !== 'string') return { invalid: 'detail.daemonArn is not a string' };
+        if (typeof containerInstanceArn !== 'string') {
+          return { invalid: 'detail.containerInstanceArn is not a string' };
+        }
+        if (typeof createdAt !== 'string') return { invalid: 'detail.createdAt is not a string' };
+        const startImpaired = eventName === 'DAEMON_TASK_START_IMPAIRED';
+        if (startImpaired && typeof failureType !== 'string') {
+          return { invalid: 'detail.failureType is not a string' };
+        }
+        const problem = wrongType(detail, [
+          'failureType',
+          'taskArn',
+          'reason',
+          'eventType',
+          'clusterArn',
+        ]);
+        if (problem !== undefined) return { invalid: problem };
+        const taskArn = typeof detail.taskArn === 'string' ? detail.taskArn : null;
+        const identity = JSON.stringify(
+          startImpaired
+            ? [daemonArn, containerInstanceArn, failureType, taskArn, createdAt]
+            : [eventName, daemonArn, containerInstanceArn, failureType ?? null, taskArn, createdAt],
+        );
+        const atMs = eventTimeMs(event);
+        store.advance(atMs);
+        if (identities.seen(identity, atMs)) return 'duplicate';
+        if (!startImpaired) return 'processed';
+        const reason = typeof detail.reason === 'string' ? detail.reason : '';
+        const labels = clusterLabels(event, detail, daemonArn);
+        store.inc(impaired, labelValues(labels), [
+          clusterName(daemonArn),
+          boundLabelValue(failureType as string),
+          daemonStartReason(reason),
+        ]);
+        return 'processed';
+      },
+    );
   },
 };

@@ -10,6 +10,7 @@ import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
+import { kindState, ledgerPart } from '../kind-state.js';
 import { OldestSince } from '../oldest-since.js';
 import { parseTime } from '../parse-time.js';
 import {
@@ -179,8 +180,20 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
         (entry.timeMs === listed.timeMs && entry.reason > listed.reason);
       recent.put({ ...(later ? entry : listed), outcomes: merged });
     };
-    return {
-      apply(event) {
+    return kindState(
+      'deployment',
+      {
+        identities: ledgerPart(identities, seenMark('deployment identity')),
+        deployments: ledgerPart(deployments, readDeployment),
+        // Absent in states saved before failures were listed: the list starts empty.
+        recentFailures: {
+          snapshot: () => recent.snapshot(),
+          prepareRestore: (data) => recent.prepareRestore(data, readRecentDeployment),
+          size: 0,
+          newestMs: Number.NEGATIVE_INFINITY,
+        },
+      },
+      (event) => {
         const detail = detailOf(event);
         if (detail === undefined) return { invalid: 'detail is not an object' };
         const { eventName, deploymentId } = detail;
@@ -254,42 +267,17 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
         deployments.set(deploymentId, state, atMs);
         return 'processed';
       },
-      get tracked() {
-        return identities.size + deployments.size;
-      },
-      get newestEventMs() {
-        return Math.max(identities.newestMs, deployments.newestMs);
-      },
-      recentFailures: () => ({ deployments: recent.entries }),
-      snapshot: () => ({
-        identities: identities.snapshot(),
-        deployments: deployments.snapshot(),
-        recentFailures: recent.snapshot(),
-      }),
-      prepareRestore(data) {
-        const d = data as {
-          identities?: unknown;
-          deployments?: unknown;
-          recentFailures?: unknown;
-        } | null;
-        if (typeof d !== 'object' || d === null)
-          throw new Error('deployment state is not an object');
-        const a = identities.prepareRestore(d.identities, seenMark('deployment identity'));
-        const b = deployments.prepareRestore(d.deployments, readDeployment);
-        // Absent in states saved before failures were listed: the list starts empty.
-        const c = recent.prepareRestore(d.recentFailures, readRecentDeployment);
-        return () => {
-          a();
-          b();
-          c();
+      {
+        recentFailures: () => ({ deployments: recent.entries }),
+        restored: () => {
           const entries: [LabelValues, number][] = [];
           for (const d of deployments.values()) {
             const labels = labelsOf(d);
             if (labels !== undefined && inProgress(d)) entries.push([labels, d.s as number]);
           }
           open.restore(entries);
-        };
+        },
       },
-    };
+    );
   },
 };

@@ -12,6 +12,7 @@ import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
+import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue, clusterName, stringField } from '../label-values.js';
 import { KNOWN_HOOK_STATUSES } from '../labels.js';
 import { parseTime } from '../parse-time.js';
@@ -101,8 +102,13 @@ export const HOOK_STATE_CHANGE: EventKind = {
       );
     };
     hooks.onDrop = (_key, dropped) => show(dropped, -1);
-    return {
-      apply(event) {
+    return kindState(
+      'hook',
+      {
+        identities: ledgerPart(identities, seenMark('hook identity')),
+        hooks: ledgerPart(hooks, readHook),
+      },
+      (event) => {
         const detail = detailOf(event);
         if (detail === undefined) return { invalid: 'detail is not an object' };
         const { eventName, hookId, updatedAt } = detail;
@@ -153,23 +159,6 @@ export const HOOK_STATE_CHANGE: EventKind = {
         hooks.set(hookId, hook, atMs);
         return 'processed';
       },
-      get tracked() {
-        return identities.size + hooks.size;
-      },
-      get newestEventMs() {
-        return Math.max(identities.newestMs, hooks.newestMs);
-      },
-      snapshot: () => ({ identities: identities.snapshot(), hooks: hooks.snapshot() }),
-      prepareRestore(data) {
-        const d = data as { identities?: unknown; hooks?: unknown } | null;
-        if (typeof d !== 'object' || d === null) throw new Error('hook state is not an object');
-        const a = identities.prepareRestore(d.identities, seenMark('hook identity'));
-        const b = hooks.prepareRestore(d.hooks, readHook);
-        return () => {
-          a();
-          b();
-        };
-      },
-    };
+    );
   },
 };

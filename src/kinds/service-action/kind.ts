@@ -9,8 +9,9 @@
  */
 import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { detailOf, eventTimeMs, firstResource, serviceLabels, wrongType } from '../ecs-event.js';
-import { EventTimeLedger, identityLedgerState, ledgerOptions } from '../event-time-ledger.js';
+import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
+import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue } from '../label-values.js';
 
 export const SERVICE_ACTION_EVENTS = 'ecs_service_action_events_total';
@@ -42,27 +43,31 @@ export const SERVICE_ACTION: EventKind = {
     const identities = new EventTimeLedger<0>(ledgerOptions(context));
     const store = context.store;
     const events = store.family(SERVICE_ACTION_EVENTS);
-    return identityLedgerState(identities, 'service action', (event) => {
-      const detail = detailOf(event);
-      if (detail === undefined) return { invalid: 'detail is not an object' };
-      const { eventName } = detail;
-      if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
-      const problem = wrongType(detail, ['eventType', 'createdAt', 'reason', 'clusterArn']);
-      if (problem !== undefined) return { invalid: problem };
-      const createdAt = typeof detail.createdAt === 'string' ? detail.createdAt : '';
-      const reason =
-        typeof detail.reason === 'string' && detail.reason !== '' ? detail.reason : 'none';
-      const atMs = eventTimeMs(event);
-      store.advance(atMs);
-      const identity = JSON.stringify([firstResource(event), eventName, createdAt, reason]);
-      if (identities.seen(identity, atMs)) return 'duplicate';
-      const eventType = typeof detail.eventType === 'string' ? detail.eventType : '';
-      store.inc(events, serviceLabels(event, detail), [
-        boundLabelValue(eventName),
-        boundLabelValue(eventType),
-        boundLabelValue(reason),
-      ]);
-      return 'processed';
-    });
+    return kindState(
+      'service action',
+      { identities: ledgerPart(identities, seenMark('service action identity')) },
+      (event) => {
+        const detail = detailOf(event);
+        if (detail === undefined) return { invalid: 'detail is not an object' };
+        const { eventName } = detail;
+        if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
+        const problem = wrongType(detail, ['eventType', 'createdAt', 'reason', 'clusterArn']);
+        if (problem !== undefined) return { invalid: problem };
+        const createdAt = typeof detail.createdAt === 'string' ? detail.createdAt : '';
+        const reason =
+          typeof detail.reason === 'string' && detail.reason !== '' ? detail.reason : 'none';
+        const atMs = eventTimeMs(event);
+        store.advance(atMs);
+        const identity = JSON.stringify([firstResource(event), eventName, createdAt, reason]);
+        if (identities.seen(identity, atMs)) return 'duplicate';
+        const eventType = typeof detail.eventType === 'string' ? detail.eventType : '';
+        store.inc(events, serviceLabels(event, detail), [
+          boundLabelValue(eventName),
+          boundLabelValue(eventType),
+          boundLabelValue(reason),
+        ]);
+        return 'processed';
+      },
+    );
   },
 };

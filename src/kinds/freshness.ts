@@ -5,7 +5,7 @@
  * series store. A silent account or region shows as an old value beside
  * fresh ones.
  */
-import type { MetricSpec } from '../metrics/metric-spec.js';
+import { gauge, type MetricSpec } from '../metrics/metric-spec.js';
 import { type LabelValues, labelValues, type SeriesStore } from '../metrics/series-store.js';
 import { eventTimeMs } from './ecs-event.js';
 import { boundLabelValue, stringField } from './label-values.js';
@@ -13,13 +13,12 @@ import { boundLabelValue, stringField } from './label-values.js';
 export const LAST_EVENT_TIMESTAMP = 'ecs_events_last_event_timestamp_seconds';
 
 export const FRESHNESS_METRICS: readonly MetricSpec[] = [
-  {
-    name: LAST_EVENT_TIMESTAMP,
-    type: 'gauge',
-    group: 'ecs',
-    help: 'The newest event time seen from each account and region, over every ECS event the exporter counts (duplicates included), in seconds since the epoch.',
-    labelNames: ['aws_account_id', 'aws_region'],
-  },
+  gauge(
+    'ecs',
+    LAST_EVENT_TIMESTAMP,
+    ['aws_account_id', 'aws_region'],
+    'The newest event time seen from each account and region, over every ECS event the exporter counts (duplicates included), in seconds since the epoch.',
+  ),
 ];
 
 /** Most account and region pairs whose labels are kept interned; past it the cache starts over. */

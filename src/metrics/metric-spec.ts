@@ -73,13 +73,17 @@ export const EXPORTER_LABELS: Readonly<Record<string, LabelSpec>> = {
   nodejs_version: { bound: 'closed', doc: 'Version of Node.js running the exporter.' },
 };
 
-/** A spec without buckets; a counter's name ends in `_total`, which prom-client does not add. */
+/**
+ * Spec constructors: name and labels first (what a reader scans a list of
+ * specs for), the help text last. A counter's name ends in `_total`, which
+ * prom-client does not add.
+ */
 function plain(type: 'counter' | 'gauge') {
   return (
     group: MetricSpec['group'],
     name: string,
+    labelNames: readonly string[],
     help: string,
-    labelNames: readonly string[] = [],
   ): MetricSpec => ({ name, type, group, help, labelNames });
 }
 
@@ -90,9 +94,9 @@ export const gauge = plain('gauge');
 export function histogram(
   group: MetricSpec['group'],
   name: string,
-  help: string,
   labelNames: readonly string[],
   buckets: readonly number[],
+  help: string,
 ): MetricSpec {
   return { name, type: 'histogram', group, help, labelNames, buckets };
 }

@@ -8,7 +8,7 @@
  * it is INACTIVE (instance-retirements.ts), or after the retention with no
  * event of it.
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { counter, gauge, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, type Detail, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
@@ -24,20 +24,18 @@ export const INSTANCE_HEALTH = 'ecs_container_instance_health';
 const INSTANCE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster'] as const;
 
 export const INSTANCE_HEALTH_METRICS: readonly MetricSpec[] = [
-  {
-    name: INSTANCE_HEALTH_CHANGES,
-    type: 'counter',
-    group: 'ecs',
-    help: 'Container instance health check changes by capacity provider, check, status and reason, once per instance, check, status and lastStatusChange.',
-    labelNames: [...INSTANCE_LABELS, 'capacity_provider', 'check', 'status', 'reason'],
-  },
-  {
-    name: INSTANCE_HEALTH,
-    type: 'gauge',
-    group: 'ecs',
-    help: 'Container instances by the latest known status of each health check (latest by lastStatusChange) and overall (check="overall", latest by event time). An instance leaves when it is INACTIVE, or after the retention with no event of it.',
-    labelNames: [...INSTANCE_LABELS, 'capacity_provider', 'check', 'status'],
-  },
+  counter(
+    'ecs',
+    INSTANCE_HEALTH_CHANGES,
+    [...INSTANCE_LABELS, 'capacity_provider', 'check', 'status', 'reason'],
+    'Container instance health check changes by capacity provider, check, status and reason, once per instance, check, status and lastStatusChange.',
+  ),
+  gauge(
+    'ecs',
+    INSTANCE_HEALTH,
+    [...INSTANCE_LABELS, 'capacity_provider', 'check', 'status'],
+    'Container instances by the latest known status of each health check (latest by lastStatusChange) and overall (check="overall", latest by event time). An instance leaves when it is INACTIVE, or after the retention with no event of it.',
+  ),
 ];
 
 /** Check types remembered per instance; an odd event cannot grow one without bound. */

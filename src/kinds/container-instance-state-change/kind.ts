@@ -4,7 +4,7 @@
  * "current state" view the contract allows: a gauge of instances by status
  * and agent connection, following the highest version seen per instance.
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { counter, gauge, type MetricSpec } from '../../metrics/metric-spec.js';
 import type { Workload } from '../../metrics/series-lifecycle.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, firstResource, wrongType } from '../ecs-event.js';
@@ -20,20 +20,18 @@ export const CONTAINER_INSTANCES = 'ecs_container_instances';
 const INSTANCE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster'] as const;
 
 export const CONTAINER_INSTANCE_METRICS: readonly MetricSpec[] = [
-  {
-    name: INSTANCE_STATE_CHANGES,
-    type: 'counter',
-    group: 'ecs',
-    help: 'Container instance state changes by status and agent connection, once per instance and version.',
-    labelNames: [...INSTANCE_LABELS, 'status', 'agent_connected'],
-  },
-  {
-    name: CONTAINER_INSTANCES,
-    type: 'gauge',
-    group: 'ecs',
-    help: 'Container instances by status and agent connection, as of the highest version seen of each. An instance is kept until the cap on tracked entities drops it, or until it has been INACTIVE for the retention.',
-    labelNames: [...INSTANCE_LABELS, 'status', 'agent_connected'],
-  },
+  counter(
+    'ecs',
+    INSTANCE_STATE_CHANGES,
+    [...INSTANCE_LABELS, 'status', 'agent_connected'],
+    'Container instance state changes by status and agent connection, once per instance and version.',
+  ),
+  gauge(
+    'ecs',
+    CONTAINER_INSTANCES,
+    [...INSTANCE_LABELS, 'status', 'agent_connected'],
+    'Container instances by status and agent connection, as of the highest version seen of each. An instance is kept until the cap on tracked entities drops it, or until it has been INACTIVE for the retention.',
+  ),
 ];
 
 /** The current view of one instance: highest version, its labels, status and agent connection. */

@@ -9,7 +9,7 @@
  * (daemonDeploymentArn, eventName, updatedAt): redeliveries with a new
  * event id are duplicates.
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { counter, histogram, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
@@ -26,21 +26,19 @@ export const DAEMON_DEPLOYMENT_DURATION = 'ecs_daemon_deployment_duration_second
 const DAEMON_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster', 'daemon'] as const;
 
 export const DAEMON_DEPLOYMENT_METRICS: readonly MetricSpec[] = [
-  {
-    name: DAEMON_DEPLOYMENTS,
-    type: 'counter',
-    group: 'ecs',
-    help: 'Daemon deployments by status (pending, in_progress, successful, stopped, stop_requested, rollback_in_progress, rollback_successful, rollback_failed), once per deployment and status.',
-    labelNames: [...DAEMON_LABELS, 'status'],
-  },
-  {
-    name: DAEMON_DEPLOYMENT_DURATION,
-    type: 'histogram',
-    group: 'ecs',
-    help: 'Time from the earliest PENDING or IN_PROGRESS updatedAt of a daemon deployment to its earliest terminal one (successful, stopped, rollback_successful, rollback_failed: the outcome), once per deployment.',
-    labelNames: [...DAEMON_LABELS, 'outcome'],
-    buckets: [30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 21600],
-  },
+  counter(
+    'ecs',
+    DAEMON_DEPLOYMENTS,
+    [...DAEMON_LABELS, 'status'],
+    'Daemon deployments by status (pending, in_progress, successful, stopped, stop_requested, rollback_in_progress, rollback_successful, rollback_failed), once per deployment and status.',
+  ),
+  histogram(
+    'ecs',
+    DAEMON_DEPLOYMENT_DURATION,
+    [...DAEMON_LABELS, 'outcome'],
+    [30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 21600],
+    'Time from the earliest PENDING or IN_PROGRESS updatedAt of a daemon deployment to its earliest terminal one (successful, stopped, rollback_successful, rollback_failed: the outcome), once per deployment.',
+  ),
 ];
 
 const PREFIX = 'DAEMON_DEPLOYMENT_';

@@ -8,7 +8,7 @@
  * processed (deduplicated by their content) and counted in no family until
  * the contract names them.
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { counter, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
@@ -20,13 +20,12 @@ import { classifyStopReason } from '../task-state-change/stop-reason.js';
 export const DAEMON_TASK_START_IMPAIRED = 'ecs_daemon_task_start_impaired_total';
 
 export const DAEMON_SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
-  {
-    name: DAEMON_TASK_START_IMPAIRED,
-    type: 'counter',
-    group: 'ecs',
-    help: 'Daemon tasks that did not start on a container instance (DAEMON_TASK_START_IMPAIRED), by daemon, failure type and reason, once per daemon, instance, failure type, task and createdAt.',
-    labelNames: ['aws_account_id', 'aws_region', 'ecs_cluster', 'daemon', 'failure_type', 'reason'],
-  },
+  counter(
+    'ecs',
+    DAEMON_TASK_START_IMPAIRED,
+    ['aws_account_id', 'aws_region', 'ecs_cluster', 'daemon', 'failure_type', 'reason'],
+    'Daemon tasks that did not start on a container instance (DAEMON_TASK_START_IMPAIRED), by daemon, failure type and reason, once per daemon, instance, failure type, task and createdAt.',
+  ),
 ];
 
 const RESOURCE_TOKEN = /^RESOURCE:[A-Z0-9_]+/;

@@ -5,7 +5,7 @@
  * two arrive. A record's identity is its content (deploymentId, eventName,
  * updatedAt, reason): redeliveries with a new event id are duplicates.
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { counter, gauge, histogram, type MetricSpec } from '../../metrics/metric-spec.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
@@ -29,28 +29,25 @@ export const SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE =
 const SERVICE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service'] as const;
 
 export const DEPLOYMENT_METRICS: readonly MetricSpec[] = [
-  {
-    name: SERVICE_DEPLOYMENTS,
-    type: 'counter',
-    group: 'ecs',
-    help: 'Service deployments by outcome (started, completed, failed, rolled_back), once per deployment and outcome.',
-    labelNames: [...SERVICE_LABELS, 'outcome'],
-  },
-  {
-    name: SERVICE_DEPLOYMENT_DURATION,
-    type: 'histogram',
-    group: 'ecs',
-    help: 'Time from the start of a deployment (its first IN_PROGRESS event not rolling back) to its end (COMPLETED or FAILED), by updatedAt, once per deployment.',
-    labelNames: [...SERVICE_LABELS, 'outcome'],
-    buckets: [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800],
-  },
-  {
-    name: SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE,
-    type: 'gauge',
-    group: 'ecs',
-    help: 'The start (updatedAt of its first IN_PROGRESS event not rolling back) of the oldest deployment of the service that has neither COMPLETED nor FAILED, in seconds since the epoch; absent when there is none. A deployment with no event for the retention (24 h by default) is forgotten and leaves it.',
-    labelNames: [...SERVICE_LABELS],
-  },
+  counter(
+    'ecs',
+    SERVICE_DEPLOYMENTS,
+    [...SERVICE_LABELS, 'outcome'],
+    'Service deployments by outcome (started, completed, failed, rolled_back), once per deployment and outcome.',
+  ),
+  histogram(
+    'ecs',
+    SERVICE_DEPLOYMENT_DURATION,
+    [...SERVICE_LABELS, 'outcome'],
+    [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800],
+    'Time from the start of a deployment (its first IN_PROGRESS event not rolling back) to its end (COMPLETED or FAILED), by updatedAt, once per deployment.',
+  ),
+  gauge(
+    'ecs',
+    SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE,
+    [...SERVICE_LABELS],
+    'The start (updatedAt of its first IN_PROGRESS event not rolling back) of the oldest deployment of the service that has neither COMPLETED nor FAILED, in seconds since the epoch; absent when there is none. A deployment with no event for the retention (24 h by default) is forgotten and leaves it.',
+  ),
 ];
 
 export const OUTCOMES = ['started', 'completed', 'failed', 'rolled_back'] as const;

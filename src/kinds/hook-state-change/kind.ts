@@ -7,7 +7,7 @@
  * eventName, updatedAt). `resources` may be absent: the service comes from
  * `detail.serviceArn`.
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { counter, gauge, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
@@ -23,20 +23,18 @@ export const HOOKS_AWAITING_ACTION = 'ecs_service_deployment_hooks_awaiting_acti
 const SERVICE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service'] as const;
 
 export const HOOK_METRICS: readonly MetricSpec[] = [
-  {
-    name: SERVICE_DEPLOYMENT_HOOKS,
-    type: 'counter',
-    group: 'ecs',
-    help: 'Service deployment lifecycle hooks by stage, type and status (in_progress, awaiting_action, succeeded, failed, timed_out), once per hook and status.',
-    labelNames: [...SERVICE_LABELS, 'lifecycle_stage', 'hook_type', 'status'],
-  },
-  {
-    name: HOOKS_AWAITING_ACTION,
-    type: 'gauge',
-    group: 'ecs',
-    help: 'Service deployment lifecycle hooks whose latest status (by updatedAt) is awaiting_action: pause hooks waiting for ContinueServiceDeployment.',
-    labelNames: [...SERVICE_LABELS, 'lifecycle_stage', 'hook_type'],
-  },
+  counter(
+    'ecs',
+    SERVICE_DEPLOYMENT_HOOKS,
+    [...SERVICE_LABELS, 'lifecycle_stage', 'hook_type', 'status'],
+    'Service deployment lifecycle hooks by stage, type and status (in_progress, awaiting_action, succeeded, failed, timed_out), once per hook and status.',
+  ),
+  gauge(
+    'ecs',
+    HOOKS_AWAITING_ACTION,
+    [...SERVICE_LABELS, 'lifecycle_stage', 'hook_type'],
+    'Service deployment lifecycle hooks whose latest status (by updatedAt) is awaiting_action: pause hooks waiting for ContinueServiceDeployment.',
+  ),
 ];
 
 const PREFIX = 'HOOK_';

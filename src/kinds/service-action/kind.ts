@@ -7,7 +7,7 @@
  * Deployment State Change". The daemon variant, whose resources hold a
  * task ARN or nothing, is a kind of its own (daemon-service-action/).
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { counter, type MetricSpec } from '../../metrics/metric-spec.js';
 import { detailOf, eventTimeMs, firstResource, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
@@ -17,12 +17,10 @@ import { boundLabelValue } from '../label-values.js';
 export const SERVICE_ACTION_EVENTS = 'ecs_service_action_events_total';
 
 export const SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
-  {
-    name: SERVICE_ACTION_EVENTS,
-    type: 'counter',
-    group: 'ecs',
-    help: 'Service action events (steady state, task placement failures, task start impaired, …) by event name, type and reason, once per service, event name, createdAt and reason.',
-    labelNames: [
+  counter(
+    'ecs',
+    SERVICE_ACTION_EVENTS,
+    [
       'aws_account_id',
       'aws_region',
       'ecs_cluster',
@@ -31,7 +29,8 @@ export const SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
       'event_type',
       'reason',
     ],
-  },
+    'Service action events (steady state, task placement failures, task start impaired, …) by event name, type and reason, once per service, event name, createdAt and reason.',
+  ),
 ];
 
 export const SERVICE_ACTION: EventKind = {

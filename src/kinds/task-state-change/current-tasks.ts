@@ -7,7 +7,7 @@
  * and a task that was ever seen STOPPED (or DELETED) is gone whatever came
  * after. Bounded by the tracker: a task it forgets leaves the view.
  */
-import { type MetricSpec, OTHER } from '../../metrics/metric-spec.js';
+import { gauge, type MetricSpec, OTHER } from '../../metrics/metric-spec.js';
 import { type LabelValues, labelValues, type SeriesStore } from '../../metrics/series-store.js';
 import { OldestSince } from '../oldest-since.js';
 import { TASK_LABEL_NAMES } from './task-metrics.js';
@@ -16,20 +16,18 @@ export const TASKS = 'ecs_tasks';
 export const TASK_PENDING_SINCE = 'ecs_task_pending_since_timestamp_seconds';
 
 export const CURRENT_TASK_METRICS: readonly MetricSpec[] = [
-  {
-    name: TASKS,
-    type: 'gauge',
-    group: 'task',
-    help: 'Tasks known to be in each status short of STOPPED, by the status of the highest version seen of each; a task leaves at STOPPED or when the exporter forgets it. Tasks whose last event predates what the exporter has read (the stream retention before it started, or a lost state) are not known.',
-    labelNames: [...TASK_LABEL_NAMES, 'last_status'],
-  },
-  {
-    name: TASK_PENDING_SINCE,
-    type: 'gauge',
-    group: 'task',
-    help: 'The earliest createdAt (else the event time) of the tasks now in PROVISIONING, PENDING or ACTIVATING, in seconds since the epoch; absent when there are none.',
-    labelNames: [...TASK_LABEL_NAMES],
-  },
+  gauge(
+    'task',
+    TASKS,
+    [...TASK_LABEL_NAMES, 'last_status'],
+    'Tasks known to be in each status short of STOPPED, by the status of the highest version seen of each; a task leaves at STOPPED or when the exporter forgets it. Tasks whose last event predates what the exporter has read (the stream retention before it started, or a lost state) are not known.',
+  ),
+  gauge(
+    'task',
+    TASK_PENDING_SINCE,
+    [...TASK_LABEL_NAMES],
+    'The earliest createdAt (else the event time) of the tasks now in PROVISIONING, PENDING or ACTIVATING, in seconds since the epoch; absent when there are none.',
+  ),
 ];
 
 /** Statuses of a task that has not started yet. */

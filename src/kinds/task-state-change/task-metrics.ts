@@ -3,7 +3,7 @@
  * tracker's facts into them. Names and labels are fixed by the metrics
  * contract.
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { counter, histogram, type MetricSpec } from '../../metrics/metric-spec.js';
 import type { Workload } from '../../metrics/series-lifecycle.js';
 import type { Exemplar, Family, LabelValues, SeriesStore } from '../../metrics/series-store.js';
 import type { StopReasonName } from './stop-reason.js';
@@ -35,53 +35,45 @@ export const TASK_RUN_DURATION = 'ecs_task_run_duration_seconds';
 export const CONTAINER_EXITS = 'ecs_container_exits_total';
 
 export const TASK_METRICS: readonly MetricSpec[] = [
-  {
-    name: TASK_STATE_TRANSITIONS,
-    type: 'counter',
-    group: 'task',
-    help: 'Tasks that reached a status, counted once per task and status.',
-    labelNames: withTaskLabels('last_status'),
-  },
-  {
-    name: TASK_STOPPED,
-    type: 'counter',
-    group: 'task',
-    help: 'Tasks that stopped, counted once per task, by stop code and reason class.',
-    labelNames: withTaskLabels('stop_code', 'reason'),
-  },
-  {
-    name: TASK_IMAGE_PULL_DURATION,
-    type: 'histogram',
-    group: 'task',
-    help: 'Time from pullStartedAt to pullStoppedAt, once per task.',
-    labelNames: withTaskLabels(),
-    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
-  },
-  {
-    name: TASK_STARTUP_DURATION,
-    type: 'histogram',
-    group: 'task',
-    help: 'Time from createdAt to startedAt, once per task.',
-    labelNames: withTaskLabels(),
-    buckets: [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1800],
-  },
-  {
-    name: TASK_RUN_DURATION,
-    type: 'histogram',
-    group: 'task',
-    help: 'Time from startedAt to executionStoppedAt (else stoppedAt), once per task, when it stopped.',
-    labelNames: withTaskLabels('stop_code'),
-    buckets: [
-      1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 604800,
-    ],
-  },
-  {
-    name: CONTAINER_EXITS,
-    type: 'counter',
-    group: 'ecs',
-    help: `Containers that exited, by container name and exit code (${EXIT_CODES.join(', ')}, else other), once per task and container.`,
-    labelNames: withTaskLabels('container_name', 'exit_code'),
-  },
+  counter(
+    'task',
+    TASK_STATE_TRANSITIONS,
+    withTaskLabels('last_status'),
+    'Tasks that reached a status, counted once per task and status.',
+  ),
+  counter(
+    'task',
+    TASK_STOPPED,
+    withTaskLabels('stop_code', 'reason'),
+    'Tasks that stopped, counted once per task, by stop code and reason class.',
+  ),
+  histogram(
+    'task',
+    TASK_IMAGE_PULL_DURATION,
+    withTaskLabels(),
+    [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+    'Time from pullStartedAt to pullStoppedAt, once per task.',
+  ),
+  histogram(
+    'task',
+    TASK_STARTUP_DURATION,
+    withTaskLabels(),
+    [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1800],
+    'Time from createdAt to startedAt, once per task.',
+  ),
+  histogram(
+    'task',
+    TASK_RUN_DURATION,
+    withTaskLabels('stop_code'),
+    [1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 604800],
+    'Time from startedAt to executionStoppedAt (else stoppedAt), once per task, when it stopped.',
+  ),
+  counter(
+    'ecs',
+    CONTAINER_EXITS,
+    withTaskLabels('container_name', 'exit_code'),
+    `Containers that exited, by container name and exit code (${EXIT_CODES.join(', ')}, else other), once per task and container.`,
+  ),
 ];
 
 /**

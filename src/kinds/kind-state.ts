@@ -4,8 +4,9 @@
  * event time, and its save and restore, written once around each kind's
  * own `apply`.
  */
+import { type Detail, detailOf } from './ecs-event.js';
 import type { EventTimeLedger } from './event-time-ledger.js';
-import type { KindState } from './kind.js';
+import type { KindResult, KindState } from './kind.js';
 
 /** One part of a kind's saved state. */
 export interface StatePart {
@@ -44,17 +45,22 @@ export interface KindStateOptions {
 
 /**
  * A kind's state from its parts, saved in their order under their keys.
- * `what` names the kind in the error of a malformed saved state.
+ * `what` names the kind in the error of a malformed saved state; `apply`
+ * is handed events whose `detail` is an object.
  */
 export function kindState(
   what: string,
   parts: Readonly<Record<string, StatePart>>,
-  apply: KindState['apply'],
+  apply: (event: Record<string, unknown>, detail: Detail) => KindResult,
   options: KindStateOptions = {},
 ): KindState {
   const entries = Object.entries(parts);
   const state: KindState = {
-    apply,
+    apply(event) {
+      const detail = detailOf(event);
+      if (detail === undefined) return { invalid: 'detail is not an object' };
+      return apply(event, detail);
+    },
     get tracked() {
       let n = 0;
       for (const [, part] of entries) n += part.size;

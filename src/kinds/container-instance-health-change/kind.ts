@@ -10,7 +10,7 @@
  */
 import { counter, gauge, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
-import { clusterLabels, type Detail, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
+import { clusterLabels, type Detail, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import { onInstanceInactive } from '../instance-retirements.js';
 import type { EventKind, KindState } from '../kind.js';
@@ -187,9 +187,7 @@ export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
         checkChanges: ledgerPart(checkChanges, seenMark('instance health change'), false),
         instances: ledgerPart(instances, readInstance),
       },
-      (event) => {
-        const detail = detailOf(event);
-        if (detail === undefined) return { invalid: 'detail is not an object' };
+      (event, detail) => {
         const { containerInstanceArn, overallStatus } = detail;
         if (typeof containerInstanceArn !== 'string') {
           return { invalid: 'detail.containerInstanceArn is not a string' };

@@ -7,7 +7,7 @@
 import { counter, gauge, type MetricSpec } from '../../metrics/metric-spec.js';
 import type { Workload } from '../../metrics/series-lifecycle.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
-import { clusterLabels, detailOf, eventTimeMs, firstResource, wrongType } from '../ecs-event.js';
+import { clusterLabels, eventTimeMs, firstResource, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import { instanceInactive } from '../instance-retirements.js';
 import type { EventKind, KindState } from '../kind.js';
@@ -102,9 +102,7 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
         versions: ledgerPart(versions, seenMark('container instance version')),
         instances: ledgerPart(instances, readInstance),
       },
-      (event) => {
-        const detail = detailOf(event);
-        if (detail === undefined) return { invalid: 'detail is not an object' };
+      (event, detail) => {
         const { containerInstanceArn, version, status, agentConnected } = detail;
         if (typeof containerInstanceArn !== 'string') {
           return { invalid: 'detail.containerInstanceArn is not a string' };

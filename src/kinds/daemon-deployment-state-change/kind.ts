@@ -11,7 +11,7 @@
  */
 import { counter, histogram, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
-import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
+import { clusterLabels, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { kindState, ledgerPart } from '../kind-state.js';
@@ -117,9 +117,7 @@ export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
         identities: ledgerPart(identities, seenMark('daemon deployment identity')),
         deployments: ledgerPart(deployments, readDeployment),
       },
-      (event) => {
-        const detail = detailOf(event);
-        if (detail === undefined) return { invalid: 'detail is not an object' };
+      (event, detail) => {
         const { eventName, daemonDeploymentArn, updatedAt } = detail;
         if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
         if (typeof daemonDeploymentArn !== 'string') {

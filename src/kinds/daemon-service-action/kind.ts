@@ -10,7 +10,7 @@
  */
 import { counter, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
-import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
+import { clusterLabels, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { kindState, ledgerPart } from '../kind-state.js';
@@ -49,9 +49,7 @@ export const DAEMON_SERVICE_ACTION: EventKind = {
     return kindState(
       'daemon service action',
       { identities: ledgerPart(identities, seenMark('daemon service action identity')) },
-      (event) => {
-        const detail = detailOf(event);
-        if (detail === undefined) return { invalid: 'detail is not an object' };
+      (event, detail) => {
         const { eventName, daemonArn, containerInstanceArn, failureType, createdAt } = detail;
         if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
         if (typeof daemonArn !== 'string') return { invalid: 'detail.daemonArn is not a string' };

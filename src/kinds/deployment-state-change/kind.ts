@@ -7,7 +7,7 @@
  */
 import { counter, gauge, histogram, type MetricSpec } from '../../metrics/metric-spec.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
-import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
+import { eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { kindState, ledgerPart } from '../kind-state.js';
@@ -190,9 +190,7 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
           newestMs: Number.NEGATIVE_INFINITY,
         },
       },
-      (event) => {
-        const detail = detailOf(event);
-        if (detail === undefined) return { invalid: 'detail is not an object' };
+      (event, detail) => {
         const { eventName, deploymentId } = detail;
         if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
         if (typeof deploymentId !== 'string') {

@@ -9,7 +9,7 @@
  */
 import { counter, gauge, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
-import { clusterLabels, detailOf, eventTimeMs, wrongType } from '../ecs-event.js';
+import { clusterLabels, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { kindState, ledgerPart } from '../kind-state.js';
@@ -106,9 +106,7 @@ export const HOOK_STATE_CHANGE: EventKind = {
         identities: ledgerPart(identities, seenMark('hook identity')),
         hooks: ledgerPart(hooks, readHook),
       },
-      (event) => {
-        const detail = detailOf(event);
-        if (detail === undefined) return { invalid: 'detail is not an object' };
+      (event, detail) => {
         const { eventName, hookId, updatedAt } = detail;
         if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
         if (typeof hookId !== 'string') return { invalid: 'detail.hookId is not a string' };

@@ -8,7 +8,7 @@
  * task ARN or nothing, is a kind of its own (daemon-service-action/).
  */
 import { counter, type MetricSpec } from '../../metrics/metric-spec.js';
-import { detailOf, eventTimeMs, firstResource, serviceLabels, wrongType } from '../ecs-event.js';
+import { eventTimeMs, firstResource, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState } from '../kind.js';
 import { kindState, ledgerPart } from '../kind-state.js';
@@ -45,9 +45,7 @@ export const SERVICE_ACTION: EventKind = {
     return kindState(
       'service action',
       { identities: ledgerPart(identities, seenMark('service action identity')) },
-      (event) => {
-        const detail = detailOf(event);
-        if (detail === undefined) return { invalid: 'detail is not an object' };
+      (event, detail) => {
         const { eventName } = detail;
         if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
         const problem = wrongType(detail, ['eventType', 'createdAt', 'reason', 'clusterArn']);

@@ -10,6 +10,7 @@
 import { gauge, type MetricSpec, OTHER } from '../../metrics/metric-spec.js';
 import { type LabelValues, labelValues, type SeriesStore } from '../../metrics/series-store.js';
 import { OldestSince } from '../oldest-since.js';
+import { grown } from './grown.js';
 import { TASK_LABEL_NAMES } from './task-metrics.js';
 
 export const TASKS = 'ecs_tasks';
@@ -152,15 +153,9 @@ export class CurrentTasks {
   #ensure(slot: number): void {
     if (slot < this.#version.length) return;
     const size = Math.max(this.#version.length * 2, slot + 1);
-    const version = new Float64Array(size).fill(Number.NaN);
-    version.set(this.#version);
-    this.#version = version;
-    const status = new Uint8Array(size);
-    status.set(this.#status);
-    this.#status = status;
-    const created = new Float64Array(size).fill(Number.NaN);
-    created.set(this.#created);
-    this.#created = created;
+    this.#version = grown(this.#version, size, Number.NaN);
+    this.#status = grown(this.#status, size);
+    this.#created = grown(this.#created, size, Number.NaN);
   }
 
   #enter(slot: number): void {

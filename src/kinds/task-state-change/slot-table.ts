@@ -4,6 +4,7 @@
  * hundreds of thousands of tasks.
  */
 
+import { grown } from './grown.js';
 import { ownedCopy } from './task-key.js';
 import { KNOWN_TASK_STATUSES } from './task-vocabulary.js';
 
@@ -28,6 +29,19 @@ export type TaskTuple = [
   /** Hash of the ARN before the id, for a key that is a task id; 0 otherwise. */
   check: number,
 ];
+
+/** Marks `value` seen in a slot's list of values past its bit mask; false when it already was. */
+function addExtra<T>(extras: Map<number, T[]>, slot: number, value: T): boolean {
+  const extra = extras.get(slot);
+  if (extra === undefined) {
+    extras.set(slot, [value]);
+    return true;
+  }
+  if (extra.includes(value)) return false;
+  if (extra.length >= MAX_EXTRAS) extra.shift();
+  extra.push(value);
+  return true;
+}
 
 export class TaskTable {
   readonly #slots = new Map<string, number>();
@@ -155,21 +169,11 @@ export class TaskTable {
 
   #grow(): void {
     const size = this.#versions.length * 2;
-    const versions = new Uint32Array(size);
-    versions.set(this.#versions);
-    this.#versions = versions;
-    const statuses = new Uint16Array(size);
-    statuses.set(this.#statuses);
-    this.#statuses = statuses;
-    const done = new Uint8Array(size);
-    done.set(this.#done);
-    this.#done = done;
-    const stoppedAt = new Float64Array(size).fill(Number.NaN);
-    stoppedAt.set(this.#stoppedAt);
-    this.#stoppedAt = stoppedAt;
-    const check = new Uint32Array(size);
-    check.set(this.#check);
-    this.#check = check;
+    this.#versions = grown(this.#versions, size);
+    this.#statuses = grown(this.#statuses, size);
+    this.#done = grown(this.#done, size);
+    this.#stoppedAt = grown(this.#stoppedAt, size, Number.NaN);
+    this.#check = grown(this.#check, size);
   }
 
   /** Marks `version` seen; false when it already was. */
@@ -181,15 +185,7 @@ export class TaskTable {
       this.#versions[slot] = (mask | bit) >>> 0;
       return true;
     }
-    const extra = this.#extraVersions.get(slot);
-    if (extra === undefined) {
-      this.#extraVersions.set(slot, [version]);
-      return true;
-    }
-    if (extra.includes(version)) return false;
-    if (extra.length >= MAX_EXTRAS) extra.shift();
-    extra.push(version);
-    return true;
+    return addExtra(this.#extraVersions, slot, version);
   }
 
   /** Marks `status` seen; false when it already was. */
@@ -201,15 +197,7 @@ export class TaskTable {
       this.#statuses[slot] = mask | bit;
       return true;
     }
-    const extra = this.#extraStatuses.get(slot);
-    if (extra === undefined) {
-      this.#extraStatuses.set(slot, [status]);
-      return true;
-    }
-    if (extra.includes(status)) return false;
-    if (extra.length >= MAX_EXTRAS) extra.shift();
-    extra.push(status);
-    return true;
+    return addExtra(this.#extraStatuses, slot, status);
   }
 
   /** Whether `status` (a documented one) was seen. */

@@ -8,7 +8,7 @@
  */
 import type { ForgetCause, KindContext } from './kind.js';
 
-export interface LedgerOptions<V> {
+interface LedgerOptions<V> {
   readonly maxEntries: number;
   readonly retentionMs: number;
   /** Told of each entry dropped. */
@@ -29,7 +29,7 @@ export function ledgerOptions(
 }
 
 /** An entry as saved: key, newest event time seen (ms), value. */
-export type LedgerEntry<V> = [key: string, atMs: number, value: V];
+type LedgerEntry<V> = [key: string, atMs: number, value: V];
 
 /**
  * The value of a ledger that only marks keys as seen (content identities):

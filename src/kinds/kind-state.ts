@@ -9,7 +9,7 @@ import type { EventTimeLedger } from './event-time-ledger.js';
 import type { KindResult, KindState } from './kind.js';
 
 /** One part of a kind's saved state. */
-export interface StatePart {
+interface StatePart {
   snapshot(): unknown;
   /** Checks the part's saved data; returns what replaces it. Throws when malformed. */
   prepareRestore(data: unknown): () => void;
@@ -37,7 +37,7 @@ export function ledgerPart<V>(
   };
 }
 
-export interface KindStateOptions {
+interface KindStateOptions {
   /** Runs once every part is restored (a kind re-holding or re-showing what it restored). */
   readonly restored?: () => void;
   readonly recentFailures?: KindState['recentFailures'];

@@ -13,7 +13,7 @@ import {
 } from './task-state-change/task-vocabulary.js';
 
 /** AWS Regions (commercial, China and GovCloud), as events name them. */
-export const KNOWN_AWS_REGIONS = [
+const KNOWN_AWS_REGIONS = [
   'us-east-1',
   'us-east-2',
   'us-west-1',
@@ -56,7 +56,7 @@ export const KNOWN_AWS_REGIONS = [
 ] as const;
 
 /** Task placement failure reasons ECS documents for service actions, and `none`. */
-export const KNOWN_ACTION_REASONS = [
+const KNOWN_ACTION_REASONS = [
   'none',
   'RESOURCE:CPU',
   'RESOURCE:MEMORY',
@@ -72,7 +72,7 @@ export const KNOWN_ACTION_REASONS = [
 ] as const;
 
 /** Service action event names ECS documents (INFO, WARN and ERROR events). */
-export const KNOWN_SERVICE_EVENT_NAMES = [
+const KNOWN_SERVICE_EVENT_NAMES = [
   'SERVICE_STEADY_STATE',
   'TASKSET_STEADY_STATE',
   'CAPACITY_PROVIDER_STEADY_STATE',
@@ -101,7 +101,7 @@ export const KNOWN_DAEMON_DEPLOYMENT_STATUSES = [
 ] as const;
 
 /** Container instance health check statuses ECS documents. */
-export const KNOWN_HEALTH_STATUSES = [
+const KNOWN_HEALTH_STATUSES = [
   'OK',
   'IMPAIRED',
   'INSUFFICIENT_DATA',
@@ -118,7 +118,7 @@ export const KNOWN_HOOK_STATUSES = [
 ] as const;
 
 /** Container instance health check types ECS documents, and `overall` for `overallStatus`. */
-export const KNOWN_HEALTH_CHECKS = [
+const KNOWN_HEALTH_CHECKS = [
   'overall',
   'CONTAINER_RUNTIME',
   'ACCELERATED_COMPUTE',
@@ -127,7 +127,7 @@ export const KNOWN_HEALTH_CHECKS = [
 ] as const;
 
 /** Deployment lifecycle stages a hook can run at. */
-export const KNOWN_LIFECYCLE_STAGES = [
+const KNOWN_LIFECYCLE_STAGES = [
   'RECONCILE_SERVICE',
   'PRE_SCALE_UP',
   'POST_SCALE_UP',
@@ -139,10 +139,10 @@ export const KNOWN_LIFECYCLE_STAGES = [
 ] as const;
 
 /** Reasons of a container instance health check, by class (see `ecs_container_instance_health_changes_total`). */
-export const KNOWN_HEALTH_REASONS = ['none', 'daemon_unhealthy', 'agent_disconnected'] as const;
+const KNOWN_HEALTH_REASONS = ['none', 'daemon_unhealthy', 'agent_disconnected'] as const;
 
 /** Container instance statuses ECS documents. */
-export const KNOWN_INSTANCE_STATUSES = [
+const KNOWN_INSTANCE_STATUSES = [
   'REGISTERING',
   'REGISTRATION_FAILED',
   'ACTIVE',

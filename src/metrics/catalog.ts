@@ -120,7 +120,7 @@ export const STATE_UNSAVED_RECORDS = 'ecs_events_exporter_state_unsaved_records'
 export const STATE_CLEANUP_FAILURES = 'ecs_events_exporter_state_cleanup_failures_total';
 
 /** Self metrics of durable state (with --state-dir); the age of the saved state is KINESIS_CHECKPOINT_AGE. */
-export const STATE_METRIC_CATALOG: readonly MetricSpec[] = [
+const STATE_METRIC_CATALOG: readonly MetricSpec[] = [
   counter(
     'exporter',
     STATE_SAVE_FAILURES,

@@ -24,7 +24,7 @@ export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
 };
 
 /** Longest stretch a render runs before it lets other work in. */
-export const RENDER_SLICE_MS = 10;
+const RENDER_SLICE_MS = 10;
 const CHUNK_CHARS = 64 * 1024;
 /** Series written between two looks at the clock. */
 const SERIES_PER_CHECK = 64;
@@ -169,7 +169,7 @@ async function writeFamily(
   }
 }
 
-export interface RenderOptions {
+interface RenderOptions {
   /** Longest stretch of work between two turns of the event loop (RENDER_SLICE_MS). */
   readonly sliceMs?: number;
   /** Told of each chunk as soon as it is written, e.g. to compress while the rest renders. */

@@ -25,7 +25,7 @@ export interface MetricData {
 }
 
 /** What a registry holds: prom-client's metric objects, and the exporter's own. */
-export interface RegisteredMetric {
+interface RegisteredMetric {
   readonly name: string;
   get(): Promise<MetricData> | MetricData;
 }

@@ -6,7 +6,7 @@
  * ECS events are the kinds' to say (kinds/labels.ts); those of the
  * exporter's own metrics are here.
  */
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+type MetricType = 'counter' | 'gauge' | 'histogram';
 
 export interface MetricSpec {
   readonly name: string;

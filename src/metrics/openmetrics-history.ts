@@ -33,7 +33,7 @@ function familyOf(metric: Metric): { name: string; type: string } {
   return { name: metric.name, type };
 }
 
-export interface HistorySize {
+interface HistorySize {
   readonly bytes: number;
   readonly samples: number;
   readonly instants: number;

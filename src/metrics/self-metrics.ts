@@ -42,7 +42,7 @@ export interface SelfCounts {
   shed: Record<string, number>;
 }
 
-export function zeroCounts(metrics: readonly string[]): SelfCounts {
+function zeroCounts(metrics: readonly string[]): SelfCounts {
   return {
     records: { processed: 0, duplicate: 0, invalid: 0, ignored: 0 },
     evictions: { capacity: 0, retention: 0 },
@@ -53,7 +53,7 @@ export function zeroCounts(metrics: readonly string[]): SelfCounts {
 }
 
 /** Values read at scrape time rather than pushed on every record. */
-export interface MetricsProbes {
+interface MetricsProbes {
   /** Newest event time seen, ms since the epoch; not finite before any. */
   newestEventMs(): number;
   trackedTasks(): number;

@@ -19,7 +19,7 @@ export interface RestoreReport {
 }
 
 /** A saved state read back into series of the store's families, as it was saved. */
-export interface SavedSeries {
+interface SavedSeries {
   readonly families: Map<string, Map<string, Series>>;
   readonly bounds: Record<string, string[]>;
   readonly lastSeen: Readonly<Record<string, number>>;
@@ -81,7 +81,7 @@ export function readSavedSeries(families: ReadonlyMap<string, Family>, data: unk
 }
 
 /** Saved series within the bounds: the first-come values the state allows, and each family's series. */
-export interface BoundedSeries {
+interface BoundedSeries {
   readonly bounds: Map<string, LabelBound>;
   readonly families: Map<string, Map<string, Series>>;
   readonly report: RestoreReport;

@@ -65,7 +65,7 @@ export {
 } from './series.js';
 export type { RestoreReport } from './series-restore.js';
 
-export interface SeriesStoreOptions {
+interface SeriesStoreOptions {
   /** What each label of the families is: its bound, known values and whether it leads. */
   readonly labels: Labels;
   /** Most series per metric; past it, new label sets fold their unbounded labels. */

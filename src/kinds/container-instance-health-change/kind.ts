@@ -23,7 +23,7 @@ export const INSTANCE_HEALTH = 'ecs_container_instance_health';
 
 const INSTANCE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster'] as const;
 
-export const INSTANCE_HEALTH_METRICS: readonly MetricSpec[] = [
+const INSTANCE_HEALTH_METRICS: readonly MetricSpec[] = [
   counter(
     'ecs',
     INSTANCE_HEALTH_CHANGES,
@@ -65,7 +65,7 @@ function later(a: Latest | null | undefined, b: Latest): boolean {
 }
 
 /** `reason` of a check: an Xid error as given, a class of the text, `none` or `other`. */
-export function healthReason(statusReason: unknown): string {
+function healthReason(statusReason: unknown): string {
   if (typeof statusReason !== 'string' || statusReason === '') return 'none';
   if (/^XID_\d+$/.test(statusReason)) return statusReason;
   if (/^Daemon task\b.*\bunhealthy/i.test(statusReason)) return 'daemon_unhealthy';

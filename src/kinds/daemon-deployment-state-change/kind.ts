@@ -25,7 +25,7 @@ export const DAEMON_DEPLOYMENT_DURATION = 'ecs_daemon_deployment_duration_second
 
 const DAEMON_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster', 'daemon'] as const;
 
-export const DAEMON_DEPLOYMENT_METRICS: readonly MetricSpec[] = [
+const DAEMON_DEPLOYMENT_METRICS: readonly MetricSpec[] = [
   counter(
     'ecs',
     DAEMON_DEPLOYMENTS,
@@ -48,7 +48,7 @@ const TERMINALS = new Set(['successful', 'stopped', 'rollback_successful', 'roll
 const MAX_STATUSES = 16;
 
 /** `DAEMON_DEPLOYMENT_ROLLBACK_FAILED` → `rollback_failed`; another name, lower case. */
-export function daemonDeploymentStatus(eventName: string): string {
+function daemonDeploymentStatus(eventName: string): string {
   const name = eventName.startsWith(PREFIX) ? eventName.slice(PREFIX.length) : eventName;
   return boundLabelValue(name.toLowerCase());
 }

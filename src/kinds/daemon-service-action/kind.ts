@@ -19,7 +19,7 @@ import { classifyStopReason } from '../task-state-change/stop-reason.js';
 
 export const DAEMON_TASK_START_IMPAIRED = 'ecs_daemon_task_start_impaired_total';
 
-export const DAEMON_SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
+const DAEMON_SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
   counter(
     'ecs',
     DAEMON_TASK_START_IMPAIRED,
@@ -31,7 +31,7 @@ export const DAEMON_SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
 const RESOURCE_TOKEN = /^RESOURCE:[A-Z0-9_]+/;
 
 /** `RESOURCE:<NAME>` when the reason starts with one, else the stop reason class of its text. */
-export function daemonStartReason(reason: string): string {
+function daemonStartReason(reason: string): string {
   const token = RESOURCE_TOKEN.exec(reason);
   if (token !== null) return token[0];
   return classifyStopReason(reason, []);

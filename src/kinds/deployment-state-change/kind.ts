@@ -50,7 +50,7 @@ export const DEPLOYMENT_METRICS: readonly MetricSpec[] = [
   ),
 ];
 
-export const OUTCOMES = ['started', 'completed', 'failed', 'rolled_back'] as const;
+const OUTCOMES = ['started', 'completed', 'failed', 'rolled_back'] as const;
 
 /** Outcomes whose series are born at 0 with the service's first deployment event. */
 export const WATCHED_OUTCOMES = ['failed', 'rolled_back'] as const;

@@ -22,7 +22,7 @@ export const HOOKS_AWAITING_ACTION = 'ecs_service_deployment_hooks_awaiting_acti
 
 const SERVICE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service'] as const;
 
-export const HOOK_METRICS: readonly MetricSpec[] = [
+const HOOK_METRICS: readonly MetricSpec[] = [
   counter(
     'ecs',
     SERVICE_DEPLOYMENT_HOOKS,
@@ -44,7 +44,7 @@ const MAX_STATUSES = 16;
 const UNKNOWN_TIME = Number.MIN_SAFE_INTEGER;
 
 /** `HOOK_AWAITING_ACTION` → `awaiting_action`; another name, lower case. */
-export function hookStatus(eventName: string): string {
+function hookStatus(eventName: string): string {
   const name = eventName.startsWith(PREFIX) ? eventName.slice(PREFIX.length) : eventName;
   return boundLabelValue(name.toLowerCase());
 }

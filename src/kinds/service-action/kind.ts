@@ -16,7 +16,7 @@ import { boundLabelValue } from '../label-values.js';
 
 export const SERVICE_ACTION_EVENTS = 'ecs_service_action_events_total';
 
-export const SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
+const SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
   counter(
     'ecs',
     SERVICE_ACTION_EVENTS,

@@ -32,7 +32,7 @@ export const CURRENT_TASK_METRICS: readonly MetricSpec[] = [
 ];
 
 /** Statuses of a task that has not started yet. */
-export const STARTING_STATUSES: ReadonlySet<string> = new Set([
+const STARTING_STATUSES: ReadonlySet<string> = new Set([
   'PROVISIONING',
   'PENDING',
   'ACTIVATING',

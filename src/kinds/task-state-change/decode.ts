@@ -9,7 +9,7 @@ import { parseTime } from '../parse-time.js';
 import type { EcsTaskEvent } from './task-event.js';
 import type { TaskLabelInterner } from './task-labels.js';
 
-export type DecodeResult =
+type DecodeResult =
   | { readonly ok: true; readonly event: EcsTaskEvent }
   | { readonly ok: false; readonly reason: string };
 

@@ -4,7 +4,7 @@
  * and their order are fixed by the metrics contract; `host_lost` extends it,
  * and `other` ends it.
  */
-export interface StopReasonClass {
+interface StopReasonClass {
   readonly name: string;
   /** Matched against each text as a substring, ignoring case. */
   readonly needles: readonly string[];

@@ -8,7 +8,7 @@
 const MAX_PLAIN_ARN = 256;
 
 /** A 32-bit hash of `text[0, end)` (one lane of cyrb53): cheap enough for every record. */
-export function hash32(text: string, end: number): number {
+function hash32(text: string, end: number): number {
   let h = 0xdeadbeef;
   for (let i = 0; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 2654435761);
   h = Math.imul(h ^ (h >>> 16), 2246822507);

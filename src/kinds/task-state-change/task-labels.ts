@@ -11,12 +11,12 @@ import { boundLabelValue, clusterName } from '../label-values.js';
 export type TaskLabels = LabelValues;
 
 /** `service:NAME` → `NAME`; a `family:…` group or anything else → empty. */
-export function serviceName(group: string): string {
+function serviceName(group: string): string {
   return group.startsWith('service:') ? boundLabelValue(group.slice(8)) : '';
 }
 
 /** `…:task-definition/FAMILY:REV` → `FAMILY`. */
-export function taskDefinitionFamily(taskDefinitionArn: string): string {
+function taskDefinitionFamily(taskDefinitionArn: string): string {
   const slash = taskDefinitionArn.lastIndexOf('/');
   const tail = slash === -1 ? taskDefinitionArn : taskDefinitionArn.slice(slash + 1);
   const colon = tail.lastIndexOf(':');

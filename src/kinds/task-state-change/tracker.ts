@@ -18,7 +18,7 @@ import type { TaskLabels } from './task-labels.js';
 import type { TaskFactSink } from './task-metrics.js';
 import { readSnapshot, type TrackerSnapshot, toBase64 } from './tracker-snapshot.js';
 
-export type TrackResult = 'processed' | 'duplicate';
+type TrackResult = 'processed' | 'duplicate';
 
 export interface TaskTrackerOptions {
   /** Most tasks tracked at once; past it the oldest (stopped ones first) are evicted. */
@@ -76,7 +76,7 @@ export const MAX_DURATION_MS = 10 * 366 * 24 * 3_600_000;
  * How negative a duration may come out and still be observed, as 0: ECS
  * stamps some ends a few milliseconds before the start.
  */
-export const NEGATIVE_DURATION_TOLERANCE_MS = 60_000;
+const NEGATIVE_DURATION_TOLERANCE_MS = 60_000;
 
 function millis(fromIso: string | undefined, toIso: string | undefined): number {
   if (fromIso === undefined || toIso === undefined) return Number.NaN;

@@ -101,12 +101,7 @@ export const KNOWN_DAEMON_DEPLOYMENT_STATUSES = [
 ] as const;
 
 /** Container instance health check statuses ECS documents. */
-const KNOWN_HEALTH_STATUSES = [
-  'OK',
-  'IMPAIRED',
-  'INSUFFICIENT_DATA',
-  'INITIALIZING',
-] as const;
+const KNOWN_HEALTH_STATUSES = ['OK', 'IMPAIRED', 'INSUFFICIENT_DATA', 'INITIALIZING'] as const;
 
 /** Deployment lifecycle hook statuses (`eventName` without `HOOK_`, lower case). */
 export const KNOWN_HOOK_STATUSES = [

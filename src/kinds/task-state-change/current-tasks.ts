@@ -32,11 +32,7 @@ export const CURRENT_TASK_METRICS: readonly MetricSpec[] = [
 ];
 
 /** Statuses of a task that has not started yet. */
-const STARTING_STATUSES: ReadonlySet<string> = new Set([
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-]);
+const STARTING_STATUSES: ReadonlySet<string> = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 
 /**
  * Saved: the distinct label sets, and per task in the view [its row in the

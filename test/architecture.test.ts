@@ -168,3 +168,25 @@ describe('the dependency rule', () => {
     for (const file of ALL) expect(file).not.toMatch(/(^|\/)index\.ts$/);
   });
 });
+
+describe('the base module under sources and state', () => {
+  it('finds base/', () => {
+    expect(under('base').length).toBeGreaterThan(0);
+  });
+
+  for (const file of under('state')) {
+    it(`${file} imports no source`, () => {
+      for (const spec of importsOf(file)) {
+        expect(spec, `${file} imports ${spec}`).not.toMatch(/^sources\//);
+      }
+    });
+  }
+
+  for (const file of under('base')) {
+    it(`${file} imports nothing of the exporter but base/`, () => {
+      for (const spec of importsOf(file).filter((s) => /^[a-z-]+\/|\.js$/.test(s))) {
+        expect(spec, `${file} imports ${spec}`).toMatch(/^base\/|^@smithy\//);
+      }
+    });
+  }
+});

@@ -6,6 +6,7 @@
 
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
+import type { Check } from '../base/check.js';
 import type { Config } from '../config.js';
 import { type Counting, createCounting } from '../counting.js';
 import { DeadlineExceeded, withDeadline } from '../deadline.js';
@@ -14,7 +15,7 @@ import { loadWebConfig, type WebConfig } from '../http/web-config.js';
 import { liveMetrics } from '../metrics/process-metrics.js';
 import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
 import { KinesisSource, type KinesisSourceOptions } from '../sources/kinesis/kinesis-source.js';
-import type { Check, Source } from '../sources/source.js';
+import type { Source } from '../sources/source.js';
 import type { DurableState } from '../state/durable-state.js';
 
 /** The Kinesis reading options `run` and `demo` share, from the configuration. */

@@ -31,7 +31,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
-import { explainAwsError } from './aws-error.js';
+import { explainAwsError } from '../base/aws-error.js';
 import type { S3Location } from './s3-location.js';
 import {
   checkPointer,

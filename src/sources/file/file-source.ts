@@ -9,7 +9,9 @@ import { readSync } from 'node:fs';
 import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Check, Json, PositionProblem, RecordSink, Source } from '../source.js';
+import type { Check } from '../../base/check.js';
+import type { Json, PositionProblem } from '../../base/position.js';
+import type { RecordSink, Source } from '../source.js';
 import { openArchive } from './archive-format.js';
 import type { Chunks, RecordBatch } from './line-reader.js';
 

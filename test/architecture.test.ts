@@ -118,7 +118,7 @@ describe('the dependency rule', () => {
   it('cli.ts loads only what every command needs before it picks one', () => {
     const text = readFileSync(join(SRC, 'cli.ts'), 'utf8');
     const eager = [...text.matchAll(/^import (?!type)[^;]+from '([^']+)'/gm)].map((m) => m[1]);
-    expect(eager).toEqual(['./config.js']);
+    expect(eager).toEqual(['./base/command-names.js', './config.js']);
   });
 
   it('replay and backfill load no prom-client, HTTP stack, AWS SDK or pretty printer', () => {

@@ -190,3 +190,29 @@ describe('the base module under sources and state', () => {
     });
   }
 });
+
+describe('the source and store seams', () => {
+  // `demo` runs a local Kinesis stream of its own: it builds its target, through the factory still.
+  for (const file of under('commands').filter((f) => f !== 'commands/demo.ts')) {
+    it(`${file} picks a source and a store through their factories`, () => {
+      for (const spec of importsOf(file)) {
+        expect(spec, `${file} imports ${spec}`).not.toMatch(
+          /^sources\/kinesis\/|^state\/(file|s3)-state-store|^state\/s3-client/,
+        );
+      }
+    });
+  }
+
+  it('commands/demo.ts reaches Kinesis only through its factory and client', () => {
+    for (const spec of importsOf('commands/demo.ts').filter((s) => s.startsWith('sources/'))) {
+      expect(spec).toMatch(/^sources\/kinesis\/kinesis-(factory|client)\.js$/);
+    }
+  });
+
+  it('no store is picked by its class', () => {
+    for (const file of ALL) {
+      const text = readFileSync(join(SRC, file), 'utf8');
+      expect(text, file).not.toMatch(/instanceof (S3|File)StateStore/);
+    }
+  });
+});

@@ -209,6 +209,16 @@ describe('the source and store seams', () => {
     }
   });
 
+  it('the record pipeline has one entry, handle(record), that every command goes through', () => {
+    const text = readFileSync(join(SRC, 'pipeline.ts'), 'utf8');
+    const methods = [...text.matchAll(/^ {2}(?!constructor)([a-zA-Z]\w*)\(/gm)].map((m) => m[1]);
+    expect(methods).toEqual(['handle']);
+    for (const file of under('commands')) {
+      const calls = readFileSync(join(SRC, file), 'utf8').match(/pipeline\.\w+/g) ?? [];
+      for (const call of calls) expect(call, file).toBe('pipeline.handle');
+    }
+  });
+
   it('no store is picked by its class', () => {
     for (const file of ALL) {
       const text = readFileSync(join(SRC, file), 'utf8');

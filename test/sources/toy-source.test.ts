@@ -130,6 +130,6 @@ describe('a toy source', () => {
       'sources/create-source.ts',
     ]);
     const design = readFileSync(join(ROOT, 'docs/design.md'), 'utf8');
-    expect(design).toMatch(/## Adding a source\n(?:(?!## )[\s\S])*?three files/);
+    expect(design).toMatch(/## Adding a source\n(?:(?!## )[\s\S])*?three\s+files/);
   });
 });

@@ -137,6 +137,6 @@ describe('a toy store', () => {
       });
     expect(naming('').sort()).toEqual(['state/create-store.ts', 'state/s3-state-store.ts']);
     const design = readFileSync(join(ROOT, 'docs/design.md'), 'utf8');
-    expect(design).toMatch(/## Adding a state store\n(?:(?!## )[\s\S])*?three files/);
+    expect(design).toMatch(/## Adding a state store\n(?:(?!## )[\s\S])*?three\s+files/);
   });
 });

@@ -6,6 +6,7 @@
 
 import { CONFIGURED_COMMANDS, type Command } from './base/command-names.js';
 import {
+  checked,
   nonEmpty,
   type OptionSpec,
   oneOf,
@@ -211,10 +212,11 @@ export const OPTIONS: readonly OptionSpec<keyof Config>[] = [
       'DynamoDB table (partition key `leaseKey`, a string) of the lease that lets two or more replicas run active/standby: the holder reads the stream, the others serve self metrics and take over when the lease is not renewed for --lease-duration, or at once when the holder shuts down. Needs --state-url; the state pointer is then kept in the lease item and moved only by the lease holder.',
     commands: ['run'],
     default: undefined,
-    parse: (text) => {
-      if (!/^[A-Za-z0-9_.-]{3,255}$/.test(text)) throw new Error(`"${text}" is not a table name`);
-      return text;
-    },
+    parse: checked(
+      (text) => text,
+      (text) => /^[A-Za-z0-9_.-]{3,255}$/.test(text),
+      'is not a table name',
+    ),
   },
   {
     key: 'leaseDurationMs',
@@ -225,11 +227,7 @@ export const OPTIONS: readonly OptionSpec<keyof Config>[] = [
       'How long a standby waits, on its own clock, for the lease to be renewed before taking it over. The holder renews every third of it; every replica must use the same value.',
     commands: ['run'],
     default: '10s',
-    parse: (text) => {
-      const ms = parseDuration(text);
-      if (ms < 1000) throw new Error(`"${text}" is shorter than 1s`);
-      return ms;
-    },
+    parse: checked(parseDuration, (ms) => ms >= 1000, 'is shorter than 1s'),
   },
   START_POSITION_OPTION,
   SHARD_LIST_INTERVAL_MS_OPTION,
@@ -277,11 +275,11 @@ export const OPTIONS: readonly OptionSpec<keyof Config>[] = [
       'Event time between two instants of the history: every metric is written as it stood at each multiple of this. Shorter steps give finer history and a larger file.',
     commands: ['backfill'],
     default: '1m',
-    parse: (text) => {
-      const ms = positiveDuration(text);
-      if (ms < 1000 || ms % 1000 !== 0) throw new Error(`"${text}" must be whole seconds`);
-      return ms;
-    },
+    parse: checked(
+      positiveDuration,
+      (ms) => ms >= 1000 && ms % 1000 === 0,
+      'must be whole seconds',
+    ),
   },
   {
     key: 'backfillOutput',

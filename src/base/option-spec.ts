@@ -78,3 +78,16 @@ export function nonEmpty(text: string): string {
   if (text.trim() === '') throw new Error('must not be empty');
   return text;
 }
+
+/** `parse`, then a check of its value: `"TEXT" why` when the check fails. */
+export function checked<T>(
+  parse: (text: string) => T,
+  ok: (value: T) => boolean,
+  why: string,
+): (text: string) => T {
+  return (text) => {
+    const value = parse(text);
+    if (!ok(value)) throw new Error(`"${text}" ${why}`);
+    return value;
+  };
+}

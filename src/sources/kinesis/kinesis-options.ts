@@ -5,6 +5,7 @@
  */
 import type { Command } from '../../base/command-names.js';
 import {
+  checked,
   httpUrl,
   nonEmpty,
   type OptionSpec,
@@ -95,11 +96,7 @@ export const MAX_RECORDS_PER_CALL_OPTION: OptionSpec<keyof KinesisConfig> = {
   description: 'Limit of each GetRecords call (at most 10000).',
   commands: READING,
   default: '1000',
-  parse: (text) => {
-    const n = positiveInteger(text);
-    if (n > 10_000) throw new Error(`"${text}" is above 10000, the Kinesis maximum`);
-    return n;
-  },
+  parse: checked(positiveInteger, (n) => n <= 10_000, 'is above 10000, the Kinesis maximum'),
 };
 
 export const KINESIS_ENDPOINT_OPTION: OptionSpec<keyof KinesisConfig> = {

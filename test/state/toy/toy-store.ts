@@ -27,7 +27,6 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 class FilePointer implements PointerKeeper {
   readonly description: string;
   readonly #path: string;
-  #sequence = -1;
 
   constructor(directory: string) {
     this.#path = join(directory, 'current.json');
@@ -43,21 +42,17 @@ class FilePointer implements PointerKeeper {
       throw err;
     }
     const value: unknown = JSON.parse(text);
-    if (value === null) return undefined;
-    const pointer = checkPointer(value);
-    this.#sequence = Math.max(this.#sequence, pointer.sequence);
-    return pointer;
+    return value === null ? undefined : checkPointer(value);
   }
 
   async write(pointer: StatePointer | undefined): Promise<void> {
     await writeFile(`${this.#path}.tmp`, JSON.stringify(pointer ?? null));
     await rename(`${this.#path}.tmp`, this.#path);
-    if (pointer !== undefined) this.#sequence = Math.max(this.#sequence, pointer.sequence);
   }
 
+  /** One writer: the sequence after the one the pointer names. */
   async nextSequence(): Promise<number> {
-    if (this.#sequence < 0) await this.read();
-    return this.#sequence + 1;
+    return ((await this.read())?.sequence ?? -1) + 1;
   }
 }
 

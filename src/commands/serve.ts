@@ -6,6 +6,7 @@
 
 import type { Logger } from 'pino';
 import type { Check } from '../base/check.js';
+import { errnoInWords } from '../base/errno.js';
 import type { Config } from '../config.js';
 import { type Counting, createCounting } from '../counting.js';
 import { DeadlineExceeded, withDeadline } from '../deadline.js';
@@ -121,13 +122,10 @@ export async function startExporter(
       web,
     ).catch((err: unknown) => {
       const { host, port } = config.listenAddress;
-      const code = (err as { code?: unknown }).code;
-      const why =
-        code === 'EADDRINUSE'
-          ? 'the address is in use'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (err as Error).message;
+      const why = errnoInWords(err, {
+        EADDRINUSE: 'the address is in use',
+        EACCES: 'permission denied',
+      });
       throw new Error(`cannot listen on ${host}:${port}: ${why}`);
     }),
   );

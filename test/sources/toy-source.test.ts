@@ -26,6 +26,9 @@ const encoded = (names: string[]) =>
 
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 
+/** Runs a failed assertion left serving: stopped after each test. */
+const running: (() => Promise<number>)[] = [];
+
 /** `run` in this process with the toy source registered first; stop() sends it SIGTERM. */
 function startRun(config: ToyConfig) {
   const { logger, lines } = capturingLogger();
@@ -39,13 +42,18 @@ function startRun(config: ToyConfig) {
     }
     throw new Error(`run did not start: ${JSON.stringify(lines)}`);
   };
+  let stopped = false;
   const stop = async (): Promise<number> => {
-    // Only run's own handler hears the signal: the test runner's are set aside meanwhile.
-    for (const l of others) process.off('SIGTERM', l);
-    process.emit('SIGTERM', 'SIGTERM');
-    for (const l of others) process.on('SIGTERM', l);
+    if (!stopped) {
+      stopped = true;
+      // Only run's own handler hears the signal: the test runner's are set aside meanwhile.
+      for (const l of others) process.off('SIGTERM', l);
+      process.emit('SIGTERM', 'SIGTERM');
+      for (const l of others) process.on('SIGTERM', l);
+    }
     return exit;
   };
+  running.push(stop);
   return { url, stop, lines };
 }
 
@@ -68,6 +76,7 @@ describe('a toy source', () => {
     dir = await mkdtemp(join(tmpdir(), 'toy-source-'));
   });
   afterEach(async () => {
+    for (const stop of running.splice(0)) await stop();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -28,14 +28,18 @@ import { type LeaderOptions, lead } from './leader.js';
 import { StartupCheckFailed, shutdown, signalled } from './serve.js';
 import { type StandbyView, startStandbyServer } from './standby-server.js';
 
-/** The lease of the shared state at `key` (its location), when --lease-table is given. */
-export function createLease(config: Config, logger: Logger, key: string): DynamoLease | undefined {
-  if (config.leaseTable === undefined) return undefined;
+/** The lease in `table` (--lease-table) of the shared state at `key` (its location). */
+export function createLease(
+  config: Config,
+  logger: Logger,
+  table: string,
+  key: string,
+): DynamoLease {
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   return new DynamoLease({
     logger: logger.child({ owner }),
     client: createDynamoClient(),
-    table: config.leaseTable,
+    table,
     key,
     owner,
     durationMs: config.leaseDurationMs,

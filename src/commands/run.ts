@@ -86,9 +86,9 @@ export async function run(
       );
       return 2;
     }
-    lease = createLease(config, logger, store.sharedLocation);
+    lease = createLease(config, logger, config.leaseTable, store.sharedLocation);
     // Under a lease the pointer is kept in the lease item, where moving it is fenced.
-    if (lease !== undefined) store = store.withPointer(lease);
+    store = store.withPointer(lease);
   }
   if (store !== undefined) {
     try {

@@ -1,9 +1,10 @@
 /**
  * `run --lease-table`: active/standby. Every replica serves HTTP from the
  * start (standby-server.ts); one holds the lease (src/leases/lease.ts) and
- * leads (leader.ts): restores the shared state, reads the source and serves the task metrics. The others are standbys:
- * they watch the lease, serve their self metrics with
- * `ecs_events_exporter_leader 0`, and say in /readyz whom they wait for.
+ * leads (leader.ts): restores the shared state, reads the source and serves
+ * the task metrics. The others are standbys: they watch the lease, serve
+ * their self metrics with `ecs_events_exporter_leader 0`, and say in /readyz
+ * whom they wait for.
  *
  * Lifecycle of a replica:
  *

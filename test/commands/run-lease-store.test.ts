@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/commands/run.js';
-import { type Config, loadConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import type { StoreFactory } from '../../src/state/create-store.js';
 import { FileStateStore } from '../../src/state/file-state-store.js';
 import { capturingLogger } from '../helpers/log-lines.js';
+import { toyRunConfig } from '../helpers/toy-run.js';
 import { TOY_SOURCE } from '../sources/toy/toy-source.js';
 
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
@@ -27,21 +28,12 @@ describe('run --lease-table with a store replicas cannot share', () => {
   });
 
   it('stops the start with exit status 2 and says why, before reading or saving', async () => {
-    const loaded = loadConfig(
-      'run',
-      [
-        '--stream',
-        'never-read',
-        '--web.listen-address',
-        '127.0.0.1:0',
-        '--state-url',
-        's3://never-used/prefix',
-        '--lease-table',
-        'never-read-leases',
-      ],
-      {},
-    );
-    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    const config = toyRunConfig([
+      '--state-url',
+      's3://never-used/prefix',
+      '--lease-table',
+      'never-read-leases',
+    ]);
     // A store chosen by the option the lease accepts, but one file replaced by rename.
     const unshared: StoreFactory<Config> = {
       name: 'unshared',
@@ -49,15 +41,10 @@ describe('run --lease-table with a store replicas cannot share', () => {
       create: () => new FileStateStore({ directory: dir, fileName: 'state.json' }),
     };
     const { logger, lines } = capturingLogger();
-    const status = await run(
-      { ...loaded.config, toyFile: join(dir, 'none') } as Config,
-      logger,
-      io,
-      {
-        sources: [TOY_SOURCE],
-        stores: [unshared],
-      },
-    );
+    const status = await run({ ...config, toyFile: join(dir, 'none') } as Config, logger, io, {
+      sources: [TOY_SOURCE],
+      stores: [unshared],
+    });
     expect(status).toBe(2);
     const errors = lines.filter((l) => l.level === 50).map((l) => l.msg);
     expect(errors).toEqual([

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/commands/run.js';
-import { loadConfig } from '../../src/config.js';
 import { DynamoLease } from '../../src/leases/lease.js';
 import { STORES } from '../../src/state/create-store.js';
 import { DurableState } from '../../src/state/durable-state.js';
@@ -22,6 +21,7 @@ import {
 } from '../helpers/dynamo-server.js';
 import { fixtureLine, freshCore, silentLogger, taskLines } from '../helpers/exposition.js';
 import { capturingLogger } from '../helpers/log-lines.js';
+import { terminateRun, toyRunConfig } from '../helpers/toy-run.js';
 import { TOY_SOURCE, type ToyConfig } from '../sources/toy/toy-source.js';
 import { TOY_STORE, ToyStore, type ToyStoreConfig } from '../state/toy/toy-store.js';
 
@@ -47,16 +47,6 @@ afterAll(async () => {
   await dynamo?.close();
 });
 
-/** The SIGTERM listeners of the test runner, before run adds its own. */
-const others = process.listeners('SIGTERM');
-
-/** Sends SIGTERM to run's handler only (the test runner's are set aside meanwhile). */
-function terminate(): void {
-  for (const l of others) process.off('SIGTERM', l);
-  process.emit('SIGTERM', 'SIGTERM');
-  for (const l of others) process.on('SIGTERM', l);
-}
-
 describe('run --lease-table with a store of one file registered', () => {
   let dir: string;
   let exit: Promise<number> | undefined;
@@ -65,7 +55,7 @@ describe('run --lease-table with a store of one file registered', () => {
   });
   afterEach(async () => {
     if (exit !== undefined) {
-      terminate();
+      terminateRun();
       await exit;
       exit = undefined;
     }
@@ -79,26 +69,17 @@ describe('run --lease-table with a store of one file registered', () => {
     );
     await writeFile(file, encoded);
     const states = join(dir, 'states');
-    const loaded = loadConfig(
-      'run',
-      [
-        '--stream',
-        'never-read',
-        '--web.listen-address',
-        '127.0.0.1:0',
-        // The option --lease-table accepts today; the toy store, registered first, is chosen.
-        '--state-url',
-        's3://never-used/toy',
-        '--lease-table',
-        'toy-leases',
-        '--checkpoint-interval',
-        '100ms',
-      ],
-      {},
-    );
-    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    const loaded = toyRunConfig([
+      // The option --lease-table accepts today; the toy store, registered first, is chosen.
+      '--state-url',
+      's3://never-used/toy',
+      '--lease-table',
+      'toy-leases',
+      '--checkpoint-interval',
+      '100ms',
+    ]);
     const config: ToyConfig & ToyStoreConfig = {
-      ...loaded.config,
+      ...loaded,
       toyFile: file,
       toyStateDir: states,
     };
@@ -123,7 +104,7 @@ describe('run --lease-table with a store of one file registered', () => {
       /^toy .*DynamoDB table toy-leases, lease toy:/,
     );
 
-    terminate();
+    terminateRun();
     expect(await exit).toBe(0);
     exit = undefined;
     // Beside the saves no pointer file: the lease item names the current one.

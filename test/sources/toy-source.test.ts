@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/commands/run.js';
-import { loadConfig } from '../../src/config.js';
 import { SOURCES } from '../../src/sources/create-source.js';
 import { STORES } from '../../src/state/create-store.js';
 import { expositionOf, fixtureLine, sumOf, taskLines } from '../helpers/exposition.js';
 import { capturingLogger } from '../helpers/log-lines.js';
+import { terminateRun, toyRunConfig } from '../helpers/toy-run.js';
 import { TOY_SOURCE, type ToyConfig } from './toy/toy-source.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -33,7 +33,6 @@ const running: (() => Promise<number>)[] = [];
 /** `run` in this process with the toy source registered first; stop() sends it SIGTERM. */
 function startRun(config: ToyConfig) {
   const { logger, lines } = capturingLogger();
-  const others = process.listeners('SIGTERM');
   const exit = run(config, logger, io, { sources: [TOY_SOURCE, ...SOURCES], stores: STORES });
   const url = async (): Promise<string> => {
     for (let i = 0; i < 200; i++) {
@@ -47,10 +46,7 @@ function startRun(config: ToyConfig) {
   const stop = async (): Promise<number> => {
     if (!stopped) {
       stopped = true;
-      // Only run's own handler hears the signal: the test runner's are set aside meanwhile.
-      for (const l of others) process.off('SIGTERM', l);
-      process.emit('SIGTERM', 'SIGTERM');
-      for (const l of others) process.on('SIGTERM', l);
+      terminateRun();
     }
     return exit;
   };
@@ -84,23 +80,10 @@ describe('a toy source', () => {
   it('is counted by run, its position saved with the counts and resumed after', async () => {
     const file = join(dir, 'records.b64');
     await writeFile(file, encoded(FIRST));
-    const loaded = loadConfig(
-      'run',
-      // --stream is still required by run's schema; the toy source, chosen first, never reads it.
-      [
-        '--stream',
-        'never-read',
-        '--web.listen-address',
-        '127.0.0.1:0',
-        '--state-dir',
-        join(dir, 'state'),
-        '--checkpoint-interval',
-        '100ms',
-      ],
-      {},
-    );
-    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    const config: ToyConfig = { ...loaded.config, toyFile: file };
+    const config: ToyConfig = {
+      ...toyRunConfig(['--state-dir', join(dir, 'state'), '--checkpoint-interval', '100ms']),
+      toyFile: file,
+    };
 
     const first = startRun(config);
     const served = await scrapeUntil(

@@ -168,3 +168,48 @@ describe('the dependency rule', () => {
     for (const file of ALL) expect(file).not.toMatch(/(^|\/)index\.ts$/);
   });
 });
+
+describe('test/ mirrors src/', () => {
+  const TEST = new URL('./', import.meta.url).pathname;
+  /** Folders of test/ that hold no tests of one src/ part: shared code, data, and whole-product checks. */
+  const NOT_OF_SRC = new Set([
+    'helpers', // shared test code: servers, the CLI runner, exposition readers
+    'fixtures', // events, archives, patterns, expositions, state files
+    'hostile', // hostile input across the whole exporter
+    'docs', // the generated docs and the README's commands
+    'operator', // deployment files, dashboards, rules, Prometheus against the exporter
+  ]);
+  const folders = (dir: string): string[] =>
+    readdirSync(join(TEST, dir), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .flatMap((entry) => {
+        const path = join(dir, entry.name);
+        return dir === '' && NOT_OF_SRC.has(entry.name) ? [] : [path, ...folders(path)];
+      });
+  const exists = (path: string) => {
+    try {
+      readdirSync(join(SRC, path));
+      return true;
+    } catch {
+      return ALL.includes(`${path}.ts`);
+    }
+  };
+
+  it('finds the folders', () => {
+    expect(folders('')).toEqual(expect.arrayContaining(['commands', 'kinds', 'sources/kinesis']));
+    for (const name of NOT_OF_SRC)
+      expect(readdirSync(join(TEST, name)).length, name).toBeGreaterThan(0);
+  });
+
+  it('every test folder names a folder or file of src/', () => {
+    expect(folders('').filter((path) => !exists(path))).toEqual([]);
+  });
+
+  it('every kind has its own test folder', () => {
+    const kinds = readdirSync(join(SRC, 'kinds'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && ALL.includes(`kinds/${entry.name}/kind.ts`))
+      .map((entry) => `kinds/${entry.name}`);
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(kinds.filter((kind) => !folders('kinds').includes(kind))).toEqual([]);
+  });
+});

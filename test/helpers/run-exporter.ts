@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exited, startCli, URL_IN_LOG } from './cli.js';
+import { exited, startCli, URL_IN_LOG, type Wrapper } from './cli.js';
 import {
   createStream,
   exporterEnv,
@@ -60,6 +60,8 @@ export interface RunOptions {
   readonly args?: readonly string[];
   /** More environment, e.g. the S3 or DynamoDB endpoints. */
   readonly env?: Record<string, string>;
+  /** A command to run the CLI under, e.g. AS_NOBODY. */
+  readonly wrapper?: Wrapper;
   /** How long `run` may take to log its URL. */
   readonly timeoutMs?: number;
 }
@@ -119,7 +121,7 @@ export async function startRun(
     args,
     URL_IN_LOG,
     { ...stream.env, ...options.env },
-    [],
+    options.wrapper,
     options.timeoutMs,
   );
   const url = match[1] as string;

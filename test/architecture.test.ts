@@ -1,3 +1,9 @@
+/**
+ * The dependency rule and the layout, read from the import lines of src/:
+ * what the pure core, kinds, sources, records and HTTP may import, that only
+ * commands compose, what replay and backfill load; and that test/ mirrors src/.
+ * No server.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,8 @@
+/**
+ * The landing page and /api/recent-failures on a page server on 127.0.0.1:
+ * console links per region, escaping, the page without failures, the JSON,
+ * and a content security policy that runs no script.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deploymentsConsoleUrl,

@@ -1,3 +1,9 @@
+/**
+ * The CloudFormation template, parsed with its intrinsic tags: references
+ * resolve, rules and partition keys, the stream target with retries and a
+ * dead-letter queue and its alarm, least-privilege IAM, scrape access only
+ * from what the operator names.
+ */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';

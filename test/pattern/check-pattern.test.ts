@@ -1,3 +1,9 @@
+/**
+ * check-pattern and its reference events: the events cover every task status
+ * and ECS detail-type and match the real fixtures; patterns and CloudFormation
+ * rules from test/fixtures/patterns are judged with the exit codes the
+ * command documents (through the built CLI).
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,8 @@
+/**
+ * KinesisSource on a 4-shard kinesalite stream: every record delivered
+ * exactly once before and while reading, once across a crash restarted from
+ * positions saved with the counts, and a failing sink counted, not fatal.
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   KINESIS_ERRORS,

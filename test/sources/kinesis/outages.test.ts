@@ -1,3 +1,8 @@
+/**
+ * KinesisSource on kinesalite when the stream is missing, the server stops and
+ * restarts, access is denied, or the server is gone at stop(): readiness and
+ * health say so, it recovers, and its position stays intact.
+ */
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KINESIS_ERRORS } from '../../../src/metrics/catalog.js';

@@ -4,7 +4,8 @@
  * --help listing every option with its variable. No server.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PORT, helpText, loadConfig, OPTIONS, parseDuration } from '../src/config.js';
+import { parseDuration } from '../src/base/option-spec.js';
+import { DEFAULT_PORT, helpText, loadConfig, OPTIONS } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('has defaults for every command', () => {

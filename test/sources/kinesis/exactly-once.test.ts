@@ -4,12 +4,13 @@
  * positions saved with the counts, and a failing sink counted, not fatal.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Json } from '../../../src/base/position.js';
 import {
   KINESIS_ERRORS,
   KINESIS_RECORDS_READ,
   KINESIS_SHARDS_OWNED,
 } from '../../../src/metrics/catalog.js';
-import type { Json, RecordSink } from '../../../src/sources/source.js';
+import type { RecordSink } from '../../../src/sources/source.js';
 import {
   createStream,
   type KinesisTestServer,

@@ -6,27 +6,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/simulator/random.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { durableCounterSamples, expositionOf, sumOf, taskLines } from '../helpers/exposition.js';
 import { waitFor } from '../helpers/kinesis-server.js';
-import {
-  type LocalStream,
-  type RunOptions,
-  startLocalStream,
-  startRun,
-} from '../helpers/run-exporter.js';
+import { type RunOptions, startRun, useLocalStream } from '../helpers/run-exporter.js';
 
-let stream: LocalStream;
-
-beforeAll(async () => {
-  stream = await startLocalStream('chaos', 4);
-});
-
-afterAll(async () => {
-  await stream?.kinesis.close();
-});
+const stream = useLocalStream('chaos', 4);
 
 describe('kill -9 during consumption', () => {
   it('several hard kills and restarts: exact totals at the end, counters never go backwards', async () => {
@@ -51,9 +38,9 @@ describe('kill -9 during consumption', () => {
       args: ['--idle-delay', '50ms', '--checkpoint-interval', '100ms', '--log-level', 'info'],
     };
     for (let round = 0; round < chunks; round++) {
-      const run = await startRun(stream, options);
+      const run = await startRun(stream(), options);
       try {
-        await stream.put(events.slice(round * size, (round + 1) * size));
+        await stream().put(events.slice(round * size, (round + 1) * size));
         const deadline = Date.now() + 200 + random.next() * 800;
         while (Date.now() < deadline) {
           observe(await run.metrics());
@@ -64,7 +51,7 @@ describe('kill -9 during consumption', () => {
       }
       expect(await run.exited).toBeNull();
     }
-    const run = await startRun(stream, options);
+    const run = await startRun(stream(), options);
     try {
       let text = '';
       await waitFor(

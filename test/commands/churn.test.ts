@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CHURN_DEFAULTS,
   type ChurnOptions,
@@ -21,7 +21,7 @@ import { encodeState } from '../../src/state/state-codec.js';
 import { runCli } from '../helpers/cli.js';
 import { freshCore, sample, sumOf } from '../helpers/exposition.js';
 import { waitFor } from '../helpers/kinesis-server.js';
-import { type LocalStream, startLocalStream, startRun } from '../helpers/run-exporter.js';
+import { startRun, useLocalStream } from '../helpers/run-exporter.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'churn-test-'));
 
@@ -141,23 +141,15 @@ describe('months of workload churn, saved and restored', () => {
 describe('months of workload churn through a live run, restarted in the middle', () => {
   const options: ChurnOptions = { ...CHURN_DEFAULTS, days: 60, shortPerDay: 10 };
   const stateDir = mkdtempSync(join(tmpdir(), 'churn-state-'));
-  let stream: LocalStream;
+  // One shard: a backlog read from several shards at once moves the
+  // event-time clock with the fastest, and a workload first counted while
+  // the clock is ahead of its events is active as of the clock.
+  const stream = useLocalStream('churn-events', 1);
   const days = [...churnDays(options)];
   const records = (from: number, to: number) => days.slice(from, to).flat();
 
-  beforeAll(async () => {
-    // One shard: a backlog read from several shards at once moves the
-    // event-time clock with the fastest, and a workload first counted while
-    // the clock is ahead of its events is active as of the clock.
-    stream = await startLocalStream('churn-events', 1);
-  });
-
-  afterAll(async () => {
-    await stream?.kinesis.close();
-  });
-
   const run = () =>
-    startRun(stream, {
+    startRun(stream(), {
       state: { dir: stateDir },
       args: ['--max-series-per-metric', '2000'],
     });
@@ -167,7 +159,7 @@ describe('months of workload churn through a live run, restarted in the middle',
   it('keeps the stable services across the restart and ends as replay would', async () => {
     const first = records(0, 30);
     const second = records(30, 60);
-    await stream.put(first);
+    await stream().put(first);
     const one = await run();
     try {
       await waitFor(async () => read(await one.metrics()) === first.length, 60_000, 'first half');
@@ -175,9 +167,9 @@ describe('months of workload churn through a live run, restarted in the middle',
       one.stop();
     }
     expect(await one.exited).toBe(0);
-    const stateFile = join(stateDir, `kinesis-checkpoint-${stream.name}.json`);
+    const stateFile = join(stateDir, `kinesis-checkpoint-${stream().name}.json`);
     const bytesAt30 = statSync(stateFile).size;
-    await stream.put(second);
+    await stream().put(second);
     const two = await run();
     try {
       await waitFor(

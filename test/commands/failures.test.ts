@@ -17,33 +17,19 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { AS_NOBODY, runCli } from '../helpers/cli.js';
 import { sample, sumOf } from '../helpers/exposition.js';
 import { waitFor } from '../helpers/kinesis-server.js';
-import {
-  addStream,
-  type LocalStream,
-  runArgs,
-  startLocalStream,
-  startRun,
-} from '../helpers/run-exporter.js';
+import { addStream, runArgs, startRun, useLocalStream } from '../helpers/run-exporter.js';
 
 /** The stream of the tests that read no record; a test that does has its own. */
-let stream: LocalStream;
-
-beforeAll(async () => {
-  stream = await startLocalStream('failures', 2);
-});
-
-afterAll(async () => {
-  await stream?.kinesis.close();
-});
+const stream = useLocalStream('failures', 2);
 
 const JSON_LOG = ['--log-format', 'json'];
 /** `run` on the shared stream with its state in `dir`, as started by hand. */
-const runIn = (dir: string) => runArgs(stream, { state: { dir }, args: JSON_LOG });
+const runIn = (dir: string) => runArgs(stream(), { state: { dir }, args: JSON_LOG });
 
 interface LogLine {
   level: number;
@@ -82,7 +68,7 @@ describe('state that cannot be kept stops the start (exit 2, one log line)', () 
   it('a state directory a non-root user cannot create', () => {
     const parent = mkdtempSync(join(tmpdir(), 'state-root-'));
     chmodSync(parent, 0o755);
-    const result = runCli(runIn(join(parent, 'state')), undefined, stream.env, AS_NOBODY);
+    const result = runCli(runIn(join(parent, 'state')), undefined, stream().env, AS_NOBODY);
     expect(result.status).toBe(2);
     const errors = jsonLines(result.stderr).filter((l) => l.level >= 50);
     expect(errors).toHaveLength(1);
@@ -95,7 +81,7 @@ describe('state that cannot be kept stops the start (exit 2, one log line)', () 
   it('an existing state directory a non-root user cannot write', () => {
     const dir = mkdtempSync(join(tmpdir(), 'state-ro-'));
     chmodSync(dir, 0o755);
-    const result = runCli(runIn(dir), undefined, stream.env, AS_NOBODY);
+    const result = runCli(runIn(dir), undefined, stream().env, AS_NOBODY);
     expect(result.status).toBe(2);
     expect(jsonLines(result.stderr).at(-1)?.msg).toBe(
       `cannot start: cannot write in the state directory ${dir}: permission denied for user id 65534 (EACCES)`,
@@ -105,7 +91,7 @@ describe('state that cannot be kept stops the start (exit 2, one log line)', () 
   it('a regular file named as the state directory', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'state-file-')), 'state');
     writeFileSync(file, 'not a directory\n');
-    const result = runCli(runIn(file), undefined, stream.env);
+    const result = runCli(runIn(file), undefined, stream().env);
     expect(result.status).toBe(2);
     expect(jsonLines(result.stderr).at(-1)?.msg).toBe(
       `cannot start: cannot create the state directory ${file}: a file is in the way where a directory is expected (EEXIST)`,
@@ -115,7 +101,7 @@ describe('state that cannot be kept stops the start (exit 2, one log line)', () 
   it('a state directory whose creation never returns: exit 2 after the 10 s limit', () => {
     const started = Date.now();
     const dir = '/proc/ecs-events-exporter-test/state';
-    const result = runCli(runIn(dir), undefined, stream.env);
+    const result = runCli(runIn(dir), undefined, stream().env);
     expect(result.status).toBe(2);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(jsonLines(result.stderr).at(-1)?.msg).toMatch(
@@ -129,7 +115,7 @@ describe('saves that start failing in a running exporter', () => {
     const dir = mkdtempSync(join(tmpdir(), 'state-flip-'));
     chmodSync(dir, 0o755);
     chownSync(dir, 65534, 65534);
-    const flip = await addStream(stream.kinesis, 'failures-flip', 2);
+    const flip = await addStream(stream().kinesis, 'failures-flip', 2);
     const run = await startRun(flip, { state: { dir }, args: JSON_LOG, wrapper: AS_NOBODY });
     const url = run.url;
     try {
@@ -203,7 +189,7 @@ describe('saves that start failing in a running exporter', () => {
     const root = mkdtempSync(join(tmpdir(), 'state-stuck-'));
     mkdirSync(join(root, 'real'));
     symlinkSync(join(root, 'real'), join(root, 'link'));
-    const stuck = await addStream(stream.kinesis, 'failures-stuck', 2);
+    const stuck = await addStream(stream().kinesis, 'failures-stuck', 2);
     const run = await startRun(stuck, {
       state: { dir: join(root, 'link', 'state') },
       args: JSON_LOG,
@@ -247,7 +233,7 @@ describe('saves that start failing in a running exporter', () => {
 
 describe('no AWS credentials', () => {
   it('health and readiness name the problem; one log line without a stack; the log is JSON throughout', async () => {
-    const run = await startRun(stream, {
+    const run = await startRun(stream(), {
       state: 'none',
       args: JSON_LOG,
       env: {

@@ -8,32 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { expositionOf, sample, sumOf, taskLines } from '../helpers/exposition.js';
 import { randomPartitionKey, waitFor } from '../helpers/kinesis-server.js';
 import { controlMessage, packInto } from '../helpers/logs-subscription.js';
-import {
-  type LocalStream,
-  type RunOptions,
-  startLocalStream,
-  startRun,
-} from '../helpers/run-exporter.js';
+import { type RunOptions, startRun, useLocalStream } from '../helpers/run-exporter.js';
 
-let stream: LocalStream;
-
-beforeAll(async () => {
-  stream = await startLocalStream('ecs-events-from-logs', 2);
-});
-
-afterAll(async () => {
-  await stream?.kinesis.close();
-});
+const stream = useLocalStream('ecs-events-from-logs', 2);
 
 async function put(records: readonly Buffer[]): Promise<void> {
-  const out = await stream.kinesis.admin.send(
+  const out = await stream().kinesis.admin.send(
     new PutRecordsCommand({
-      StreamName: stream.name,
+      StreamName: stream().name,
       Records: records.map((Data) => ({ Data, PartitionKey: randomPartitionKey() })),
     }),
   );
@@ -56,7 +43,7 @@ describe('run on a stream fed by a CloudWatch Logs subscription filter', () => {
       args: ['--idle-delay', '50ms', '--checkpoint-interval', '100ms'],
     };
 
-    const first = await startRun(stream, options);
+    const first = await startRun(stream(), options);
     // Wait for the counts of the first half to be saved and shown, then kill without warning.
     await waitFor(
       async () =>
@@ -67,7 +54,7 @@ describe('run on a stream fed by a CloudWatch Logs subscription filter', () => {
     await new Promise((r) => setTimeout(r, 150));
     await first.stop('SIGKILL');
 
-    const second = await startRun(stream, options);
+    const second = await startRun(stream(), options);
     try {
       await waitFor(
         async () =>

@@ -4,19 +4,11 @@
  * (connection refused is certain), and both recover once the server is back.
  * Default intervals, as a user runs it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStream, waitFor } from '../helpers/kinesis-server.js';
-import { type LocalStream, startLocalStream, startRun } from '../helpers/run-exporter.js';
+import { startRun, useLocalStream } from '../helpers/run-exporter.js';
 
-let stream: LocalStream;
-
-beforeAll(async () => {
-  stream = await startLocalStream('outage', 2);
-});
-
-afterAll(async () => {
-  await stream?.kinesis.close();
-});
+const stream = useLocalStream('outage', 2);
 
 async function probe(url: string): Promise<{ status: number; text: string }> {
   const response = await fetch(url);
@@ -25,8 +17,8 @@ async function probe(url: string): Promise<{ status: number; text: string }> {
 
 describe('readiness and health of `run` through an outage of the Kinesis server', () => {
   it('fail soon after the server stops, with the cause, and recover after it restarts', async () => {
-    const server = stream.kinesis;
-    const run = await startRun(stream, {
+    const server = stream().kinesis;
+    const run = await startRun(stream(), {
       state: 'none',
       fast: false,
       args: ['--kinesis-endpoint', server.endpoint],
@@ -67,8 +59,8 @@ describe('readiness and health of `run` through an outage of the Kinesis server'
 
       // kinesalite keeps streams in memory only: the restarted server needs the stream again.
       await server.restart();
-      await createStream(server.admin, stream.name, 2);
-      await stream.put(['{"after":"restart"}']);
+      await createStream(server.admin, stream().name, 2);
+      await stream().put(['{"after":"restart"}']);
       await waitFor(
         async () => (await probe(`${url}/readyz`)).status === 200,
         40_000,

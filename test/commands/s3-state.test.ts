@@ -10,27 +10,19 @@ import { generateCorpus } from '../../src/simulator/simulator.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { expositionOf, sumOf, taskLines } from '../helpers/exposition.js';
 import { waitFor } from '../helpers/kinesis-server.js';
-import {
-  type LocalStream,
-  type RunOptions,
-  runArgs,
-  startLocalStream,
-  startRun,
-} from '../helpers/run-exporter.js';
+import { type RunOptions, runArgs, startRun, useLocalStream } from '../helpers/run-exporter.js';
 import { type S3TestServer, startS3Server } from '../helpers/s3-server.js';
 
-let stream: LocalStream;
+const stream = useLocalStream('s3-state', 2);
 let s3: S3TestServer;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  stream = await startLocalStream('s3-state', 2);
   s3 = await startS3Server(['exporter-state']);
-  env = { ...stream.env, ...s3.env };
+  env = { ...stream().env, ...s3.env };
 });
 
 afterAll(async () => {
-  await stream?.kinesis.close();
   await s3?.close();
 });
 
@@ -53,7 +45,7 @@ const options = (url: string): RunOptions => ({
   env: s3.env,
   args: ['--idle-delay', '50ms', '--checkpoint-interval', '100ms'],
 });
-const args = (url: string) => runArgs(stream, options(url));
+const args = (url: string) => runArgs(stream(), options(url));
 
 describe('run --state-url', () => {
   it('continues after kill -9 from the state in S3, counting each record once', async () => {
@@ -61,16 +53,16 @@ describe('run --state-url', () => {
       (e) => JSON.stringify(e),
     );
     const half = Math.floor(events.length / 2);
-    const first = await startRun(stream, options('s3://exporter-state/prod/ecs'));
-    await stream.put(events.slice(0, half));
+    const first = await startRun(stream(), options('s3://exporter-state/prod/ecs'));
+    await stream().put(events.slice(0, half));
     await waitFor(
       async () => sumOf(await first.metrics(), 'ecs_events_exporter_records_total') >= half,
       20_000,
       'the first half counted and saved',
     );
     expect(await first.stop('SIGKILL')).toBeNull();
-    await stream.put(events.slice(half));
-    const second = await startRun(stream, options('s3://exporter-state/prod/ecs'));
+    await stream().put(events.slice(half));
+    const second = await startRun(stream(), options('s3://exporter-state/prod/ecs'));
     try {
       expect(second.log()).toMatch(/"msg":"state restored"/);
       let text = '';
@@ -109,7 +101,7 @@ describe('run --state-url', () => {
     expect(both.status).toBe(2);
     expect(both.stderr).toMatch(/--state-dir and --state-url: choose one place for the state/);
     const lease = runCli(
-      ['run', '--stream', stream.name, '--lease-table', 'leases'],
+      ['run', '--stream', stream().name, '--lease-table', 'leases'],
       undefined,
       env,
     );

@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { exited, startCli, URL_IN_LOG, type Wrapper } from './cli.js';
 import {
   createStream,
@@ -45,6 +46,25 @@ export async function addStream(
 export async function startLocalStream(name: string, shards: number): Promise<LocalStream> {
   const kinesis = await startKinesisServer();
   return addStream(kinesis, name, shards);
+}
+
+/**
+ * A local stream for the tests of one file (or describe block): started
+ * before the first of them, stopped after the last. A test reads it as
+ * `stream()`.
+ */
+export function useLocalStream(name: string, shards: number): () => LocalStream {
+  let stream: LocalStream | undefined;
+  beforeAll(async () => {
+    stream = await startLocalStream(name, shards);
+  });
+  afterAll(async () => {
+    await stream?.kinesis.close();
+  });
+  return () => {
+    if (stream === undefined) throw new Error(`the stream ${name} is not started yet`);
+    return stream;
+  };
 }
 
 export interface RunOptions {

@@ -25,6 +25,8 @@ import type { Config } from '../config.js';
 import type { Counting } from '../counting.js';
 import { type RunningServer, startServer } from '../http/server.js';
 import type { WebConfig } from '../http/web-config.js';
+import { failurePage } from '../kinds/recent-failures.js';
+import { EVENT_KINDS } from '../kinds/registry.js';
 import { createDynamoClient } from '../leases/dynamodb-client.js';
 import { DynamoLease, LeaseLost } from '../leases/lease.js';
 import { EXPORTER_LEADER } from '../metrics/catalog.js';
@@ -75,7 +77,7 @@ interface Leading {
   shownVersion(): string;
   readonly health: () => Check;
   readonly readiness: () => Check;
-  readonly recentFailures: Counting['recentFailures'];
+  readonly failurePage: Counting['failurePage'];
   stop(): Promise<void>;
   abandon(): Promise<void>;
 }
@@ -123,7 +125,7 @@ export async function runWithLease(o: LeaseRunOptions): Promise<number> {
         },
         readiness: () => leading?.readiness() ?? waiting,
         // A standby has counted nothing: its lists are empty until it leads.
-        recentFailures: () => leading?.recentFailures() ?? { tasks: [], deployments: [] },
+        recentFailures: () => leading?.failurePage() ?? failurePage(EVENT_KINDS, undefined),
       },
       config.listenAddress,
       logger,
@@ -279,7 +281,7 @@ async function lead(
     registry: counting.registry,
     render: (format, onChunk, keepChunks) => counting.render(format, onChunk, keepChunks),
     shownVersion: () => `leader ${counting.shownVersion()}`,
-    recentFailures: () => counting.recentFailures(),
+    failurePage: () => counting.failurePage(),
     health: () => both(source.health(), durable.health()),
     readiness: () => both(leaderCheck(), both(source.readiness(), durable.readiness())),
     async stop() {

@@ -138,7 +138,7 @@ export async function startExporter(
         shownVersion: () => counting.shownVersion(),
         health: () => both(source.health(), durable?.health()),
         readiness: () => both(source.readiness(), durable?.readiness()),
-        recentFailures: () => counting.recentFailures(),
+        recentFailures: () => counting.failurePage(),
       },
       config.listenAddress,
       logger,

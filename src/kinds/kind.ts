@@ -41,6 +41,18 @@ export interface KindState<Entry extends Timed = Timed> {
   prepareRestore(data: unknown): () => void;
 }
 
+/** An event of a kind as check-pattern judges patterns against it, named for what it shows. */
+export interface SampleEvent {
+  readonly name: string;
+  readonly event: Readonly<Record<string, unknown>>;
+}
+
+/** Fields one event must carry together for a metric to be recorded (a duration's two ends). */
+export interface CarriedFields {
+  readonly metric: string;
+  readonly fields: readonly string[];
+}
+
 /** A kind; `Entry` and `Name` are those of its failure list, when it keeps one. */
 export interface EventKind<Entry extends Timed = Timed, Name extends string = string> {
   /** Key of this kind's state in saved state. */
@@ -49,6 +61,13 @@ export interface EventKind<Entry extends Timed = Timed, Name extends string = st
   readonly detailTypes: readonly string[];
   /** The metric families it records; part of the catalog. */
   readonly metrics: readonly MetricSpec[];
+  /**
+   * Events of this kind in the shapes ECS sends (every status, stop, …), for
+   * check-pattern; reproducible. Computed when asked for.
+   */
+  samples(): readonly SampleEvent[];
+  /** Fields check-pattern must see one event of an entity carry together, per metric. */
+  readonly carriedFields?: readonly CarriedFields[];
   /** Its failures on the landing page and at /api/recent-failures, when it lists any. */
   readonly failures?: FailureList<Entry, Name>;
   create(context: KindContext): KindState<Entry>;

@@ -10,6 +10,10 @@
  * here, so each health event carries every check as it stands. Pure: times
  * and randomness are passed in.
  */
+import { INSTANCE_HEALTH_DETAIL_TYPE } from '../kinds/container-instance-health-change/kind.js';
+import { DAEMON_DEPLOYMENT_DETAIL_TYPE } from '../kinds/daemon-deployment-state-change/kind.js';
+import { DAEMON_SERVICE_ACTION_DETAIL_TYPE } from '../kinds/daemon-service-action/kind.js';
+import { HOOK_DETAIL_TYPE } from '../kinds/hook-state-change/kind.js';
 import { episodeSpan, workloadArns } from './episode-span.js';
 import type { Random } from './random.js';
 import {
@@ -28,10 +32,10 @@ export type ManagedEpisode =
   | 'deployment_hooks'
   | 'hook_awaiting';
 
-const DAEMON_DEPLOYMENT = 'ECS Daemon Deployment State Change';
-const DAEMON_ACTION = 'ECS Daemon Service Action';
-const HEALTH = 'ECS Container Instance Health Change';
-const HOOK = 'ECS Hook State Change';
+const DAEMON_DEPLOYMENT = DAEMON_DEPLOYMENT_DETAIL_TYPE;
+const DAEMON_ACTION = DAEMON_SERVICE_ACTION_DETAIL_TYPE;
+const HEALTH = INSTANCE_HEALTH_DETAIL_TYPE;
+const HOOK = HOOK_DETAIL_TYPE;
 
 const CHECKS = [
   'CONTAINER_RUNTIME',

@@ -9,6 +9,9 @@
  * here, so versions grow per instance and a rollback names a real
  * deployment. Pure: times and randomness are passed in.
  */
+import { CONTAINER_INSTANCE_DETAIL_TYPE } from '../kinds/container-instance-state-change/kind.js';
+import { DEPLOYMENT_DETAIL_TYPE } from '../kinds/deployment-state-change/kind.js';
+import { SERVICE_ACTION_DETAIL_TYPE } from '../kinds/service-action/kind.js';
 import { episodeSpan, workloadArns } from './episode-span.js';
 import { type ManagedEpisode, ManagedEventPlanner } from './managed-instance-events.js';
 import type { Random } from './random.js';
@@ -48,9 +51,9 @@ export const EPISODE_WEIGHTS: Readonly<Record<Episode, number>> = {
   hook_awaiting: 0,
 };
 
-const DEPLOYMENT = 'ECS Deployment State Change';
-const SERVICE_ACTION = 'ECS Service Action';
-const INSTANCE = 'ECS Container Instance State Change';
+const DEPLOYMENT = DEPLOYMENT_DETAIL_TYPE;
+const SERVICE_ACTION = SERVICE_ACTION_DETAIL_TYPE;
+const INSTANCE = CONTAINER_INSTANCE_DETAIL_TYPE;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -9,10 +9,11 @@ import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
-import type { EventKind, KindState } from '../kind.js';
+import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { OldestSince } from '../oldest-since.js';
 import { parseTime } from '../parse-time.js';
 import { RecentList } from '../recent-failures.js';
+import { SAMPLE_SERVICE_ARN, sample } from '../sample-event.js';
 import { observable } from '../task-state-change/tracker.js';
 import {
   DEPLOYMENT_FAILURES,
@@ -122,10 +123,23 @@ function outcomesOf(eventName: string, reason: string): Outcome[] {
   return out;
 }
 
+export const DEPLOYMENT_DETAIL_TYPE = 'ECS Deployment State Change';
+
+/** The event check-pattern judges patterns against, in the shape ECS documents. */
+const SAMPLES: readonly SampleEvent[] = [
+  sample('deployment-in-progress', DEPLOYMENT_DETAIL_TYPE, [SAMPLE_SERVICE_ARN], {
+    eventType: 'INFO',
+    eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS',
+    deploymentId: 'ecs-svc/7390162812438129376',
+    updatedAt: '2024-03-04T10:30:00.012Z',
+    reason: 'ECS deployment ecs-svc/7390162812438129376 in progress.',
+  }),
+];
+
 export const DEPLOYMENT_STATE_CHANGE: EventKind<RecentDeploymentFailure, 'deployments'> = {
   name: 'deployment-state-change',
   source: 'aws.ecs',
-  detailTypes: ['ECS Deployment State Change'],
+  detailTypes: [DEPLOYMENT_DETAIL_TYPE],
   metrics: DEPLOYMENT_METRICS,
   failures: DEPLOYMENT_FAILURES,
   create(context): KindState<RecentDeploymentFailure> {
@@ -258,4 +272,5 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind<RecentDeploymentFailure, 'deploy
       },
     };
   },
+  samples: () => SAMPLES,
 };

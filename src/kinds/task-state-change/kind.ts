@@ -5,6 +5,7 @@
  */
 import type { EventKind, KindState } from '../kind.js';
 import { boundText, RecentList } from '../recent-failures.js';
+import { CARRIED_DURATIONS } from './carried-durations.js';
 import { CURRENT_TASK_METRICS, currentSink } from './current-tasks.js';
 import { decodeTaskEvent } from './decode.js';
 import {
@@ -14,6 +15,7 @@ import {
   TASK_FAILURES,
   taskIdOf,
 } from './failures.js';
+import { taskSamples } from './samples.js';
 import { TASK_EVENT_DETAIL_TYPE } from './task-event.js';
 import { TaskLabelInterner } from './task-labels.js';
 import {
@@ -33,6 +35,8 @@ export const TASK_STATE_CHANGE: EventKind<RecentTaskFailure, 'tasks'> = {
   source: 'aws.ecs',
   detailTypes: [TASK_EVENT_DETAIL_TYPE],
   metrics: [...TASK_METRICS, ...CURRENT_TASK_METRICS],
+  samples: taskSamples,
+  carriedFields: CARRIED_DURATIONS,
   failures: TASK_FAILURES,
   create(context): KindState<RecentTaskFailure> {
     const tracker = new TaskTracker({

@@ -168,3 +168,18 @@ describe('the dependency rule', () => {
     for (const file of ALL) expect(file).not.toMatch(/(^|\/)index\.ts$/);
   });
 });
+
+describe('one home for each detail-type', () => {
+  it("a kind's detail-type is written only in its own folder; others refer to it", async () => {
+    const { EVENT_KINDS } = await import('../src/kinds/registry.js');
+    for (const kind of EVENT_KINDS) {
+      for (const detailType of kind.detailTypes) {
+        const writers = ALL.filter((f) =>
+          readFileSync(join(SRC, f), 'utf8').includes(`'${detailType}'`),
+        );
+        expect(writers.length, detailType).toBeGreaterThan(0);
+        for (const file of writers) expect(file, detailType).toMatch(`kinds/${kind.name}/`);
+      }
+    }
+  });
+});

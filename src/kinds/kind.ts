@@ -6,6 +6,8 @@
  */
 import type { MetricSpec } from '../metrics/metric-spec.js';
 import type { SeriesStore } from '../metrics/series-store.js';
+import type { EpisodeContext } from '../simulator/episode-context.js';
+import type { PlannedEvent, Workload } from '../simulator/task-lifecycle.js';
 import type { FailureList, Timed } from './recent-failures.js';
 
 /** Why tracked state was dropped: the cap forced it, or retention after STOPPED. */
@@ -53,6 +55,15 @@ export interface CarriedFields {
   readonly fields: readonly string[];
 }
 
+/** A story of a kind's events for the simulator (a deployment, a rollback, an agent lost, …). */
+export interface SimulatedEpisode {
+  readonly name: string;
+  /** Its weight in a simulated mix; 0 for one planned only when asked for by name. */
+  readonly weight: number;
+  /** The events of one episode of `workload` from `startMs`, in the order they happen. */
+  plan(context: EpisodeContext, startMs: number, workload: Workload): PlannedEvent[];
+}
+
 /** A kind; `Entry` and `Name` are those of its failure list, when it keeps one. */
 export interface EventKind<Entry extends Timed = Timed, Name extends string = string> {
   /** Key of this kind's state in saved state. */
@@ -68,6 +79,8 @@ export interface EventKind<Entry extends Timed = Timed, Name extends string = st
   samples(): readonly SampleEvent[];
   /** Fields check-pattern must see one event of an entity carry together, per metric. */
   readonly carriedFields?: readonly CarriedFields[];
+  /** Its episodes in simulated corpora and the demo. */
+  readonly episodes?: readonly SimulatedEpisode[];
   /** Its failures on the landing page and at /api/recent-failures, when it lists any. */
   readonly failures?: FailureList<Entry, Name>;
   create(context: KindContext): KindState<Entry>;

@@ -17,6 +17,7 @@ import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 import { parseTime } from '../parse-time.js';
 import { SAMPLE_CLUSTER_ARN, sample, sampleArn } from '../sample-event.js';
+import { INSTANCE_HEALTH_EPISODES } from './episodes.js';
 
 export const INSTANCE_HEALTH_CHANGES = 'ecs_container_instance_health_changes_total';
 export const INSTANCE_HEALTH = 'ecs_container_instance_health';
@@ -303,4 +304,5 @@ export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
     };
   },
   samples: () => SAMPLES,
+  episodes: INSTANCE_HEALTH_EPISODES,
 };

@@ -13,6 +13,7 @@ import { instanceInactive } from '../instance-retirements.js';
 import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 import { SAMPLE_CLUSTER_ARN, sample, sampleArn } from '../sample-event.js';
+import { CONTAINER_INSTANCE_EPISODES } from './episodes.js';
 
 export const INSTANCE_STATE_CHANGES = 'ecs_container_instance_state_changes_total';
 export const CONTAINER_INSTANCES = 'ecs_container_instances';
@@ -185,4 +186,5 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
     };
   },
   samples: () => SAMPLES,
+  episodes: CONTAINER_INSTANCE_EPISODES,
 };

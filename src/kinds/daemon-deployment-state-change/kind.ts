@@ -18,6 +18,7 @@ import { boundLabelValue, clusterName } from '../label-values.js';
 import { parseTime } from '../parse-time.js';
 import { SAMPLE_CLUSTER_ARN, sample, sampleArn } from '../sample-event.js';
 import { observable } from '../task-state-change/tracker.js';
+import { DAEMON_DEPLOYMENT_EPISODES } from './episodes.js';
 
 export const DAEMON_DEPLOYMENTS = 'ecs_daemon_deployments_total';
 export const DAEMON_DEPLOYMENT_DURATION = 'ecs_daemon_deployment_duration_seconds';
@@ -230,4 +231,5 @@ export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
     };
   },
   samples: () => SAMPLES,
+  episodes: DAEMON_DEPLOYMENT_EPISODES,
 };

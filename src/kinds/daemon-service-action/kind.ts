@@ -16,6 +16,7 @@ import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { boundLabelValue, clusterName } from '../label-values.js';
 import { SAMPLE_CLUSTER_ARN, sample, sampleArn } from '../sample-event.js';
 import { classifyStopReason } from '../task-state-change/stop-reason.js';
+import { DAEMON_SERVICE_ACTION_EPISODES } from './episodes.js';
 
 export const DAEMON_TASK_START_IMPAIRED = 'ecs_daemon_task_start_impaired_total';
 
@@ -137,4 +138,5 @@ export const DAEMON_SERVICE_ACTION: EventKind = {
     };
   },
   samples: () => SAMPLES,
+  episodes: DAEMON_SERVICE_ACTION_EPISODES,
 };

@@ -15,6 +15,7 @@ import { parseTime } from '../parse-time.js';
 import { RecentList } from '../recent-failures.js';
 import { SAMPLE_SERVICE_ARN, sample } from '../sample-event.js';
 import { observable } from '../task-state-change/tracker.js';
+import { DEPLOYMENT_EPISODES } from './episodes.js';
 import {
   DEPLOYMENT_FAILURES,
   listDeploymentFailure,
@@ -273,4 +274,5 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind<RecentDeploymentFailure, 'deploy
     };
   },
   samples: () => SAMPLES,
+  episodes: DEPLOYMENT_EPISODES,
 };

@@ -15,6 +15,7 @@ import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { boundLabelValue, clusterName, stringField } from '../label-values.js';
 import { parseTime } from '../parse-time.js';
 import { SAMPLE_CLUSTER_ARN, SAMPLE_SERVICE_ARN, sample, sampleArn } from '../sample-event.js';
+import { HOOK_EPISODES } from './episodes.js';
 
 export const SERVICE_DEPLOYMENT_HOOKS = 'ecs_service_deployment_hooks_total';
 export const HOOKS_AWAITING_ACTION = 'ecs_service_deployment_hooks_awaiting_action';
@@ -191,4 +192,5 @@ export const HOOK_STATE_CHANGE: EventKind = {
     };
   },
   samples: () => SAMPLES,
+  episodes: HOOK_EPISODES,
 };

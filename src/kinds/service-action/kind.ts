@@ -13,6 +13,7 @@ import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.j
 import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 import { SAMPLE_CLUSTER_ARN, SAMPLE_SERVICE_ARN, sample } from '../sample-event.js';
+import { SERVICE_ACTION_EPISODES } from './episodes.js';
 
 export const SERVICE_ACTION_EVENTS = 'ecs_service_action_events_total';
 
@@ -95,4 +96,5 @@ export const SERVICE_ACTION: EventKind = {
     };
   },
   samples: () => SAMPLES,
+  episodes: SERVICE_ACTION_EPISODES,
 };

@@ -3,8 +3,9 @@
  * a folder of one file beside this test, is handed to the counting with the
  * registry's kinds and is found in the catalog and the exposition, the
  * generated metrics reference, check-pattern's reference events and
- * verdict, a save and restore through durable state, and the landing page
- * with /api/recent-failures. No file of src/ changes for it.
+ * verdict, the simulator's episodes, a save and restore through durable
+ * state, and the landing page with /api/recent-failures. No file of src/
+ * changes for it.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,10 +17,13 @@ import { EVENT_KINDS, EVENT_METRICS, eventMetricsOf } from '../../../src/kinds/r
 import { METRIC_CATALOG } from '../../../src/metrics/catalog.js';
 import { checkPatternFile } from '../../../src/pattern/check-pattern.js';
 import { referencesOf } from '../../../src/pattern/reference-events.js';
+import { createRandom } from '../../../src/simulator/random.js';
+import { EpisodePlanner } from '../../../src/simulator/service-events.js';
+import { WORKLOADS, type Workload } from '../../../src/simulator/task-lifecycle.js';
 import { DurableState } from '../../../src/state/durable-state.js';
 import { FileStateStore } from '../../../src/state/file-state-store.js';
 import { renderMetricsReference } from '../../../tools/docs/metrics-reference.js';
-import { replayConfig, sample, silentLogger } from '../../helpers/exposition.js';
+import { replayConfig, sample, silentLogger, sumOf } from '../../helpers/exposition.js';
 import { TOY_BREAKS, TOY_DETAIL_TYPE, TOY_STATE_CHANGE } from './toy-state-change/kind.js';
 
 const TOY_FOLDER = new URL('./toy-state-change/', import.meta.url);
@@ -107,6 +111,21 @@ describe('a toy kind', () => {
     expect(tasksOnly.result?.notSent).toContain(TOY_DETAIL_TYPE);
     // The registry's own check knows nothing of it.
     expect(referencesOf(EVENT_KINDS).events.map((e) => e.name)).not.toContain('toy-broken');
+  });
+
+  it('is planned by the simulator when its episode is asked for, and counted', async () => {
+    const planner = new EpisodePlanner(createRandom(5), undefined, KINDS);
+    expect(planner.names).toContain('toy_breaks');
+    expect(new EpisodePlanner(createRandom(5)).names).not.toContain('toy_breaks');
+    const [workload] = WORKLOADS.filter((w) => w.service !== undefined);
+    const planned = planner.plan('toy_breaks', Date.UTC(2026, 10, 1), workload as Workload);
+    expect(planned.map((p) => p.event['detail-type'])).toEqual([TOY_DETAIL_TYPE]);
+    const counting = fed(
+      toyCounting(),
+      planned.map((p) => JSON.stringify(p.event)),
+    );
+    expect(counting.self.counts.records.processed).toBe(1);
+    expect(sumOf(await counting.exposition(), TOY_BREAKS)).toBe(1);
   });
 
   it('is saved and restored through durable state, and counts each event once across it', async () => {

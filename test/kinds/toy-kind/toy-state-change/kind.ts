@@ -130,4 +130,23 @@ export const TOY_STATE_CHANGE: EventKind<BrokenToy, 'toys'> = {
     };
   },
   samples: () => SAMPLES,
+  episodes: [
+    {
+      name: 'toy_breaks',
+      // Only when asked for by name: the registry's mix stays as it is.
+      weight: 0,
+      plan: (context, startMs, workload) => {
+        const { clusterArn, serviceArn } = context.where(workload);
+        const toyId = `toy-${context.random.hex(8)}`;
+        return [
+          context.event(TOY_DETAIL_TYPE, startMs, workload, [serviceArn], {
+            clusterArn,
+            toyId,
+            status: 'BROKEN',
+            reason: 'dropped on the floor',
+          }),
+        ];
+      },
+    },
+  ],
 };

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
+import {
+  CONFIGURED_COMMANDS,
+  type Command,
+  isCommand,
+  OTHER_COMMANDS,
+} from './base/command-names.js';
 /**
  * Command line: picks the command, reads configuration, loads only the
  * chosen command's module and runs it, and turns configuration problems into
  * one message and exit status 2.
  */
 import type { Io } from './commands/io.js';
-import { type Command, helpText, loadConfig } from './config.js';
+import { helpText, loadConfig } from './config.js';
 
 const COMMANDS: Record<Command, { usage: string; purpose: string; summary: string }> = {
   run: {
@@ -34,20 +40,26 @@ const COMMANDS: Record<Command, { usage: string; purpose: string; summary: strin
   },
 };
 
+const OTHER_PURPOSES: Record<(typeof OTHER_COMMANDS)[number], string> = {
+  'check-pattern':
+    'check an EventBridge event pattern or CloudFormation template: does it\n                 send the exporter every event it counts?',
+  version: 'print the version',
+};
+
+const PURPOSES: readonly [string, string][] = [
+  ...CONFIGURED_COMMANDS.map((c): [string, string] => [c, COMMANDS[c].purpose]),
+  ...OTHER_COMMANDS.map((c): [string, string] => [c, OTHER_PURPOSES[c]]),
+];
+
 const USAGE = `Usage: ecs-events-exporter <command> [options]
 
 Turns Amazon ECS events from EventBridge, read from a Kinesis Data Stream, into
 Prometheus metrics: task state changes, deployment state changes, service actions
-and container instance state changes.
+and container instance state changes, and for ECS Managed Instances daemon
+deployments, daemon service actions, instance health changes and hook state changes.
 
 Commands:
-  run            ${COMMANDS.run.purpose}
-  replay         ${COMMANDS.replay.purpose}
-  backfill       ${COMMANDS.backfill.purpose}
-  demo           ${COMMANDS.demo.purpose}
-  check-pattern  check an EventBridge event pattern or CloudFormation template: does it
-                 send the exporter every event it counts?
-  version        print the version
+${PURPOSES.map(([word, purpose]) => `  ${word.padEnd(15)}${purpose}`).join('\n')}
 
 Run "ecs-events-exporter <command> --help" for the usage and options of a command.
 `;
@@ -89,11 +101,11 @@ async function main(argv: string[], io: Io): Promise<number> {
     const { checkPattern } = await import('./commands/check-pattern.js');
     return checkPattern(rest, io);
   }
-  if (!(word in COMMANDS)) {
+  if (!isCommand(word)) {
     io.stderr.write(`ecs-events-exporter: unknown command "${word}"\n\n${USAGE}`);
     return 2;
   }
-  const command = word as Command;
+  const command: Command = word;
   const loaded = loadConfig(command, rest, process.env);
   if (!loaded.ok) {
     io.stderr.write(

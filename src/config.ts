@@ -4,9 +4,30 @@
  * collected and reported at once. Flags win over environment variables.
  */
 
+import { CONFIGURED_COMMANDS, type Command } from './base/command-names.js';
+import {
+  checked,
+  nonEmpty,
+  type OptionSpec,
+  oneOf,
+  parseDuration,
+  positiveDuration,
+  positiveInteger,
+} from './base/option-spec.js';
 import { DEFAULT_RECENT_FAILURES, MAX_RECENT_FAILURES } from './kinds/recent-failures.js';
-import { parseStartPosition, type StartPosition } from './sources/kinesis/start-position.js';
+import {
+  IDLE_DELAY_MS_OPTION,
+  KINESIS_ENDPOINT_OPTION,
+  type KinesisConfig,
+  MAX_RECORDS_PER_CALL_OPTION,
+  SHARD_LIST_INTERVAL_MS_OPTION,
+  STALL_TIMEOUT_MS_OPTION,
+  START_POSITION_OPTION,
+  STREAM_OPTION,
+} from './sources/kinesis/kinesis-options.js';
 import { parseS3Location, type S3Location } from './state/s3-location.js';
+
+export type { Command };
 
 export const DEFAULT_PORT = 9847;
 
@@ -14,9 +35,8 @@ export type LogFormat = 'json' | 'pretty';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type Command = 'run' | 'replay' | 'demo' | 'backfill';
-
-export interface Config {
+/** Every option's value; each source's own fields come from its options module. */
+export interface Config extends KinesisConfig {
   listenAddress: { host: string; port: number };
   webConfigFile: string | undefined;
   logLevel: LogLevel;
@@ -28,56 +48,15 @@ export interface Config {
   /** Event time a workload may stay idle before its series go; at least the stopped-task retention. */
   seriesIdleExpiryMs: number;
   recentFailures: number;
-  stream: string | undefined;
   stateDir: string | undefined;
   stateUrl: S3Location | undefined;
   leaseTable: string | undefined;
   leaseDurationMs: number;
-  startPosition: StartPosition;
-  shardListIntervalMs: number;
-  idleDelayMs: number;
   checkpointIntervalMs: number;
-  stallTimeoutMs: number;
-  maxRecordsPerCall: number;
   demoTasksPerSecond: number;
   demoShards: number;
-  kinesisEndpoint: string | undefined;
   backfillStepMs: number;
   backfillOutput: string | undefined;
-}
-
-export interface OptionSpec {
-  readonly key: keyof Config;
-  readonly flag: string;
-  /** Former flag names, still accepted for a release with a deprecation warning. */
-  readonly aliases?: readonly string[];
-  readonly env: string;
-  /** Former environment variable names, per command, still read (the documented name wins). */
-  readonly envAliases?: Readonly<Partial<Record<Command, readonly string[]>>>;
-  readonly value: string;
-  readonly description: string;
-  readonly commands: readonly Command[];
-  /** Default as written on the command line; undefined when there is none. */
-  readonly default: string | undefined;
-  /** A command's own default, where it differs. */
-  readonly defaults?: Partial<Record<Command, string>>;
-  /** Commands that cannot run without this option. */
-  readonly requiredFor?: readonly Command[];
-  parse(text: string): unknown;
-}
-
-const DURATION_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
-
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  if (match === null) throw new Error(`"${text}" is not a duration like 30s, 15m, 24h or 7d`);
-  return Number(match[1]) * (DURATION_UNITS[match[2] as string] as number);
 }
 
 export function parseListenAddress(text: string): { host: string; port: number } {
@@ -92,44 +71,11 @@ export function parseListenAddress(text: string): { host: string; port: number }
   return { host: host === '' ? '0.0.0.0' : host, port };
 }
 
-function positiveInteger(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1)
-    throw new Error(`"${text}" is not a positive integer`);
-  return Number(text);
-}
-
-function oneOf<T extends string>(values: readonly T[]) {
-  return (text: string): T => {
-    if (!(values as readonly string[]).includes(text)) {
-      throw new Error(`"${text}" is not one of ${values.join(', ')}`);
-    }
-    return text as T;
-  };
-}
-
-function httpUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new Error(`"${text}" is not a URL like http://localhost:4567`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new Error(`"${text}" is not an http or https URL`);
-  return text;
-}
-
-const ALL: readonly Command[] = ['run', 'replay', 'demo', 'backfill'];
+const ALL = CONFIGURED_COMMANDS;
 const SERVING: readonly Command[] = ['run', 'demo'];
-const READING: readonly Command[] = ['run', 'demo'];
 
-function positiveDuration(text: string): number {
-  const ms = parseDuration(text);
-  if (ms <= 0) throw new Error(`"${text}" must be longer than zero`);
-  return ms;
-}
-
-export const OPTIONS: readonly OptionSpec[] = [
+/** Every option, in the order of --help and docs/configuration.md. */
+export const OPTIONS: readonly OptionSpec<keyof Config>[] = [
   {
     key: 'listenAddress',
     flag: '--web.listen-address',
@@ -152,10 +98,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       "Web configuration in the format Prometheus exporters share (as node_exporter's `--web.config.file`): `tls_server_config` (`cert_file`, `key_file`, optionally `client_ca_file`, `client_auth_type`, `min_version`) serves HTTPS, `basic_auth_users` (user: bcrypt hash) requires basic auth on every path except /healthz and /readyz. Read at start; a file with unknown keys or errors stops the start (exit 2). Without it, plain HTTP and no authentication.",
     commands: SERVING,
     default: undefined,
-    parse: (text) => {
-      if (text.trim() === '') throw new Error('must not be empty');
-      return text;
-    },
+    parse: nonEmpty,
   },
   {
     key: 'logLevel',
@@ -237,20 +180,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       return n;
     },
   },
-  {
-    key: 'stream',
-    flag: '--stream',
-    env: 'ECS_EXPORTER_STREAM',
-    value: 'NAME|ARN',
-    description: 'Kinesis Data Stream that the EventBridge rule writes to, by name or ARN.',
-    commands: ['run'],
-    default: undefined,
-    requiredFor: ['run'],
-    parse: (text) => {
-      if (text.trim() === '') throw new Error('must not be empty');
-      return text.trim();
-    },
-  },
+  STREAM_OPTION,
   {
     key: 'stateDir',
     flag: '--state-dir',
@@ -282,10 +212,11 @@ export const OPTIONS: readonly OptionSpec[] = [
       'DynamoDB table (partition key `leaseKey`, a string) of the lease that lets two or more replicas run active/standby: the holder reads the stream, the others serve self metrics and take over when the lease is not renewed for --lease-duration, or at once when the holder shuts down. Needs --state-url; the state pointer is then kept in the lease item and moved only by the lease holder.',
     commands: ['run'],
     default: undefined,
-    parse: (text) => {
-      if (!/^[A-Za-z0-9_.-]{3,255}$/.test(text)) throw new Error(`"${text}" is not a table name`);
-      return text;
-    },
+    parse: checked(
+      (text) => text,
+      (text) => /^[A-Za-z0-9_.-]{3,255}$/.test(text),
+      'is not a table name',
+    ),
   },
   {
     key: 'leaseDurationMs',
@@ -296,45 +227,11 @@ export const OPTIONS: readonly OptionSpec[] = [
       'How long a standby waits, on its own clock, for the lease to be renewed before taking it over. The holder renews every third of it; every replica must use the same value.',
     commands: ['run'],
     default: '10s',
-    parse: (text) => {
-      const ms = parseDuration(text);
-      if (ms < 1000) throw new Error(`"${text}" is shorter than 1s`);
-      return ms;
-    },
+    parse: checked(parseDuration, (ms) => ms >= 1000, 'is shorter than 1s'),
   },
-  {
-    key: 'startPosition',
-    flag: '--start-position',
-    env: 'ECS_EXPORTER_START_POSITION',
-    value: 'TRIM_HORIZON|LATEST|AT_TIMESTAMP=<ISO-8601>',
-    description:
-      'Where to start reading a shard that has no saved position: the oldest record kept, new records only, or records from a time on.',
-    commands: ['run'],
-    default: 'LATEST',
-    parse: parseStartPosition,
-  },
-  {
-    key: 'shardListIntervalMs',
-    flag: '--shard-list-interval',
-    env: 'ECS_EXPORTER_SHARD_LIST_INTERVAL',
-    value: 'DURATION',
-    description:
-      'How often the shards are listed again to find those created by splits and merges.',
-    commands: READING,
-    default: '1m',
-    parse: positiveDuration,
-  },
-  {
-    key: 'idleDelayMs',
-    flag: '--idle-delay',
-    env: 'ECS_EXPORTER_IDLE_DELAY',
-    value: 'DURATION',
-    description:
-      'Wait before reading a shard again once it is caught up. Reads of one shard are at least 200 ms apart in any case (5 per second, the Kinesis limit).',
-    commands: READING,
-    default: '1s',
-    parse: parseDuration,
-  },
+  START_POSITION_OPTION,
+  SHARD_LIST_INTERVAL_MS_OPTION,
+  IDLE_DELAY_MS_OPTION,
   {
     key: 'checkpointIntervalMs',
     flag: '--checkpoint-interval',
@@ -346,31 +243,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: '5s',
     parse: positiveDuration,
   },
-  {
-    key: 'stallTimeoutMs',
-    flag: '--stall-timeout',
-    env: 'ECS_EXPORTER_STALL_TIMEOUT',
-    value: 'DURATION',
-    description:
-      '/healthz fails when no shard reader has made progress (a successful read, even empty) for this long.',
-    commands: READING,
-    default: '2m',
-    parse: positiveDuration,
-  },
-  {
-    key: 'maxRecordsPerCall',
-    flag: '--max-records-per-call',
-    env: 'ECS_EXPORTER_MAX_RECORDS_PER_CALL',
-    value: 'N',
-    description: 'Limit of each GetRecords call (at most 10000).',
-    commands: READING,
-    default: '1000',
-    parse: (text) => {
-      const n = positiveInteger(text);
-      if (n > 10_000) throw new Error(`"${text}" is above 10000, the Kinesis maximum`);
-      return n;
-    },
-  },
+  STALL_TIMEOUT_MS_OPTION,
+  MAX_RECORDS_PER_CALL_OPTION,
   {
     key: 'demoTasksPerSecond',
     flag: '--tasks-per-second',
@@ -391,19 +265,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: '4',
     parse: positiveInteger,
   },
-  {
-    key: 'kinesisEndpoint',
-    flag: '--kinesis-endpoint',
-    env: 'ECS_EXPORTER_KINESIS_ENDPOINT',
-    // Only the demo had it: a `run` must not pick up an emulator left in the environment.
-    envAliases: { demo: ['ECS_EXPORTER_DEMO_KINESIS_ENDPOINT'] },
-    value: 'URL',
-    description:
-      "`run`: the Kinesis endpoint, instead of the SDK's (AWS_ENDPOINT_URL_KINESIS, else the region's). `demo`: a running Kinesis-API server (kinesalite, kinesis-mock) for the demo stream, created there if missing; without it the demo starts an embedded one on 127.0.0.1, which needs the development dependencies.",
-    commands: ['run', 'demo'],
-    default: undefined,
-    parse: httpUrl,
-  },
+  KINESIS_ENDPOINT_OPTION,
   {
     key: 'backfillStepMs',
     flag: '--step',
@@ -413,11 +275,11 @@ export const OPTIONS: readonly OptionSpec[] = [
       'Event time between two instants of the history: every metric is written as it stood at each multiple of this. Shorter steps give finer history and a larger file.',
     commands: ['backfill'],
     default: '1m',
-    parse: (text) => {
-      const ms = positiveDuration(text);
-      if (ms < 1000 || ms % 1000 !== 0) throw new Error(`"${text}" must be whole seconds`);
-      return ms;
-    },
+    parse: checked(
+      positiveDuration,
+      (ms) => ms >= 1000 && ms % 1000 === 0,
+      'must be whole seconds',
+    ),
   },
   {
     key: 'backfillOutput',
@@ -429,10 +291,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ['backfill'],
     default: undefined,
     requiredFor: ['backfill'],
-    parse: (text) => {
-      if (text.trim() === '') throw new Error('must not be empty');
-      return text;
-    },
+    parse: nonEmpty,
   },
 ];
 

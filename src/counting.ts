@@ -164,7 +164,7 @@ export function createCounting(
       }
     },
     oversized: () => {
-      pipeline.handleOversized();
+      pipeline.handle({ type: 'oversized' });
     },
   };
   return {
@@ -201,12 +201,19 @@ export function createCounting(
  */
 function handleSubscriptionRecord(pipeline: RecordPipeline, record: Uint8Array): void {
   const unpacked = unpackSubscriptionRecord(record);
-  if (unpacked.type === 'control') pipeline.handleNoEvent();
-  else if (unpacked.type === 'invalid') pipeline.handleUnusable(unpacked.reason, record);
-  else {
+  if (unpacked.type === 'control') pipeline.handle({ type: 'no-event' });
+  else if (unpacked.type === 'invalid') {
+    pipeline.handle({ type: 'unusable', reason: unpacked.reason, data: record });
+  } else {
     for (const message of unpacked.messages) {
       if (typeof message === 'string') pipeline.handle(message);
-      else pipeline.handleUnusable('subscription log event without a message string', record);
+      else {
+        pipeline.handle({
+          type: 'unusable',
+          reason: 'subscription log event without a message string',
+          data: record,
+        });
+      }
     }
   }
 }

@@ -11,6 +11,26 @@ import type { RecordResult, SelfMetrics } from './metrics/self-metrics.js';
 
 export type { RecordResult };
 
+/**
+ * What a command or its source hands the pipeline: a record's bytes (one
+ * event), or what became of a record before it could be read as one.
+ */
+export type PipelineRecord =
+  | string
+  | Uint8Array
+  /** A record its caller decoded already (to read its time first). */
+  | {
+      readonly type: 'decoded';
+      readonly envelope: EnvelopeResult;
+      readonly data: string | Uint8Array;
+    }
+  /** A record too large to be held, skipped by its source: invalid. */
+  | { readonly type: 'oversized' }
+  /** A record its container already found unusable (a broken subscription record): invalid. */
+  | { readonly type: 'unusable'; readonly reason: string; readonly data: string | Uint8Array }
+  /** A record that carries no event by design (a CloudWatch Logs CONTROL_MESSAGE): ignored. */
+  | { readonly type: 'no-event' };
+
 export interface PipelineOptions {
   /** Wall clock in ms; when given, the delivery lag of each processed event is observed. */
   readonly now?: () => number;
@@ -38,12 +58,25 @@ export class RecordPipeline {
     this.#options = options;
   }
 
-  handle(data: string | Uint8Array): RecordResult {
-    return this.handleEnvelope(decodeRecord(data), data);
+  /** The one entry: every record of every command comes in here. */
+  handle(record: PipelineRecord): RecordResult {
+    if (typeof record === 'string' || record instanceof Uint8Array) {
+      return this.#event(decodeRecord(record), record);
+    }
+    switch (record.type) {
+      case 'decoded':
+        return this.#event(record.envelope, record.data);
+      case 'oversized':
+        return this.#unusable('record too large', '');
+      case 'unusable':
+        return this.#unusable(record.reason, record.data);
+      case 'no-event':
+        this.#self.counts.records.ignored++;
+        return 'ignored';
+    }
   }
 
-  /** A record already decoded by `decodeRecord` (by a caller that reads its time first). */
-  handleEnvelope(envelope: EnvelopeResult, data: string | Uint8Array): RecordResult {
+  #event(envelope: EnvelopeResult, data: string | Uint8Array): RecordResult {
     let result: RecordResult;
     if (!envelope.ok) {
       result = this.#invalid(envelope.reason, data);
@@ -74,22 +107,10 @@ export class RecordPipeline {
     return result;
   }
 
-  /** A record too large to be held was skipped by its source: counted as invalid. */
-  handleOversized(): RecordResult {
-    return this.handleUnusable('record too large', '');
-  }
-
-  /** A record its container already found unusable (e.g. a broken subscription record): invalid. */
-  handleUnusable(reason: string, data: string | Uint8Array): RecordResult {
+  #unusable(reason: string, data: string | Uint8Array): RecordResult {
     this.#options.onInvalid?.(reason, data);
     this.#self.counts.records.invalid++;
     return 'invalid';
-  }
-
-  /** A record that carries no event by design (a CloudWatch Logs CONTROL_MESSAGE): ignored. */
-  handleNoEvent(): RecordResult {
-    this.#self.counts.records.ignored++;
-    return 'ignored';
   }
 
   #invalid(reason: string, data: string | Uint8Array): RecordResult {

@@ -118,7 +118,7 @@ describe('the dependency rule', () => {
   it('cli.ts loads only what every command needs before it picks one', () => {
     const text = readFileSync(join(SRC, 'cli.ts'), 'utf8');
     const eager = [...text.matchAll(/^import (?!type)[^;]+from '([^']+)'/gm)].map((m) => m[1]);
-    expect(eager).toEqual(['./config.js']);
+    expect(eager).toEqual(['./base/command-names.js', './config.js']);
   });
 
   it('replay and backfill load no prom-client, HTTP stack, AWS SDK or pretty printer', () => {
@@ -166,6 +166,64 @@ describe('the dependency rule', () => {
 
   it('has no barrel files', () => {
     for (const file of ALL) expect(file).not.toMatch(/(^|\/)index\.ts$/);
+  });
+});
+
+describe('the base module under sources and state', () => {
+  it('finds base/', () => {
+    expect(under('base').length).toBeGreaterThan(0);
+  });
+
+  for (const file of under('state')) {
+    it(`${file} imports no source`, () => {
+      for (const spec of importsOf(file)) {
+        expect(spec, `${file} imports ${spec}`).not.toMatch(/^sources\//);
+      }
+    });
+  }
+
+  for (const file of under('base')) {
+    it(`${file} imports nothing of the exporter but base/`, () => {
+      for (const spec of importsOf(file).filter((s) => /^[a-z-]+\/|\.js$/.test(s))) {
+        expect(spec, `${file} imports ${spec}`).toMatch(/^base\/|^@smithy\//);
+      }
+    });
+  }
+});
+
+describe('the source and store seams', () => {
+  // `demo` runs a local Kinesis stream of its own: it builds its target, through the factory still.
+  for (const file of under('commands').filter((f) => f !== 'commands/demo.ts')) {
+    it(`${file} picks a source and a store through their factories`, () => {
+      for (const spec of importsOf(file)) {
+        expect(spec, `${file} imports ${spec}`).not.toMatch(
+          /^sources\/kinesis\/|^state\/(file|s3)-state-store|^state\/s3-client/,
+        );
+      }
+    });
+  }
+
+  it('commands/demo.ts reaches Kinesis only through its factory and client', () => {
+    for (const spec of importsOf('commands/demo.ts').filter((s) => s.startsWith('sources/'))) {
+      expect(spec).toMatch(/^sources\/kinesis\/kinesis-(factory|client)\.js$/);
+    }
+  });
+
+  it('the record pipeline has one entry, handle(record), that every command goes through', () => {
+    const text = readFileSync(join(SRC, 'pipeline.ts'), 'utf8');
+    const methods = [...text.matchAll(/^ {2}(?!constructor)([a-zA-Z]\w*)\(/gm)].map((m) => m[1]);
+    expect(methods).toEqual(['handle']);
+    for (const file of under('commands')) {
+      const calls = readFileSync(join(SRC, file), 'utf8').match(/pipeline\.\w+/g) ?? [];
+      for (const call of calls) expect(call, file).toBe('pipeline.handle');
+    }
+  });
+
+  it('no store is picked by its class', () => {
+    for (const file of ALL) {
+      const text = readFileSync(join(SRC, file), 'utf8');
+      expect(text, file).not.toMatch(/instanceof (S3|File)StateStore/);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PORT, helpText, loadConfig, OPTIONS, parseDuration } from '../src/config.js';
+import { parseDuration } from '../src/base/option-spec.js';
+import { DEFAULT_PORT, helpText, loadConfig, OPTIONS } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('has defaults for every command', () => {

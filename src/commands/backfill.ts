@@ -14,16 +14,13 @@
  * counting state plus one instant's values, whatever the length of the
  * history.
  */
-import type { Logger } from 'pino';
-import type { Config } from '../config.js';
 import { createCounting } from '../counting.js';
 import { decodeRecord } from '../kinds/envelope.js';
 import { parseTime } from '../kinds/parse-time.js';
 import { EXPORTER_EVENT_DELIVERY_LAG } from '../metrics/catalog.js';
 import { OpenMetricsHistory } from '../metrics/openmetrics-history.js';
 import { type InputReport, readInputs } from '../sources/file/file-source.js';
-import type { Io } from './io.js';
-import { inputFailure, inputsOrError } from './replay.js';
+import { inputFailure, overInputs } from './inputs.js';
 import { replaySummary } from './replay-summary.js';
 
 /** How far past the start of a backfill an event time may be (clocks differ by minutes, not hours). */
@@ -37,14 +34,7 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-export async function backfill(
-  config: Config,
-  path: string,
-  logger: Logger,
-  io: Io,
-): Promise<number> {
-  const inputs = await inputsOrError(path, io);
-  if (inputs === undefined) return 2;
+export const backfill = overInputs(async (inputs, config, path, logger, io) => {
   const output = config.backfillOutput as string;
   const step = config.backfillStepMs;
   let history: OpenMetricsHistory;
@@ -86,9 +76,9 @@ export async function backfill(
             late++;
           }
         }
-        counting.pipeline.handleEnvelope(envelope, record);
+        counting.pipeline.handle({ type: 'decoded', envelope, data: record });
       }
-      for (const _ of batch.oversized) counting.pipeline.handleOversized();
+      for (const _ of batch.oversized) counting.pipeline.handle({ type: 'oversized' });
     }
     if (next !== undefined) await history.write(await values(), next);
   } catch (err) {
@@ -112,4 +102,4 @@ export async function backfill(
     `${Math.round(total / Math.max(seconds, 0.001))} records/s`;
   io.stderr.write(replaySummary('backfill', path, reports, records, extra));
   return 0;
-}
+});

@@ -20,17 +20,9 @@ import {
 } from '../simulator/local-kinesis.js';
 import { TaskSimulator } from '../simulator/simulator.js';
 import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
-import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
-import { KinesisSource } from '../sources/kinesis/kinesis-source.js';
+import { createKinesisSource } from '../sources/kinesis/kinesis-factory.js';
 import type { Io } from './io.js';
-import {
-  kinesisTuning,
-  readWebConfig,
-  StartupCheckFailed,
-  shutdown,
-  signalled,
-  startExporter,
-} from './serve.js';
+import { readWebConfig, StartupCheckFailed, shutdown, signalled, startExporter } from './serve.js';
 
 export const DEMO_STREAM = 'ecs-task-events';
 
@@ -77,14 +69,16 @@ export async function demo(config: Config, logger: Logger, io: Io): Promise<numb
   });
   simulator.start();
   const counting = createCounting(config, logger, liveMetrics());
-  const source = new KinesisSource({
-    client: createKinesisClient(options),
-    stream: DEMO_STREAM,
-    startPosition: { type: 'TRIM_HORIZON' },
-    logger: logger.child({ component: 'kinesis' }),
-    metrics: createKinesisMetrics(counting.registry),
-    ...kinesisTuning(config),
-  });
+  const source = createKinesisSource(
+    config,
+    logger,
+    {
+      client: createKinesisClient(options),
+      stream: DEMO_STREAM,
+      startPosition: { type: 'TRIM_HORIZON' },
+    },
+    counting.registry,
+  );
   let exporter: Awaited<ReturnType<typeof startExporter>>;
   try {
     exporter = await startExporter(config, logger, counting, source, undefined, web);

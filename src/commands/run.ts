@@ -1,21 +1,23 @@
-/** `run`: consume the Kinesis stream, serve /metrics until a signal. */
+/** `run`: read the configured source, serve /metrics until a signal. */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { WebConfig } from '../http/web-config.js';
 import { DEFAULT_STOPPED_RETENTION_MS } from '../kinds/task-state-change/tracker.js';
-import { streamNameOf } from '../sources/kinesis/checkpointer.js';
-import { createKinesisClient } from '../sources/kinesis/kinesis-client.js';
-import { ShardLister } from '../sources/kinesis/lister.js';
-import { formatStartPosition } from '../sources/kinesis/start-position.js';
+import type { DynamoLease } from '../leases/lease.js';
+import { openSource, SOURCES } from '../sources/create-source.js';
+import {
+  type OpenedSource,
+  type SourceFactory,
+  SourceUnavailable,
+} from '../sources/source-factory.js';
+import { createStore, STORES, type StoreConfig, type StoreFactory } from '../state/create-store.js';
 import { checkStore, DurableState } from '../state/durable-state.js';
-import { FileStateStore } from '../state/file-state-store.js';
-import { createS3Client } from '../state/s3-client.js';
-import { S3StateStore } from '../state/s3-state-store.js';
 import { registerStateMetrics } from '../state/state-metrics.js';
+import { isSharedStore, type StateStore } from '../state/state-store.js';
 import type { Io } from './io.js';
 import { createLease, runWithLease } from './lease-run.js';
 import {
-  createKinesisReading,
+  createReading,
   readWebConfig,
   StartupCheckFailed,
   shutdown,
@@ -23,46 +25,64 @@ import {
   startExporter,
 } from './serve.js';
 
-/** The state file of a stream: named after the stream name, also when given as an ARN. */
-export function stateFileName(stream: string): string {
-  return `kinesis-checkpoint-${streamNameOf(stream).replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
+/** The sources and stores `run` chooses from; tests add their own. */
+export interface RunParts {
+  readonly sources: readonly SourceFactory<Config>[];
+  readonly stores: readonly StoreFactory<Config & StoreConfig>[];
 }
 
-export async function run(config: Config, logger: Logger, _io: Io): Promise<number> {
-  const stream = config.stream as string;
+const PARTS: RunParts = { sources: SOURCES, stores: STORES };
+
+/**
+ * The stopped-task retention: as configured, else the source's retention
+ * (never below 24 h), else 24 h. Logged when it follows the source.
+ */
+async function retentionFor(
+  config: Config,
+  logger: Logger,
+  opened: OpenedSource,
+): Promise<number | undefined> {
+  if (config.stoppedTaskRetentionMs !== undefined || opened.retentionMs === undefined) {
+    return config.stoppedTaskRetentionMs;
+  }
+  const streamMs = await opened.retentionMs();
+  logger.info(
+    {
+      stoppedTaskRetentionHours: Math.max(DEFAULT_STOPPED_RETENTION_MS, streamMs ?? 0) / 3_600_000,
+      streamRetentionHours: streamMs === undefined ? null : streamMs / 3_600_000,
+    },
+    streamMs === undefined
+      ? 'stopped tasks kept 24 h: the stream retention could not be read'
+      : 'stopped tasks kept for the stream retention (at least 24 h)',
+  );
+  return Math.max(DEFAULT_STOPPED_RETENTION_MS, streamMs ?? 0);
+}
+
+export async function run(
+  config: Config,
+  logger: Logger,
+  _io: Io,
+  parts: RunParts = PARTS,
+): Promise<number> {
   let web: WebConfig | undefined;
+  let opened: OpenedSource;
   try {
     web = readWebConfig(config, logger);
+    opened = await openSource(config, logger, parts.sources);
   } catch (err) {
-    logger.error(`cannot start: ${(err as Error).message}`);
-    return 2;
-  }
-  const client = createKinesisClient(
-    config.kinesisEndpoint === undefined ? {} : { endpoint: config.kinesisEndpoint },
-  );
-  try {
-    await client.config.region();
-  } catch {
-    logger.error(
-      'cannot start: no AWS region: set AWS_REGION (or a region in the shared AWS config)',
-    );
+    if (!(err instanceof StartupCheckFailed || err instanceof SourceUnavailable)) throw err;
+    logger.error(`cannot start: ${err.message}`);
     return 2;
   }
   // Checked before anything else: a state location that cannot be written
   // must stop the start, not give counters that never move.
-  const lease = createLease(config, logger);
-  const store =
-    config.stateUrl !== undefined
-      ? new S3StateStore({
-          client: createS3Client(),
-          location: config.stateUrl,
-          logger: logger.child({ component: 'state' }),
-          // Under a lease the pointer is kept in the lease item, where moving it is fenced.
-          ...(lease === undefined ? {} : { pointer: lease }),
-        })
-      : config.stateDir !== undefined
-        ? new FileStateStore({ directory: config.stateDir, fileName: stateFileName(stream) })
-        : undefined;
+  let store: StateStore | undefined = createStore(config, logger, opened.stateName, parts.stores);
+  let lease: DynamoLease | undefined;
+  if (store !== undefined && isSharedStore(store)) {
+    lease = createLease(config, logger, store.sharedLocation);
+    // Under a lease the pointer is kept in the lease item, where moving it is fenced.
+    if (lease !== undefined) store = store.withPointer(lease);
+  }
   if (store !== undefined) {
     try {
       await checkStore(store);
@@ -72,24 +92,11 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
       return 2;
     }
   }
-  let retentionMs = config.stoppedTaskRetentionMs;
-  if (retentionMs === undefined) {
-    const streamMs = await new ShardLister({ client, stream }).describeRetentionMs();
-    retentionMs = Math.max(DEFAULT_STOPPED_RETENTION_MS, streamMs ?? 0);
-    logger.info(
-      {
-        stoppedTaskRetentionHours: retentionMs / 3_600_000,
-        streamRetentionHours: streamMs === undefined ? null : streamMs / 3_600_000,
-      },
-      streamMs === undefined
-        ? 'stopped tasks kept 24 h: the stream retention could not be read'
-        : 'stopped tasks kept for the stream retention (at least 24 h)',
-    );
+  const retentionMs = await retentionFor(config, logger, opened);
+  if (lease !== undefined && store !== undefined) {
+    return runWithLease({ config, logger, opened, retentionMs, store, lease, web });
   }
-  if (lease !== undefined && store instanceof S3StateStore) {
-    return runWithLease({ config, logger, client, retentionMs, store, lease, web });
-  }
-  const { counting, source } = createKinesisReading(config, logger, client, retentionMs);
+  const { counting, source } = createReading(config, logger, opened, retentionMs);
   let durable: DurableState | undefined;
   if (store === undefined) {
     logger.warn(
@@ -106,10 +113,7 @@ export async function run(config: Config, logger: Logger, _io: Io): Promise<numb
     const state = durable;
     registerStateMetrics(counting.registry, () => state.status);
   }
-  logger.info(
-    { stream, startPosition: formatStartPosition(config.startPosition) },
-    'reading stream',
-  );
+  logger.info(opened.started.fields, opened.started.message);
   let exporter: Awaited<ReturnType<typeof startExporter>>;
   try {
     exporter = await startExporter(config, logger, counting, source, durable, web);

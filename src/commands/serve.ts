@@ -4,55 +4,32 @@
  * restored position, and a shutdown that saves once more and always ends.
  */
 
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
+import type { Check } from '../base/check.js';
+import { errnoInWords } from '../base/errno.js';
 import type { Config } from '../config.js';
 import { type Counting, createCounting } from '../counting.js';
 import { DeadlineExceeded, withDeadline } from '../deadline.js';
 import { type RunningServer, startServer } from '../http/server.js';
 import { loadWebConfig, type WebConfig } from '../http/web-config.js';
 import { liveMetrics } from '../metrics/process-metrics.js';
-import { createKinesisMetrics } from '../sources/kinesis/kinesis-metrics.js';
-import { KinesisSource, type KinesisSourceOptions } from '../sources/kinesis/kinesis-source.js';
-import type { Check, Source } from '../sources/source.js';
+import type { Source } from '../sources/source.js';
+import type { OpenedSource } from '../sources/source-factory.js';
 import type { DurableState } from '../state/durable-state.js';
 
-/** The Kinesis reading options `run` and `demo` share, from the configuration. */
-export function kinesisTuning(
-  config: Config,
-): Pick<
-  KinesisSourceOptions,
-  'shardListIntervalMs' | 'idleDelayMs' | 'stallTimeoutMs' | 'maxRecordsPerCall'
-> {
-  return {
-    shardListIntervalMs: config.shardListIntervalMs,
-    idleDelayMs: config.idleDelayMs,
-    stallTimeoutMs: config.stallTimeoutMs,
-    maxRecordsPerCall: config.maxRecordsPerCall,
-  };
-}
-
-/** The counting and the Kinesis source that feeds it, as `run` reads --stream. */
-export function createKinesisReading(
+/** The counting and the source that feeds it, as `run` reads: the stopped-task retention given. */
+export function createReading(
   config: Config,
   logger: Logger,
-  client: KinesisClient,
-  retentionMs: number,
-): { counting: Counting; source: KinesisSource } {
+  opened: OpenedSource,
+  retentionMs: number | undefined,
+): { counting: Counting; source: Source } {
   const counting = createCounting(
     { ...config, stoppedTaskRetentionMs: retentionMs },
     logger,
     liveMetrics(),
   );
-  const source = new KinesisSource({
-    client,
-    stream: config.stream as string,
-    startPosition: config.startPosition,
-    logger: logger.child({ component: 'kinesis' }),
-    metrics: createKinesisMetrics(counting.registry),
-    ...kinesisTuning(config),
-  });
-  return { counting, source };
+  return { counting, source: opened.create(counting.registry) };
 }
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
@@ -145,13 +122,10 @@ export async function startExporter(
       web,
     ).catch((err: unknown) => {
       const { host, port } = config.listenAddress;
-      const code = (err as { code?: unknown }).code;
-      const why =
-        code === 'EADDRINUSE'
-          ? 'the address is in use'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (err as Error).message;
+      const why = errnoInWords(err, {
+        EADDRINUSE: 'the address is in use',
+        EACCES: 'permission denied',
+      });
       throw new Error(`cannot listen on ${host}:${port}: ${why}`);
     }),
   );

@@ -1,30 +1,16 @@
 /**
- * The DynamoDB client of the lease: HTTP/1.1 through Node's handler (as the
- * Kinesis and S3 clients), the SDK's standard credential chain, region and
- * endpoint (`AWS_ENDPOINT_URL_DYNAMODB`), and request times short against
- * the lease duration, so a hung call cannot outlast a lease.
+ * The DynamoDB client of the lease: the exporter's AWS client settings
+ * (base/aws-client.ts), endpoint from `AWS_ENDPOINT_URL_DYNAMODB` unless
+ * given, and request times short against the lease duration, so a hung call
+ * cannot outlast a lease.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type AwsClientOptions, awsClientConfig } from '../base/aws-client.js';
 
-export interface DynamoClientOptions {
-  region?: string;
-  endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Time allowed for one request and its response, default 3000 ms. */
-  requestTimeoutMs?: number;
-}
+export type DynamoClientOptions = AwsClientOptions;
 
 export function createDynamoClient(options: DynamoClientOptions = {}): DynamoDBClient {
-  return new DynamoDBClient({
-    ...(options.region === undefined ? {} : { region: options.region }),
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-    maxAttempts: 2,
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: 2000,
-      requestTimeout: options.requestTimeoutMs ?? 3000,
-      throwOnRequestTimeout: true,
-    }),
-  });
+  return new DynamoDBClient(
+    awsClientConfig(options, { maxAttempts: 2, connectionTimeoutMs: 2000, requestTimeoutMs: 3000 }),
+  );
 }

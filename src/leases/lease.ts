@@ -21,7 +21,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
-import { explainAwsError } from '../state/aws-error.js';
+import { explainAwsError } from '../base/aws-error.js';
 import { checkPointer, type PointerKeeper, type StatePointer } from '../state/state-pointer.js';
 
 /** What a read of the item shows. */

@@ -10,15 +10,8 @@
  * what is saved always agrees: the records after the position were not
  * counted yet.
  */
-
-/** A JSON-safe value: what positions are made of. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** A health or readiness verdict with its reason, as /healthz and /readyz show it. */
-export interface Check {
-  readonly ok: boolean;
-  readonly reason: string;
-}
+import type { Check } from '../base/check.js';
+import type { Json, Positioned } from '../base/position.js';
 
 /** Where a source hands its records. */
 export interface RecordSink {
@@ -28,22 +21,9 @@ export interface RecordSink {
   oversized(): void;
 }
 
-/** Why a saved position cannot be used by this source. */
-export interface PositionProblem {
-  /** `foreign`: a valid position of another stream or file; `malformed`: not a position at all. */
-  readonly kind: 'foreign' | 'malformed';
-  readonly reason: string;
-}
-
-export interface Source {
+export interface Source extends Positioned {
   /** For logs: what is read, e.g. `Kinesis stream ecs-task-events`. */
   readonly description: string;
-  /**
-   * Whether `position` (as read back from durable state) is one this source
-   * can start after. Called before the saved counting state is restored, so
-   * a foreign or broken position restores nothing.
-   */
-  checkPosition(position: Json): PositionProblem | undefined;
   /**
    * Starts delivering to `sink`, after `position` (a value `position()` gave
    * before, already checked) or from the configured start when undefined.
@@ -53,8 +33,6 @@ export interface Source {
   start(sink: RecordSink, position: Json | undefined): Promise<void>;
   /** Stops reading; once it resolves no batch is delivered any more. */
   stop(): Promise<void>;
-  /** Where the source is: after the last batch handed to the sink. Synchronous. */
-  position(): Json;
   /** Fails when the source stopped making progress. */
   health(): Check;
   /** Fails until the source reads everything it should. */

@@ -20,13 +20,14 @@
  * but not yet shown) say how far behind the shown values are.
  */
 import type { Logger } from 'pino';
+import type { Check } from '../base/check.js';
+import type { Json, Positioned } from '../base/position.js';
 import type { Counting } from '../counting.js';
 import { withDeadline } from '../deadline.js';
 import { FORGET_CAUSES } from '../kinds/kind.js';
 import { RECORD_RESULTS, type SelfCounts } from '../metrics/self-metrics.js';
 import type { StoreSnapshot } from '../metrics/series-snapshot.js';
 import type { RestoreReport } from '../metrics/series-store.js';
-import type { Check, Json, Source } from '../sources/source.js';
 import { checkRestoredValues } from './restore-checks.js';
 import { decodeState, encodeState } from './state-codec.js';
 import type { StateStore } from './state-store.js';
@@ -191,7 +192,7 @@ export function checkStore(
 export interface DurableStateOptions {
   readonly store: StateStore;
   readonly counting: Counting;
-  readonly source: Pick<Source, 'position' | 'checkPosition'>;
+  readonly source: Positioned;
   /** Save this often when anything changed (and always at stop). */
   readonly intervalMs: number;
   readonly logger: Logger;

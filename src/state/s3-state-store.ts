@@ -31,7 +31,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
-import { explainAwsError } from './aws-error.js';
+import { explainAwsError } from '../base/aws-error.js';
 import type { S3Location } from './s3-location.js';
 import {
   checkPointer,
@@ -39,7 +39,7 @@ import {
   type PointerKeeper,
   type StatePointer,
 } from './state-pointer.js';
-import type { Loaded, StateStore } from './state-store.js';
+import type { Loaded, SharedStateStore } from './state-store.js';
 
 /** State objects kept before the current one. */
 export const KEPT_PREVIOUS_STATES = 3;
@@ -119,8 +119,10 @@ export interface S3StateStoreOptions {
   readonly logger?: Logger;
 }
 
-export class S3StateStore implements StateStore {
+export class S3StateStore implements SharedStateStore {
   readonly description: string;
+  readonly sharedLocation: string;
+  readonly #options: S3StateStoreOptions;
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #prefix: string;
@@ -138,6 +140,8 @@ export class S3StateStore implements StateStore {
 
   constructor(options: S3StateStoreOptions) {
     const { client, location } = options;
+    this.#options = options;
+    this.sharedLocation = location.url;
     this.#client = client;
     this.#bucket = location.bucket;
     this.#prefix = location.prefix;
@@ -145,6 +149,10 @@ export class S3StateStore implements StateStore {
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
     this.description = `S3 ${location.url} (pointer in ${this.#pointer.description})`;
+  }
+
+  withPointer(keeper: PointerKeeper): S3StateStore {
+    return new S3StateStore({ ...this.#options, pointer: keeper });
   }
 
   async probe(): Promise<void> {

@@ -17,7 +17,7 @@
  * read; see legacy-state.ts.
  */
 import { createHash } from 'node:crypto';
-import type { Json } from '../sources/source.js';
+import type { Json } from '../base/position.js';
 import { fromLegacyState } from './legacy-state.js';
 
 export const STATE_FORMAT_VERSION = 5;

@@ -4,6 +4,8 @@
  * store is one implementation, a cloud store would be another and nothing
  * else.
  */
+import type { PointerKeeper } from './state-pointer.js';
+
 export interface Loaded {
   readonly bytes: Uint8Array;
   /** Opaque: names the saved version, for a store that writes conditionally. */
@@ -32,4 +34,22 @@ export interface StateStore {
   setAside(reason: string): Promise<void>;
   /** Clean-ups of old saves that failed, since start, for a store that keeps more than one save. */
   readonly cleanupFailures?: number;
+}
+
+/**
+ * A store several replicas can share under a lease: its saves are named by a
+ * pointer (state-pointer.ts) that can be kept elsewhere, in the lease, where
+ * only the holder can move it. The S3 store is one; the file store is not
+ * (one file replaced by rename has no pointer to fence).
+ */
+export interface SharedStateStore extends StateStore {
+  /** What the replicas share, as the lease is keyed: the same for every replica of one state. */
+  readonly sharedLocation: string;
+  /** This store with its pointer kept by `keeper` instead of beside the saves. */
+  withPointer(keeper: PointerKeeper): StateStore;
+}
+
+/** Whether `store` can keep its pointer with a lease. */
+export function isSharedStore(store: StateStore): store is SharedStateStore {
+  return typeof (store as Partial<SharedStateStore>).withPointer === 'function';
 }

@@ -5,11 +5,15 @@
  * first, so a missing or unreadable path is one clear error before anything
  * is read. Replay keeps no position: it always starts at the beginning.
  */
+
 import { readSync } from 'node:fs';
 import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Check, Json, PositionProblem, RecordSink, Source } from '../source.js';
+import type { Check } from '../../base/check.js';
+import { errnoInWords } from '../../base/errno.js';
+import type { Json, PositionProblem } from '../../base/position.js';
+import type { RecordSink, Source } from '../source.js';
 import { openArchive } from './archive-format.js';
 import type { Chunks, RecordBatch } from './line-reader.js';
 
@@ -64,13 +68,7 @@ export interface InputReport {
 }
 
 function cannot(path: string, err: unknown): ReplayInputError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOENT'
-      ? 'no such file'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : (err as Error).message;
+  const why = errnoInWords(err, { ENOENT: 'no such file', EACCES: 'permission denied' });
   return new ReplayInputError(`cannot replay ${path}: ${why}`);
 }
 

@@ -4,7 +4,7 @@
  * sink, or SHARD_END for a shard read to its end. It only records what the
  * orchestrator tells it; it never reads Kinesis and never saves anything.
  */
-import type { Json, PositionProblem } from '../source.js';
+import type { Json, PositionProblem } from '../../base/position.js';
 
 /** The position of a shard that was read to its end (its children may be read). */
 export const SHARD_END = 'SHARD_END';

@@ -2,6 +2,8 @@
  * How the Kinesis source sorts errors: which to back off on, which mean a new
  * iterator, which mean the stream is missing or access is denied.
  */
+import { errorCode } from '../../base/aws-error.js';
+
 export type ErrorKind =
   | 'throttled'
   | 'expired-iterator'
@@ -58,17 +60,6 @@ export const CONFIGURATION_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   'unreachable',
 ]);
 
-/** A bounded label value for an error: the AWS error name or a Node network code. */
-export function errorCode(err: unknown): string {
-  if (typeof err !== 'object' || err === null) return 'Unknown';
-  const { name, code } = err as { name?: unknown; code?: unknown };
-  if (typeof code === 'string' && /^E[A-Z_]{2,40}$/.test(code)) return code;
-  if (typeof name === 'string' && name !== 'Error' && /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(name)) {
-    return name;
-  }
-  return 'Unknown';
-}
-
 export function classifyError(err: unknown): ErrorKind {
   const code = errorCode(err);
   if (code === 'AbortError') return 'aborted';
@@ -92,23 +83,4 @@ export function backoffDelay(
 ): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.floor(random() * ceiling);
-}
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
-
-/** The host (and port) a network error was about, when Node says. */
-export function errorHost(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const { hostname, address, port } = err as {
-    hostname?: unknown;
-    address?: unknown;
-    port?: unknown;
-  };
-  const host =
-    typeof hostname === 'string' ? hostname : typeof address === 'string' ? address : undefined;
-  if (host === undefined) return undefined;
-  return typeof port === 'number' ? `${host}:${port}` : host;
 }

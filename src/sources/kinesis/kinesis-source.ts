@@ -9,9 +9,12 @@
  */
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
-import type { Check, Json, PositionProblem, RecordSink, Source } from '../source.js';
+import { errorCode } from '../../base/aws-error.js';
+import type { Check } from '../../base/check.js';
+import type { Json, PositionProblem } from '../../base/position.js';
+import type { RecordSink, Source } from '../source.js';
 import { Checkpointer, checkPosition, decodePosition } from './checkpointer.js';
-import { classifyError, errorCode } from './errors.js';
+import { classifyError } from './errors.js';
 import type { KinesisMetrics } from './kinesis-metrics.js';
 import { ShardLister } from './lister.js';
 import { ProblemLog } from './problem-log.js';

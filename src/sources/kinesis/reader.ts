@@ -13,7 +13,8 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
-import { backoffDelay, classifyError, type ErrorKind, errorCode } from './errors.js';
+import { errorCode } from '../../base/aws-error.js';
+import { backoffDelay, classifyError, type ErrorKind } from './errors.js';
 import type { KinesisMetrics } from './kinesis-metrics.js';
 import { streamParams } from './lister.js';
 import { ProblemLog } from './problem-log.js';

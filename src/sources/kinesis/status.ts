@@ -3,8 +3,10 @@
  * call is described in them. Pure: the orchestrator hands in what it knows,
  * including how long ago a reader made progress.
  */
-import type { Check } from '../source.js';
-import { type ErrorKind, errorHost, errorMessage } from './errors.js';
+
+import { errorHost, errorMessage } from '../../base/aws-error.js';
+import type { Check } from '../../base/check.js';
+import type { ErrorKind } from './errors.js';
 import type { ShardInfo } from './shard-state.js';
 
 /** Why listing or reading fails now. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../../src/base/position.js';
 import {
   Checkpointer,
   checkPosition,
   decodePosition,
   SHARD_END,
 } from '../../../src/sources/kinesis/checkpointer.js';
-import type { Json } from '../../../src/sources/source.js';
 
 const ARN = 'arn:aws:kinesis:eu-west-1:123456789012:stream/events';
 

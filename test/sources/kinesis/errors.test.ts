@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, classifyError, errorCode } from '../../../src/sources/kinesis/errors.js';
+import { errorCode } from '../../../src/base/aws-error.js';
+import { backoffDelay, classifyError } from '../../../src/sources/kinesis/errors.js';
 
 function named(name: string): Error {
   const err = new Error('x');

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Json } from '../../../src/base/position.js';
 import {
   KINESIS_ERRORS,
   KINESIS_RECORDS_READ,
@@ -7,7 +8,7 @@ import {
 import { MetricRegistry } from '../../../src/metrics/metric-registry.js';
 import { createKinesisMetrics } from '../../../src/sources/kinesis/kinesis-metrics.js';
 import { KinesisSource } from '../../../src/sources/kinesis/kinesis-source.js';
-import type { Json, RecordSink } from '../../../src/sources/source.js';
+import type { RecordSink } from '../../../src/sources/source.js';
 import {
   createStream,
   type KinesisTestServer,

@@ -9,6 +9,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import pino, { type Logger } from 'pino';
 import { expect } from 'vitest';
+import type { Json } from '../../../src/base/position.js';
 import { MetricRegistry } from '../../../src/metrics/metric-registry.js';
 import { isSequenceNumber, SHARD_END } from '../../../src/sources/kinesis/checkpointer.js';
 import {
@@ -20,7 +21,7 @@ import {
   type KinesisSourceOptions,
 } from '../../../src/sources/kinesis/kinesis-source.js';
 import type { StartPosition } from '../../../src/sources/kinesis/start-position.js';
-import type { Json, RecordSink } from '../../../src/sources/source.js';
+import type { RecordSink } from '../../../src/sources/source.js';
 
 export interface Delivery {
   /** The shard the record came from (worked out from the positions). */

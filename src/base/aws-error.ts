@@ -1,9 +1,38 @@
 /**
- * An AWS SDK error (S3, DynamoDB) in words an operator can act on: the cause
- * first, the error name or network code after it for searching. Shared by
- * the cloud state store and the lease.
+ * AWS SDK errors in words: a bounded code for labels and logs, the message,
+ * the host of a network error, and the wording an operator can act on. Shared
+ * by the Kinesis source, the cloud state store and the lease.
  */
-import { errorCode as codeOf } from '../sources/kinesis/errors.js';
+
+/** A bounded label value for an error: the AWS error name or a Node network code. */
+export function errorCode(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return 'Unknown';
+  const { name, code } = err as { name?: unknown; code?: unknown };
+  if (typeof code === 'string' && /^E[A-Z_]{2,40}$/.test(code)) return code;
+  if (typeof name === 'string' && name !== 'Error' && /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(name)) {
+    return name;
+  }
+  return 'Unknown';
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** The host (and port) a network error was about, when Node says. */
+export function errorHost(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { hostname, address, port } = err as {
+    hostname?: unknown;
+    address?: unknown;
+    port?: unknown;
+  };
+  const host =
+    typeof hostname === 'string' ? hostname : typeof address === 'string' ? address : undefined;
+  if (host === undefined) return undefined;
+  return typeof port === 'number' ? `${host}:${port}` : host;
+}
 
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
@@ -22,7 +51,7 @@ const UNREACHABLE = new Set([
  * an endpoint that cannot be reached.
  */
 export function explainAwsError(err: unknown, service: 'S3' | 'DYNAMODB'): string {
-  const code = codeOf(err);
+  const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'CredentialsProviderError') {
     return `no AWS credentials (${code}): provide them the standard SDK way (environment, shared config files, web identity, container or instance role)`;

@@ -198,6 +198,13 @@ export function landingPage(lists: readonly FailureListView[] | undefined): stri
     columnStyle('failure-counts', TALLY_COLUMNS),
     ...[...beside, ...below].map((l) => columnStyle(`failed-${l.name}`, columnsOf(l))),
   ].join('');
+  // "tasks and deployments", "tasks, deployments and toys": the lists the page is handed.
+  const names = (lists ?? []).map((l) => escapeHtml(l.name));
+  const listed = [names.slice(0, -1).join(', '), names.at(-1) ?? ''].filter((n) => n !== '');
+  const failed =
+    names.length === 0
+      ? ''
+      : ` Below: the most recent failed ${listed.join(' and ')} it counted, newest first.`;
   const sections =
     lists === undefined
       ? ''
@@ -210,7 +217,7 @@ ${below.map(listSection).join('')}<p>The same as JSON: <a href="api/recent-failu
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ECS events exporter</title><style>${style}</style></head>
 <body><h1>ECS events exporter</h1>
-<p class="sub">Amazon ECS events from EventBridge (${KINDS}) as Prometheus metrics. Below: the most recent failed tasks and deployments it counted, newest first.</p>
+<p class="sub">Amazon ECS events from EventBridge (${KINDS}) as Prometheus metrics.${failed}</p>
 <nav><a href="metrics">/metrics</a><a href="healthz">/healthz</a><a href="readyz">/readyz</a><a href="api/recent-failures">/api/recent-failures</a></nav>
 ${sections}</body></html>
 `;

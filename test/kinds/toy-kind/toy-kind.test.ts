@@ -176,6 +176,7 @@ describe('a toy kind', () => {
       const page = await (await fetch(`${server.url}/`)).text();
       expect(page).toContain('<section id="toys"><h2>Recent failed toys</h2>');
       expect(page.match(/<tr class="toy">/g)).toHaveLength(2);
+      expect(page).toContain('the most recent failed tasks, deployments and toys it counted');
       expect(page).toContain('title="dropped on the floor">dropped on the floor</summary>');
       const body = (await (await fetch(`${server.url}/api/recent-failures`)).json()) as Record<
         string,

@@ -95,7 +95,7 @@ export class RecentList<T extends Timed> {
   }
 }
 
-export function isTime(value: unknown): value is number | null {
+function isTime(value: unknown): value is number | null {
   return value === null || (typeof value === 'number' && Number.isFinite(value));
 }
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
+/**
+ * Command line: picks the command, reads configuration, loads only the
+ * chosen command's module and runs it, and turns configuration problems into
+ * one message and exit status 2.
+ */
+
 import {
   CONFIGURED_COMMANDS,
   type Command,
   isCommand,
   OTHER_COMMANDS,
 } from './base/command-names.js';
-/**
- * Command line: picks the command, reads configuration, loads only the
- * chosen command's module and runs it, and turns configuration problems into
- * one message and exit status 2.
- */
 import type { Io } from './commands/io.js';
 import { helpText, loadConfig } from './config.js';
 

@@ -12,7 +12,6 @@ import type { WebConfig } from '../http/web-config.js';
 import { type DynamoLease, LeaseLost } from '../leases/lease.js';
 import { EXPORTER_LEADER } from '../metrics/catalog.js';
 import type { ExpositionFormat } from '../metrics/exposition.js';
-import type { MetricRegistry } from '../metrics/metric-registry.js';
 import { fixedGauge } from '../metrics/plain-metrics.js';
 import type { RecordSink } from '../sources/source.js';
 import type { OpenedSource } from '../sources/source-factory.js';
@@ -35,7 +34,6 @@ export interface LeaderOptions {
 
 /** What a leader serves and how it ends. */
 export interface Leading {
-  readonly registry: MetricRegistry;
   render(
     format: ExpositionFormat,
     onChunk: (chunk: Buffer) => void,
@@ -118,7 +116,6 @@ export async function lead(
     reason: `leader: holds the lease under counter ${lease.counter}`,
   });
   return {
-    registry: counting.registry,
     render: (format, onChunk, keepChunks) => counting.render(format, onChunk, keepChunks),
     shownVersion: () => `leader ${counting.shownVersion()}`,
     failurePage: () => counting.failurePage(),

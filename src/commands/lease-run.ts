@@ -1,9 +1,10 @@
 /**
  * `run --lease-table`: active/standby. Every replica serves HTTP from the
  * start (standby-server.ts); one holds the lease (src/leases/lease.ts) and
- * leads (leader.ts): restores the shared state, reads the source and serves the task metrics. The others are standbys:
- * they watch the lease, serve their self metrics with
- * `ecs_events_exporter_leader 0`, and say in /readyz whom they wait for.
+ * leads (leader.ts): restores the shared state, reads the source and serves
+ * the task metrics. The others are standbys: they watch the lease, serve
+ * their self metrics with `ecs_events_exporter_leader 0`, and say in /readyz
+ * whom they wait for.
  *
  * Lifecycle of a replica:
  *
@@ -28,14 +29,18 @@ import { type LeaderOptions, lead } from './leader.js';
 import { StartupCheckFailed, shutdown, signalled } from './serve.js';
 import { type StandbyView, startStandbyServer } from './standby-server.js';
 
-/** The lease of the shared state at `key` (its location), when --lease-table is given. */
-export function createLease(config: Config, logger: Logger, key: string): DynamoLease | undefined {
-  if (config.leaseTable === undefined) return undefined;
+/** The lease in `table` (--lease-table) of the shared state at `key` (its location). */
+export function createLease(
+  config: Config,
+  logger: Logger,
+  table: string,
+  key: string,
+): DynamoLease {
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   return new DynamoLease({
     logger: logger.child({ owner }),
     client: createDynamoClient(),
-    table: config.leaseTable,
+    table,
     key,
     owner,
     durationMs: config.leaseDurationMs,

@@ -78,10 +78,17 @@ export async function run(
   // must stop the start, not give counters that never move.
   let store: StateStore | undefined = createStore(config, logger, opened.stateName, parts.stores);
   let lease: DynamoLease | undefined;
-  if (store !== undefined && isSharedStore(store)) {
-    lease = createLease(config, logger, store.sharedLocation);
+  if (config.leaseTable !== undefined && store !== undefined) {
+    // Two replicas writing one state without a fence would overwrite each other's saves.
+    if (!isSharedStore(store)) {
+      logger.error(
+        `cannot start: --lease-table needs a state store replicas can share; ${store.description} cannot keep its pointer in the lease`,
+      );
+      return 2;
+    }
+    lease = createLease(config, logger, config.leaseTable, store.sharedLocation);
     // Under a lease the pointer is kept in the lease item, where moving it is fenced.
-    if (lease !== undefined) store = store.withPointer(lease);
+    store = store.withPointer(lease);
   }
   if (store !== undefined) {
     try {

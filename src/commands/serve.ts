@@ -41,7 +41,7 @@ export class StartupCheckFailed extends Error {
 }
 
 /** Runs a check made before serving; its failure becomes StartupCheckFailed. */
-export async function startupCheck<T>(work: () => Promise<T>): Promise<T> {
+async function startupCheck<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {

@@ -1,8 +1,8 @@
 /**
  * Where durable state is kept: bytes saved whole and loaded whole, each save
  * a new generation. A store knows nothing of what the bytes mean; the file
- * store is one implementation, a cloud store would be another and nothing
- * else.
+ * store and the S3 store implement it, and `create-store.ts` picks one from
+ * the configuration.
  */
 import type { PointerKeeper } from './state-pointer.js';
 

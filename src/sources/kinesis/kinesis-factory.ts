@@ -17,7 +17,7 @@ import { ShardLister } from './lister.js';
 import { formatStartPosition, type StartPosition } from './start-position.js';
 
 /** The state file of a stream: named after the stream name, also when given as an ARN. */
-export function stateFileName(stream: string): string {
+function stateFileName(stream: string): string {
   return `kinesis-checkpoint-${streamNameOf(stream).replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
 }
 

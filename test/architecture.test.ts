@@ -233,6 +233,21 @@ describe('the source and store seams', () => {
   });
 });
 
+describe('one home for each detail-type', () => {
+  it("a kind's detail-type is written only in its own folder; others refer to it", async () => {
+    const { EVENT_KINDS } = await import('../src/kinds/registry.js');
+    for (const kind of EVENT_KINDS) {
+      for (const detailType of kind.detailTypes) {
+        const writers = ALL.filter((f) =>
+          readFileSync(join(SRC, f), 'utf8').includes(`'${detailType}'`),
+        );
+        expect(writers.length, detailType).toBeGreaterThan(0);
+        for (const file of writers) expect(file, detailType).toMatch(`kinds/${kind.name}/`);
+      }
+    }
+  });
+});
+
 describe('test/ mirrors src/', () => {
   const TEST = new URL('./', import.meta.url).pathname;
   /** Folders of test/ that hold no tests of one src/ part: shared code, data, and whole-product checks. */
@@ -243,8 +258,8 @@ describe('test/ mirrors src/', () => {
     'docs', // the generated docs and the README's commands
     'operator', // deployment files, dashboards, rules, Prometheus against the exporter
   ]);
-  /** Parts src/ does not have: the toys that prove a seam (a source, a store) by being added in a test. */
-  const TOYS = new Set(['sources/toy', 'state/toy']);
+  /** Parts src/ does not have: the toys that prove a seam (a kind, a source, a store) by being added in a test. */
+  const TOYS = new Set(['kinds/toy-kind', 'sources/toy', 'state/toy']);
   const folders = (dir: string): string[] =>
     readdirSync(join(TEST, dir), { withFileTypes: true })
       .filter((entry) => entry.isDirectory())

@@ -4,13 +4,10 @@
  * and a content security policy that runs no script.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  deploymentsConsoleUrl,
-  escapeHtml,
-  landingPage,
-  taskConsoleUrl,
-} from '../../src/http/landing-page.js';
+import { escapeHtml, landingPage } from '../../src/http/landing-page.js';
 import type { RunningServer } from '../../src/http/server.js';
+import { deploymentsConsoleUrl } from '../../src/kinds/deployment-state-change/failures.js';
+import { taskConsoleUrl } from '../../src/kinds/task-state-change/failures.js';
 import { fixtureLine, freshCore } from '../helpers/exposition.js';
 import { startPageServer } from '../helpers/page-server.js';
 

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../src/config.js';
-import { checkPatternFile, parseTemplate } from '../../src/pattern/check-pattern.js';
+import { checkPatternFile } from '../../src/pattern/check-pattern.js';
+import { parseTemplate } from '../../src/pattern/cloudformation-template.js';
 import { matchesEventPattern } from '../../src/pattern/event-pattern.js';
 import { REFERENCE_EVENTS } from '../../src/pattern/reference-events.js';
 

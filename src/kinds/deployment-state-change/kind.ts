@@ -9,16 +9,18 @@ import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
-import type { EventKind, KindState } from '../kind.js';
+import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { OldestSince } from '../oldest-since.js';
 import { parseTime } from '../parse-time.js';
-import {
-  boundText,
-  type RecentDeploymentFailure,
-  RecentList,
-  readRecentDeployment,
-} from '../recent-failures.js';
+import { RecentList } from '../recent-failures.js';
+import { SAMPLE_SERVICE_ARN, sample } from '../sample-event.js';
 import { observable } from '../task-state-change/tracker.js';
+import { DEPLOYMENT_EPISODES } from './episodes.js';
+import {
+  DEPLOYMENT_FAILURES,
+  listDeploymentFailure,
+  type RecentDeploymentFailure,
+} from './failures.js';
 
 export const SERVICE_DEPLOYMENTS = 'ecs_service_deployments_total';
 export const SERVICE_DEPLOYMENT_DURATION = 'ecs_service_deployment_duration_seconds';
@@ -122,12 +124,26 @@ function outcomesOf(eventName: string, reason: string): Outcome[] {
   return out;
 }
 
-export const DEPLOYMENT_STATE_CHANGE: EventKind = {
+export const DEPLOYMENT_DETAIL_TYPE = 'ECS Deployment State Change';
+
+/** The event check-pattern judges patterns against, in the shape ECS documents. */
+const SAMPLES: readonly SampleEvent[] = [
+  sample('deployment-in-progress', DEPLOYMENT_DETAIL_TYPE, [SAMPLE_SERVICE_ARN], {
+    eventType: 'INFO',
+    eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS',
+    deploymentId: 'ecs-svc/7390162812438129376',
+    updatedAt: '2024-03-04T10:30:00.012Z',
+    reason: 'ECS deployment ecs-svc/7390162812438129376 in progress.',
+  }),
+];
+
+export const DEPLOYMENT_STATE_CHANGE: EventKind<RecentDeploymentFailure, 'deployments'> = {
   name: 'deployment-state-change',
   source: 'aws.ecs',
-  detailTypes: ['ECS Deployment State Change'],
+  detailTypes: [DEPLOYMENT_DETAIL_TYPE],
   metrics: DEPLOYMENT_METRICS,
-  create(context): KindState {
+  failures: DEPLOYMENT_FAILURES,
+  create(context): KindState<RecentDeploymentFailure> {
     const options = ledgerOptions(context);
     const identities = new EventTimeLedger<0>(options);
     const deployments = new EventTimeLedger<Deployment>(options);
@@ -143,42 +159,7 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
       const labels = labelsOf(dropped);
       if (labels !== undefined && inProgress(dropped)) open.remove(labels, dropped.s as number);
     };
-    const recent = new RecentList<RecentDeploymentFailure>(
-      context.recentFailures,
-      (e) => e.deploymentId,
-    );
-    /** Lists a deployment's failure, once per outcome: one entry per deployment, showing its latest failure event. */
-    const listFailure = (
-      labels: LabelValues,
-      deploymentId: string,
-      outcomes: readonly Outcome[],
-      timeMs: number,
-      eventName: string,
-      reason: string,
-    ): void => {
-      const [account = '', region = '', cluster = '', service = ''] = labels.values;
-      const entry: RecentDeploymentFailure = {
-        timeMs: Number.isFinite(timeMs) ? timeMs : null,
-        account,
-        region,
-        cluster,
-        service,
-        deploymentId: boundText(deploymentId, 128),
-        outcomes,
-        eventName: boundText(eventName, 128),
-        reason: boundText(reason),
-      };
-      const listed = recent.find(entry.deploymentId);
-      if (listed === undefined) {
-        recent.put(entry);
-        return;
-      }
-      const merged = OUTCOMES.filter((o) => listed.outcomes.includes(o) || outcomes.includes(o));
-      const later =
-        (entry.timeMs ?? Number.NEGATIVE_INFINITY) > (listed.timeMs ?? Number.NEGATIVE_INFINITY) ||
-        (entry.timeMs === listed.timeMs && entry.reason > listed.reason);
-      recent.put({ ...(later ? entry : listed), outcomes: merged });
-    };
+    const recent = new RecentList(context.recentFailures, DEPLOYMENT_FAILURES.keyOf);
     return {
       apply(event) {
         const detail = detailOf(event);
@@ -221,7 +202,7 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
           }
         }
         if (failures.length > 0) {
-          listFailure(labels, deploymentId, failures, atMs, eventName, reason);
+          listDeploymentFailure(recent, labels, deploymentId, failures, atMs, eventName, reason);
         }
         const updatedMs = parseTime(updatedAt);
         if (Number.isFinite(updatedMs)) {
@@ -260,7 +241,7 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
       get newestEventMs() {
         return Math.max(identities.newestMs, deployments.newestMs);
       },
-      recentFailures: () => ({ deployments: recent.entries }),
+      recentFailures: () => recent.entries,
       snapshot: () => ({
         identities: identities.snapshot(),
         deployments: deployments.snapshot(),
@@ -277,7 +258,7 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
         const a = identities.prepareRestore(d.identities, seenMark('deployment identity'));
         const b = deployments.prepareRestore(d.deployments, readDeployment);
         // Absent in states saved before failures were listed: the list starts empty.
-        const c = recent.prepareRestore(d.recentFailures, readRecentDeployment);
+        const c = recent.prepareRestore(d.recentFailures, DEPLOYMENT_FAILURES.read);
         return () => {
           a();
           b();
@@ -292,4 +273,6 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
       },
     };
   },
+  samples: () => SAMPLES,
+  episodes: DEPLOYMENT_EPISODES,
 };

@@ -9,7 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // The AWS SDK's notice about Node.js versions, printed by every test
     // process that loads it; the exporter's own handling of it is tested with
-    // the variable unset (test/cli/failures.test.ts).
+    // the variable unset (test/commands/failures.test.ts).
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -5,15 +5,17 @@
  * not pay for the HTTP stack or the AWS SDK.
  */
 import type { Logger } from 'pino';
+import type { FailureListView } from './failure-view.js';
 import { createFreshness } from './kinds/freshness.js';
-import type { KindState } from './kinds/kind.js';
+import type { EventKind, KindState } from './kinds/kind.js';
 import { EVENT_LABELS } from './kinds/labels.js';
 import {
   DEFAULT_RECENT_FAILURES,
-  type RecentDeploymentFailure,
-  type RecentTaskFailure,
+  failurePage,
+  type RecentFailureLists,
+  recentFailureLists,
 } from './kinds/recent-failures.js';
-import { EVENT_KINDS, EVENT_METRICS } from './kinds/registry.js';
+import { EVENT_KINDS, eventMetricsOf } from './kinds/registry.js';
 import { DEFAULT_STOPPED_RETENTION_MS } from './kinds/task-state-change/tracker.js';
 import { type ExpositionFormat, expositionText, renderExposition } from './metrics/exposition.js';
 import { MetricRegistry } from './metrics/metric-registry.js';
@@ -46,11 +48,10 @@ export interface Counting {
   readonly sink: RecordSink;
   /** Entities tracked now, over every kind. */
   tracked(): number;
-  /** The most recent failed task stops and failed deployments, newest first (live values). */
-  recentFailures(): {
-    tasks: readonly RecentTaskFailure[];
-    deployments: readonly RecentDeploymentFailure[];
-  };
+  /** Each listing kind's most recent failures by list name, newest first (live values). */
+  recentFailures(): RecentFailureLists<typeof EVENT_KINDS>;
+  /** The same as the failures page shows them. */
+  failurePage(): FailureListView[];
   /** Every metric on the registry as chunks of UTF-8, rendered in slices (metrics/exposition.ts). */
   render(
     format: ExpositionFormat,
@@ -70,11 +71,13 @@ export interface Counting {
 /**
  * Kinds, store, metrics and pipeline on a fresh registry. `live` (a serving
  * command) adds process metrics and build info, and observes delivery lag.
+ * `eventKinds` are the registry's unless a test adds its own.
  */
 export function createCounting(
   options: CountingOptions,
   logger: Logger,
   live: LiveMetrics | undefined,
+  eventKinds: readonly EventKind[] = EVENT_KINDS,
 ): Counting {
   const registry = new MetricRegistry();
   let self: SelfMetrics | undefined;
@@ -86,7 +89,7 @@ export function createCounting(
       'series idle expiry raised to the stopped-task retention',
     );
   }
-  const store = new SeriesStore(EVENT_METRICS, {
+  const store = new SeriesStore(eventMetricsOf(eventKinds), {
     labels: EVENT_LABELS,
     maxSeriesPerMetric: options.maxSeriesPerMetric,
     folded: (metric) => {
@@ -107,7 +110,7 @@ export function createCounting(
   });
   const kinds = new Map<string, KindState>();
   const bySource = new Map<string, Map<string, KindState>>();
-  for (const kind of EVENT_KINDS) {
+  for (const kind of eventKinds) {
     const state = kind.create({
       store,
       maxTrackedTasks: options.maxTrackedTasks,
@@ -174,16 +177,10 @@ export function createCounting(
     pipeline,
     sink,
     tracked,
-    recentFailures: () => {
-      const tasks: RecentTaskFailure[] = [];
-      const deployments: RecentDeploymentFailure[] = [];
-      for (const state of states) {
-        const recent = state.recentFailures?.();
-        if (recent?.tasks !== undefined) tasks.push(...recent.tasks);
-        if (recent?.deployments !== undefined) deployments.push(...recent.deployments);
-      }
-      return { tasks, deployments };
-    },
+    // Typed by the registry's kinds: a test's own kinds add lists the type does not name.
+    recentFailures: () =>
+      recentFailureLists(eventKinds, kinds) as RecentFailureLists<typeof EVENT_KINDS>,
+    failurePage: () => failurePage(eventKinds, kinds),
     render: (format, onChunk, keepChunks = true) =>
       renderExposition(registry, store, format, {
         keepChunks,

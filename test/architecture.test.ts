@@ -1,3 +1,9 @@
+/**
+ * The dependency rule and the layout, read from the import lines of src/:
+ * what the pure core, kinds, sources, records and HTTP may import, that only
+ * commands compose, what replay and backfill load; and that test/ mirrors src/.
+ * No server.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -224,6 +230,70 @@ describe('the source and store seams', () => {
       const text = readFileSync(join(SRC, file), 'utf8');
       expect(text, file).not.toMatch(/instanceof (S3|File)StateStore/);
     }
+  });
+});
+
+describe('one home for each detail-type', () => {
+  it("a kind's detail-type is written only in its own folder; others refer to it", async () => {
+    const { EVENT_KINDS } = await import('../src/kinds/registry.js');
+    for (const kind of EVENT_KINDS) {
+      for (const detailType of kind.detailTypes) {
+        const writers = ALL.filter((f) =>
+          readFileSync(join(SRC, f), 'utf8').includes(`'${detailType}'`),
+        );
+        expect(writers.length, detailType).toBeGreaterThan(0);
+        for (const file of writers) expect(file, detailType).toMatch(`kinds/${kind.name}/`);
+      }
+    }
+  });
+});
+
+describe('test/ mirrors src/', () => {
+  const TEST = new URL('./', import.meta.url).pathname;
+  /** Folders of test/ that hold no tests of one src/ part: shared code, data, and whole-product checks. */
+  const NOT_OF_SRC = new Set([
+    'helpers', // shared test code: servers, the CLI runner, exposition readers
+    'fixtures', // events, archives, patterns, expositions, state files
+    'hostile', // hostile input across the whole exporter
+    'docs', // the generated docs and the README's commands
+    'operator', // deployment files, dashboards, rules, Prometheus against the exporter
+  ]);
+  /** Parts src/ does not have: the toys that prove a seam (a kind, a source, a store) by being added in a test. */
+  const TOYS = new Set(['kinds/toy-kind', 'sources/toy', 'state/toy']);
+  const folders = (dir: string): string[] =>
+    readdirSync(join(TEST, dir), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .flatMap((entry) => {
+        const path = join(dir, entry.name);
+        return (dir === '' && NOT_OF_SRC.has(entry.name)) || TOYS.has(path)
+          ? []
+          : [path, ...folders(path)];
+      });
+  const exists = (path: string) => {
+    try {
+      readdirSync(join(SRC, path));
+      return true;
+    } catch {
+      return ALL.includes(`${path}.ts`);
+    }
+  };
+
+  it('finds the folders', () => {
+    expect(folders('')).toEqual(expect.arrayContaining(['commands', 'kinds', 'sources/kinesis']));
+    for (const name of [...NOT_OF_SRC, ...TOYS])
+      expect(readdirSync(join(TEST, name)).length, name).toBeGreaterThan(0);
+  });
+
+  it('every test folder names a folder or file of src/', () => {
+    expect(folders('').filter((path) => !exists(path))).toEqual([]);
+  });
+
+  it('every kind has its own test folder', () => {
+    const kinds = readdirSync(join(SRC, 'kinds'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && ALL.includes(`kinds/${entry.name}/kind.ts`))
+      .map((entry) => `kinds/${entry.name}`);
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(kinds.filter((kind) => !folders('kinds').includes(kind))).toEqual([]);
   });
 });
 

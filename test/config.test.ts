@@ -1,3 +1,8 @@
+/**
+ * The one reader of flags and environment: defaults per command, a flag over
+ * its variable, every problem at once, durations and listen addresses, and
+ * --help listing every option with its variable. No server.
+ */
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../src/base/option-spec.js';
 import { DEFAULT_PORT, helpText, loadConfig, OPTIONS } from '../src/config.js';

@@ -1,3 +1,9 @@
+/**
+ * Fixture event in, exposition out: each task event under
+ * test/fixtures/events gives the exposition pinned under
+ * test/fixtures/exposition, and the contract's rules for each shape of task
+ * event (stops, reasons, durations, Spot notices, managed instances).
+ */
 import { describe, expect, it } from 'vitest';
 import { expositionOf, fixtureLine, sample, sumOf } from './helpers/exposition.js';
 

@@ -4,7 +4,7 @@
  * build`), build first, so no test judges stale code.
  */
 import { execFileSync } from 'node:child_process';
-import { type Dirent, readdirSync, statSync } from 'node:fs';
+import { chmodSync, type Dirent, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -32,7 +32,13 @@ export default function setup(): void {
     statSync(join(ROOT, 'tsconfig.build.json')).mtimeMs,
   );
   const built = newest(join(ROOT, 'dist'), '.js');
-  if (built >= sources) return;
+  if (built < sources) build();
+  // Executable, as `npm run build` leaves it: the README test runs it as an installed bin.
+  const cli = join(ROOT, 'dist/cli.js');
+  if (existsSync(cli)) chmodSync(cli, 0o755);
+}
+
+function build(): void {
   process.stderr.write('dist/ is older than src/: building it first (npm run build)\n');
   execFileSync(
     process.execPath,

@@ -42,7 +42,7 @@ export interface Leading {
   shownVersion(): string;
   readonly health: () => Check;
   readonly readiness: () => Check;
-  readonly recentFailures: Counting['recentFailures'];
+  readonly failurePage: Counting['failurePage'];
   stop(): Promise<void>;
   abandon(): Promise<void>;
 }
@@ -118,7 +118,7 @@ export async function lead(
   return {
     render: (format, onChunk, keepChunks) => counting.render(format, onChunk, keepChunks),
     shownVersion: () => `leader ${counting.shownVersion()}`,
-    recentFailures: () => counting.recentFailures(),
+    failurePage: () => counting.failurePage(),
     health: () => both(source.health(), durable.health()),
     readiness: () => both(leaderCheck(), both(source.readiness(), durable.readiness())),
     async stop() {

@@ -115,7 +115,7 @@ export async function startExporter(
         shownVersion: () => counting.shownVersion(),
         health: () => both(source.health(), durable?.health()),
         readiness: () => both(source.readiness(), durable?.readiness()),
-        recentFailures: () => counting.recentFailures(),
+        recentFailures: () => counting.failurePage(),
       },
       config.listenAddress,
       logger,

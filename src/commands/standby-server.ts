@@ -9,6 +9,8 @@ import type { Check } from '../base/check.js';
 import type { Config } from '../config.js';
 import { type RunningServer, startServer } from '../http/server.js';
 import type { WebConfig } from '../http/web-config.js';
+import { failurePage } from '../kinds/recent-failures.js';
+import { EVENT_KINDS } from '../kinds/registry.js';
 import { EXPORTER_LEADER } from '../metrics/catalog.js';
 import { renderExposition } from '../metrics/exposition.js';
 import { MetricRegistry } from '../metrics/metric-registry.js';
@@ -71,7 +73,7 @@ export function startStandbyServer(
       },
       readiness: () => view.leading?.readiness() ?? view.waiting,
       // A standby has counted nothing: its lists are empty until it leads.
-      recentFailures: () => view.leading?.recentFailures() ?? { tasks: [], deployments: [] },
+      recentFailures: () => view.leading?.failurePage() ?? failurePage(EVENT_KINDS, undefined),
     },
     config.listenAddress,
     logger,

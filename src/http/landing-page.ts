@@ -1,51 +1,18 @@
 /**
  * The landing page and /api/recent-failures: the links, what fails most
- * (recent failures counted per service and class), the failed deployments
- * beside it, then the failed tasks in compact rows (one line each, the full
- * text on hover and in a <details> to expand), each linked to the ECS
- * console of its region. It is handed a function returning plain data and
- * never reaches into the counting. Every text comes from events, so every
- * text is escaped, and the page forbids scripts outright
- * (Content-Security-Policy): expanding needs none.
+ * (recent failures counted per service and what failed), the short lists
+ * beside it, then the long ones in compact rows (one line each, the full
+ * text on hover and in a <details> to expand). It is handed the lists the
+ * kinds build (failure-view.ts), knows none of them by name, and never
+ * reaches into the counting. Every text comes from events, so every text is
+ * escaped, and the page forbids scripts outright (Content-Security-Policy):
+ * expanding needs none.
  */
 import type express from 'express';
+import type { FailureCell, FailureListView, FailureRow } from '../failure-view.js';
 
-export interface FailedTaskView {
-  readonly timeMs: number | null;
-  readonly account: string;
-  readonly region: string;
-  readonly cluster: string;
-  readonly service: string;
-  readonly taskId: string;
-  readonly stopCode: string;
-  readonly reasonClass: string;
-  readonly stoppedReason: string;
-  readonly containers: readonly {
-    readonly name: string;
-    readonly exitCode: number | null;
-    readonly reason: string;
-  }[];
-}
-
-export interface FailedDeploymentView {
-  readonly timeMs: number | null;
-  readonly account: string;
-  readonly region: string;
-  readonly cluster: string;
-  readonly service: string;
-  readonly deploymentId: string;
-  readonly outcomes: readonly string[];
-  readonly eventName: string;
-  readonly reason: string;
-}
-
-export interface RecentFailuresView {
-  readonly tasks: readonly FailedTaskView[];
-  readonly deployments: readonly FailedDeploymentView[];
-}
-
-/** What `/` is handed: the recent failures, newest first. */
-export type RecentFailuresSource = () => RecentFailuresView;
+/** What `/` is handed: each listing kind's recent failures, newest first. */
+export type RecentFailuresSource = () => readonly FailureListView[];
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
@@ -59,65 +26,25 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
 }
 
-/** A region as AWS names them; anything else gets no link (it would choose the link's host). */
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-
-function consoleBase(region: string, cluster: string): string | null {
-  if (!REGION.test(region) || cluster === '') return null;
-  return `https://${region}.console.aws.amazon.com/ecs/v2/clusters/${encodeURIComponent(cluster)}`;
-}
-
-/** The task's page in the ECS console of its region, or null when region or cluster is unknown. */
-export function taskConsoleUrl(region: string, cluster: string, taskId: string): string | null {
-  const base = consoleBase(region, cluster);
-  return base === null || taskId === '' ? null : `${base}/tasks/${encodeURIComponent(taskId)}`;
-}
-
-/** The service's deployments in the ECS console of its region, or null when unknown. */
-export function deploymentsConsoleUrl(
-  region: string,
-  cluster: string,
-  service: string,
-): string | null {
-  const base = consoleBase(region, cluster);
-  return base === null || service === ''
-    ? null
-    : `${base}/services/${encodeURIComponent(service)}/deployments`;
-}
-
 /** Beyond ±8.64e15 ms a Date is invalid and toISOString throws: such a time shows as none. */
 const isoTime = (ms: number | null): string | null =>
   ms === null || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15 ? null : new Date(ms).toISOString();
 
-/** The JSON of /api/recent-failures: the entries with ISO times and console links. */
-export function recentFailuresJson(view: RecentFailuresView): unknown {
-  return {
-    tasks: view.tasks.map((t) => ({
-      time: isoTime(t.timeMs),
-      account: t.account,
-      region: t.region,
-      cluster: t.cluster,
-      service: t.service,
-      taskId: t.taskId,
-      stopCode: t.stopCode,
-      reason: t.reasonClass,
-      stoppedReason: t.stoppedReason,
-      containers: t.containers,
-      consoleUrl: taskConsoleUrl(t.region, t.cluster, t.taskId),
-    })),
-    deployments: view.deployments.map((d) => ({
-      time: isoTime(d.timeMs),
-      account: d.account,
-      region: d.region,
-      cluster: d.cluster,
-      service: d.service,
-      deploymentId: d.deploymentId,
-      outcomes: d.outcomes,
-      eventName: d.eventName,
-      reason: d.reason,
-      consoleUrl: deploymentsConsoleUrl(d.region, d.cluster, d.service),
-    })),
-  };
+/** The JSON of /api/recent-failures: each list's entries with ISO times, under its name. */
+export function recentFailuresJson(lists: readonly FailureListView[]): unknown {
+  return Object.fromEntries(
+    lists.map((list) => [
+      list.name,
+      list.rows.map((r) => ({
+        time: isoTime(r.timeMs),
+        account: r.account,
+        region: r.region,
+        cluster: r.cluster,
+        service: r.service,
+        ...r.json,
+      })),
+    ]),
+  );
 }
 
 /** A one-line cell: what does not fit ends in an ellipsis, the whole text on hover. */
@@ -151,77 +78,38 @@ function timeCell(ms: number | null): string {
   return `<td class="time" title="${iso}">${shortTime(ms)}</td>`;
 }
 
-function taskRow(t: FailedTaskView): string {
-  const exits = t.containers
-    .map((c) => `${c.name}: ${c.exitCode === null ? '–' : c.exitCode}`)
-    .join(', ');
+function kindCell(c: FailureCell): string {
+  if ('reason' in c) return reasonCell(c.reason);
+  if ('code' in c) return link(c.href, c.code, c.hover);
+  return cell(c.text, c.tint);
+}
+
+function failureRow(rowClass: string, r: FailureRow): string {
   return [
-    '<tr class="task">',
-    timeCell(t.timeMs),
-    cell(t.account, 'where'),
-    cell(t.region, 'where'),
-    cell(t.cluster),
-    cell(t.service),
-    cell(t.reasonClass, 'class'),
-    reasonCell([t.stoppedReason, ...t.containers.map((c) => c.reason)]),
-    cell(exits),
-    cell(t.stopCode),
-    link(taskConsoleUrl(t.region, t.cluster, t.taskId), t.taskId),
+    `<tr class="${rowClass}">`,
+    timeCell(r.timeMs),
+    cell(r.account, 'where'),
+    cell(r.region, 'where'),
+    ...r.cells.map(kindCell),
     '</tr>',
   ].join('');
 }
 
-function deploymentRow(d: FailedDeploymentView): string {
-  return [
-    '<tr class="deployment">',
-    timeCell(d.timeMs),
-    cell(d.account, 'where'),
-    cell(d.region, 'where'),
-    link(
-      deploymentsConsoleUrl(d.region, d.cluster, d.service),
-      `${d.cluster}/${d.service}`,
-      `${d.cluster}/${d.service} ${d.deploymentId}`,
-    ),
-    cell(d.outcomes.join(', '), 'outcome'),
-    reasonCell([d.reason, d.eventName]),
-    '</tr>',
-  ].join('');
-}
-
-interface Tally {
+interface Tally extends Omit<FailureRow, 'timeMs' | 'cells' | 'json'> {
   count: number;
-  readonly account: string;
-  readonly region: string;
-  readonly cluster: string;
-  readonly service: string;
-  readonly what: string;
-  readonly deployment: boolean;
 }
 
-/** The recent failures counted per service and class (tasks) or outcome (deployments), most first. */
-function failureTallies(view: RecentFailuresView): Tally[] {
+/** The recent failures counted per service, list and what failed, most first. */
+function failureTallies(lists: readonly FailureListView[]): Tally[] {
   const tallies = new Map<string, Tally>();
-  const add = (entry: Omit<Tally, 'count'>): void => {
-    const key = JSON.stringify([
-      entry.account,
-      entry.region,
-      entry.cluster,
-      entry.service,
-      entry.what,
-      entry.deployment,
-    ]);
-    const found = tallies.get(key);
-    if (found === undefined) tallies.set(key, { ...entry, count: 1 });
-    else found.count += 1;
-  };
-  for (const t of view.tasks) {
-    const { account, region, cluster, service, reasonClass } = t;
-    add({ account, region, cluster, service, what: reasonClass, deployment: false });
-  }
-  for (const d of view.deployments) {
-    const { account, region, cluster, service } = d;
-    const what = `deployment ${d.outcomes.join(', ')}`;
-    add({ account, region, cluster, service, what, deployment: true });
+  for (const list of lists) {
+    for (const { account, region, cluster, service, what, tint } of list.rows) {
+      const key = JSON.stringify([account, region, cluster, service, what, list.name]);
+      const found = tallies.get(key);
+      if (found === undefined)
+        tallies.set(key, { account, region, cluster, service, what, tint, count: 1 });
+      else found.count += 1;
+    }
   }
   // A stable sort keeps the newest first among equal counts (the lists are newest first).
   return [...tallies.values()].sort((a, b) => b.count - a.count);
@@ -232,7 +120,7 @@ function tallyRow(t: Tally): string {
     `<tr class="tally">`,
     `<td class="count">${t.count}</td>`,
     cell(t.service === '' ? t.cluster : `${t.cluster}/${t.service}`),
-    cell(t.what, t.deployment ? 'outcome' : 'class'),
+    cell(t.what, t.tint),
     cell(t.account, 'where'),
     cell(t.region, 'where'),
     '</tr>',
@@ -250,27 +138,14 @@ const TALLY_COLUMNS: Columns = [
   ['Region', '13ch'],
 ];
 
-const DEPLOYMENT_COLUMNS: Columns = [
+/** The columns every failure row starts with. */
+const WHEN_AND_WHERE: Columns = [
   ['Time (UTC)', '16ch'],
   ['Account', '14ch'],
   ['Region', '13ch'],
-  ['Cluster/service', 'auto'],
-  ['Outcome', '15ch'],
-  ['Reason', 'auto'],
 ];
 
-const TASK_COLUMNS: Columns = [
-  ['Time (UTC)', '16ch'],
-  ['Account', '14ch'],
-  ['Region', '13ch'],
-  ['Cluster', '9ch'],
-  ['Service', '10ch'],
-  ['Class', '19ch'],
-  ['Reason (click for all of it)', 'auto'],
-  ['Exit codes', '10ch'],
-  ['Stop code', '10ch'],
-  ['Task', '8ch'],
-];
+const columnsOf = (list: FailureListView): Columns => [...WHEN_AND_WHERE, ...list.columns];
 
 /** Column widths in the style sheet (no style attributes: the policy may forbid them). */
 const columnStyle = (id: string, columns: Columns): string =>
@@ -279,7 +154,7 @@ const columnStyle = (id: string, columns: Columns): string =>
 function table(id: string, headers: Columns, rows: readonly string[]): string {
   if (rows.length === 0) return `<p id="${id}-none" class="none">None seen yet.</p>`;
   const cols = headers.map(() => '<col>').join('');
-  const head = headers.map(([h]) => `<th>${h}</th>`).join('');
+  const head = headers.map(([h]) => `<th>${escapeHtml(h)}</th>`).join('');
   return `<table id="${id}"><colgroup>${cols}</colgroup><thead><tr>${head}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
@@ -296,29 +171,53 @@ td.where{background:#eaf3e6}td.count{text-align:right;font-weight:600}
 td.reason details summary{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;cursor:pointer;list-style:none}
 td.reason details summary::-webkit-details-marker{display:none}
 td.reason details[open] summary{white-space:normal;overflow-wrap:anywhere}code{font-size:.95em}p.none{color:#555}
-${columnStyle('failure-counts', TALLY_COLUMNS)}${columnStyle('failed-deployments', DEPLOYMENT_COLUMNS)}${columnStyle('failed-tasks', TASK_COLUMNS)}`;
+`;
 
 const KINDS =
   'task state changes, deployment state changes, service actions and container instance state changes';
 
-export function landingPage(view: RecentFailuresView | undefined): string {
+/** A list's section: beside the counts for a short list, below them for a long one. */
+function listSection(list: FailureListView): string {
+  const id = `failed-${list.name}`;
+  const rows = table(
+    id,
+    columnsOf(list),
+    list.rows.map((r) => failureRow(list.rowClass, r)),
+  );
+  const heading = `<h2>Recent failed ${escapeHtml(list.name)}</h2>`;
+  return list.beside
+    ? `<section id="${list.name}">${heading}\n<div class="box">${rows}</div></section>\n`
+    : `<section id="${list.name}">${heading}\n${rows}</section>\n`;
+}
+
+export function landingPage(lists: readonly FailureListView[] | undefined): string {
+  const beside = lists?.filter((l) => l.beside) ?? [];
+  const below = lists?.filter((l) => !l.beside) ?? [];
+  const style = [
+    STYLE,
+    columnStyle('failure-counts', TALLY_COLUMNS),
+    ...[...beside, ...below].map((l) => columnStyle(`failed-${l.name}`, columnsOf(l))),
+  ].join('');
+  // "tasks and deployments", "tasks, deployments and toys": the lists the page is handed.
+  const names = (lists ?? []).map((l) => escapeHtml(l.name));
+  const listed = [names.slice(0, -1).join(', '), names.at(-1) ?? ''].filter((n) => n !== '');
+  const failed =
+    names.length === 0
+      ? ''
+      : ` Below: the most recent failed ${listed.join(' and ')} it counted, newest first.`;
   const sections =
-    view === undefined
+    lists === undefined
       ? ''
       : `<div class="top">
 <section id="most-failing"><h2>Failing most (of the recent failures below)</h2>
-<div class="box">${table('failure-counts', TALLY_COLUMNS, failureTallies(view).map(tallyRow))}</div></section>
-<section id="deployments"><h2>Recent failed deployments</h2>
-<div class="box">${table('failed-deployments', DEPLOYMENT_COLUMNS, view.deployments.map(deploymentRow))}</div></section>
-</div>
-<section id="tasks"><h2>Recent failed tasks</h2>
-${table('failed-tasks', TASK_COLUMNS, view.tasks.map(taskRow))}</section>
-<p>The same as JSON: <a href="api/recent-failures">/api/recent-failures</a></p>
+<div class="box">${table('failure-counts', TALLY_COLUMNS, failureTallies(lists).map(tallyRow))}</div></section>
+${beside.map(listSection).join('')}</div>
+${below.map(listSection).join('')}<p>The same as JSON: <a href="api/recent-failures">/api/recent-failures</a></p>
 `;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ECS events exporter</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ECS events exporter</title><style>${style}</style></head>
 <body><h1>ECS events exporter</h1>
-<p class="sub">Amazon ECS events from EventBridge (${KINDS}) as Prometheus metrics. Below: the most recent failed tasks and deployments it counted, newest first.</p>
+<p class="sub">Amazon ECS events from EventBridge (${KINDS}) as Prometheus metrics.${failed}</p>
 <nav><a href="metrics">/metrics</a><a href="healthz">/healthz</a><a href="readyz">/readyz</a><a href="api/recent-failures">/api/recent-failures</a></nav>
 ${sections}</body></html>
 `;

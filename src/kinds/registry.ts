@@ -15,7 +15,7 @@ import type { EventKind } from './kind.js';
 import { SERVICE_ACTION } from './service-action/kind.js';
 import { TASK_STATE_CHANGE } from './task-state-change/kind.js';
 
-export const EVENT_KINDS: readonly EventKind[] = [
+export const EVENT_KINDS = [
   TASK_STATE_CHANGE,
   DEPLOYMENT_STATE_CHANGE,
   SERVICE_ACTION,
@@ -24,10 +24,11 @@ export const EVENT_KINDS: readonly EventKind[] = [
   DAEMON_SERVICE_ACTION,
   CONTAINER_INSTANCE_HEALTH_CHANGE,
   HOOK_STATE_CHANGE,
-];
+] as const satisfies readonly EventKind[];
 
-/** The metric families recorded from events: every kind's, and the freshness of each account and region. */
-export const EVENT_METRICS: readonly MetricSpec[] = [
-  ...EVENT_KINDS.flatMap((k) => k.metrics),
-  ...FRESHNESS_METRICS,
-];
+/** The metric families recorded from events of `kinds`: each kind's, and the freshness of each account and region. */
+export function eventMetricsOf(kinds: readonly EventKind[]): readonly MetricSpec[] {
+  return [...kinds.flatMap((k) => k.metrics), ...FRESHNESS_METRICS];
+}
+
+export const EVENT_METRICS: readonly MetricSpec[] = eventMetricsOf(EVENT_KINDS);

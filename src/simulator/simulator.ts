@@ -8,7 +8,7 @@
  * `emit`: the pipeline directly, or a Kinesis stream.
  */
 import { createRandom, type Random } from './random.js';
-import { type Episode, ServiceEventPlanner } from './service-events.js';
+import { type Episode, EpisodePlanner } from './service-events.js';
 import {
   type LifecycleTimings,
   type PlannedEvent,
@@ -50,7 +50,7 @@ const SERVICES = WORKLOADS.filter((w) => w.service !== undefined);
  */
 function otherEvents(
   random: Random,
-  planner: ServiceEventPlanner,
+  planner: EpisodePlanner,
   atMs: number,
   delivery: DeliveryOptions,
   episodes: readonly Episode[] | undefined,
@@ -92,7 +92,7 @@ export function generateCorpus(options: CorpusOptions): Record<string, unknown>[
   const delivery = options.delivery ?? DEFAULT_DELIVERY;
   const meanGap = options.meanGapMs ?? 2000;
   let startMs = options.startMs ?? Date.UTC(2026, 0, 1);
-  const planner = new ServiceEventPlanner(random);
+  const planner = new EpisodePlanner(random);
   const all: Delivery[] = [];
   for (let i = 0; i < options.tasks; i++) {
     startMs += Math.round(random.next() * 2 * meanGap);
@@ -130,7 +130,7 @@ const DEMO_EPISODE_TIMINGS: LifecycleTimings = { runScale: 0.25 };
 export class TaskSimulator {
   readonly #options: TaskSimulatorOptions;
   readonly #random: Random;
-  readonly #planner: ServiceEventPlanner;
+  readonly #planner: EpisodePlanner;
   #pending: Delivery[] = [];
   #timer: NodeJS.Timeout | undefined;
   #lastTickMs = 0;
@@ -141,7 +141,7 @@ export class TaskSimulator {
   constructor(options: TaskSimulatorOptions) {
     this.#options = options;
     this.#random = createRandom(options.seed ?? Date.now());
-    this.#planner = new ServiceEventPlanner(this.#random, DEMO_EPISODE_TIMINGS);
+    this.#planner = new EpisodePlanner(this.#random, DEMO_EPISODE_TIMINGS);
   }
 
   start(): void {

@@ -5,6 +5,7 @@
  * and reason texts ECS sends for each way a task ends. Pure: the start time
  * and the randomness are passed in.
  */
+import { TASK_EVENT_DETAIL_TYPE } from '../kinds/task-state-change/task-event.js';
 import type { Random } from './random.js';
 
 export type Scenario =
@@ -361,7 +362,7 @@ export function planTaskLifecycle(
     if (stoppedNow) detail.stoppedAt = iso(stoppedAt);
     return {
       atMs: at,
-      event: envelope(random, 'ECS Task State Change', at, taskArn, detail, account, region),
+      event: envelope(random, TASK_EVENT_DETAIL_TYPE, at, taskArn, detail, account, region),
     };
   });
 }

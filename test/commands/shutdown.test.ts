@@ -1,3 +1,7 @@
+/**
+ * How a command ends: status 0 after a clean stop, 1 when stopping fails or
+ * never finishes within its budget. In process, no server.
+ */
 import { describe, expect, it } from 'vitest';
 import { shutdown } from '../../src/commands/serve.js';
 import { silentLogger } from '../helpers/exposition.js';

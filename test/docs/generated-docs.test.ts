@@ -1,3 +1,8 @@
+/**
+ * docs/metrics.md and docs/configuration.md are what the generators write
+ * now; every exposed metric and label is in the catalog and documented, named
+ * by the rules; a live exporter's process metrics pass promtool.
+ */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

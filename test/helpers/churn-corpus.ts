@@ -5,6 +5,7 @@
  * every day, and stable services whose one task has run since day 0 and
  * sends nothing after. For the series lifecycle tests and bench.
  */
+import { TASK_EVENT_DETAIL_TYPE } from '../../src/kinds/task-state-change/task-event.js';
 
 export interface ChurnOptions {
   readonly days: number;
@@ -49,7 +50,7 @@ function taskEvent(
   return JSON.stringify({
     version: '0',
     id: `${taskId}-${status}`,
-    'detail-type': 'ECS Task State Change',
+    'detail-type': TASK_EVENT_DETAIL_TYPE,
     source: 'aws.ecs',
     account: ACCOUNT,
     region: REGION,

@@ -39,12 +39,13 @@ export function runCli(
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Starts the CLI in the background and resolves once stdout or stderr matches `ready`. */
+/** Starts the CLI in the background and resolves once stdout or stderr matches `ready` (within `timeoutMs`). */
 export function startCli(
   args: string[],
   ready: RegExp,
   env: Record<string, string> = {},
   wrapper: Wrapper = [],
+  timeoutMs = 20_000,
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   const [file, argv] = command(args, wrapper);
   const child = spawn(file, argv, {
@@ -56,8 +57,8 @@ export function startCli(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`CLI did not become ready:\n${out}\n${err}`));
-    }, 20_000);
+      reject(new Error(`CLI did not become ready in ${timeoutMs} ms:\n${out}\n${err}`));
+    }, timeoutMs);
     let resolved = false;
     const check = () => {
       const match = out.match(ready) ?? err.match(ready);

@@ -9,7 +9,7 @@ export function startPageServer(shown: () => Counting): Promise<RunningServer> {
       render: (format, onChunk, keep) => shown().render(format, onChunk, keep),
       health: () => ({ ok: true, reason: 'test' }),
       readiness: () => ({ ok: true, reason: 'test' }),
-      recentFailures: () => shown().recentFailures(),
+      recentFailures: () => shown().failurePage(),
     },
     { host: '127.0.0.1', port: 0 },
     silentLogger,

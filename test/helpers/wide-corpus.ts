@@ -4,6 +4,7 @@
  * fills the series store to any size, up to the cap and past it. For the
  * cardinality tests and the scrape bench.
  */
+import { TASK_EVENT_DETAIL_TYPE } from '../../src/kinds/task-state-change/task-event.js';
 
 /** Sample lines the task metrics gain per distinct workload. */
 export const LINES_PER_WORKLOAD = 56;
@@ -17,7 +18,7 @@ export function wideWorkloadEvent(i: number, workloads: number): string {
   return JSON.stringify({
     version: '0',
     id: `evt-${id}`,
-    'detail-type': 'ECS Task State Change',
+    'detail-type': TASK_EVENT_DETAIL_TYPE,
     source: 'aws.ecs',
     account: '123456789012',
     region: 'eu-west-1',

@@ -1,3 +1,9 @@
+/**
+ * Fuzzing with fast-check: any bytes, strings, JSON values and mutated events
+ * are classified and counted exactly once as the contract says, the exposition
+ * stays valid (promtool on a sample of runs), and nothing is polluted for the
+ * records that follow.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_LABEL_VALUE_LENGTH } from '../../src/kinds/label-values.js';

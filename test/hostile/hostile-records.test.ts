@@ -1,3 +1,9 @@
+/**
+ * Hostile records: deep nesting, bytes that are not UTF-8, huge records and
+ * lines (through `replay -` too), the extreme dates JavaScript allows, and
+ * prototype keys. Counted as the contract says, never a crash, never a
+ * polluted object.
+ */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MAX_LABEL_VALUE_LENGTH } from '../../src/kinds/label-values.js';

@@ -1,3 +1,8 @@
+/**
+ * Restoring corrupted states: a mutated or foreign state either throws and
+ * changes nothing or is accepted and renders a valid exposition; states
+ * captured after hostile records restore to the same exposition.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../src/simulator/simulator.js';

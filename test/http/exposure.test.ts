@@ -302,7 +302,7 @@ describe('the landing page', () => {
         render: core.render.bind(core),
         health: () => ({ ok: true, reason: 'reading' }),
         readiness: () => ({ ok: true, reason: 'ready' }),
-        recentFailures: () => ({ tasks: [], deployments: [] }),
+        recentFailures: () => core.failurePage(),
       },
       { host: '127.0.0.1', port: 0 },
       silentLogger,

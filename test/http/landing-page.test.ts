@@ -1,11 +1,13 @@
+/**
+ * The landing page and /api/recent-failures on a page server on 127.0.0.1:
+ * console links per region, escaping, the page without failures, the JSON,
+ * and a content security policy that runs no script.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  deploymentsConsoleUrl,
-  escapeHtml,
-  landingPage,
-  taskConsoleUrl,
-} from '../../src/http/landing-page.js';
+import { escapeHtml, landingPage } from '../../src/http/landing-page.js';
 import type { RunningServer } from '../../src/http/server.js';
+import { deploymentsConsoleUrl } from '../../src/kinds/deployment-state-change/failures.js';
+import { taskConsoleUrl } from '../../src/kinds/task-state-change/failures.js';
 import { fixtureLine, freshCore } from '../helpers/exposition.js';
 import { startPageServer } from '../helpers/page-server.js';
 

@@ -1,3 +1,9 @@
+/**
+ * Scrapes of the exporter's HTTP server on 127.0.0.1, port 0: gzip,
+ * OpenMetrics, HEAD, 405s, bodies and slow headers refused, pipelining,
+ * the per-address connection cap, concurrent scrapes at the series cap while
+ * /healthz keeps its budget, and a finished render served again.
+ */
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';

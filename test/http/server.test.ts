@@ -1,3 +1,8 @@
+/**
+ * The exporter's HTTP server on 127.0.0.1, port 0, fed by a real counting:
+ * /metrics in the text format (and through promtool's lint), /readyz as the
+ * readiness it is handed says, /healthz, the landing page, 404.
+ */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/http/server.js';
@@ -59,6 +64,8 @@ describe('HTTP server', () => {
   });
 
   it('answers /readyz with 503 until ready, then 200', async () => {
+    // Not ready until this test says so, whichever test ran before.
+    ready = false;
     const before = await fetch(`${server.url}/readyz`);
     expect(before.status).toBe(503);
     expect(await before.text()).toMatch(/shards not read yet/);

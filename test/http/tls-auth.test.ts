@@ -1,3 +1,8 @@
+/**
+ * The HTTP server with a web config (certificates made for the test):
+ * HTTPS, basic auth and its 401 challenge, open probes, plain HTTP refused on
+ * the TLS port, and client certificates with each client_auth_type.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,8 @@
+/**
+ * Reading the web config file as exporter-toolkit does: TLS files relative
+ * to the file, users, headers, rate_limit, and every refusal in one message.
+ * No server.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

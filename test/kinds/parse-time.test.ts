@@ -1,3 +1,7 @@
+/**
+ * parseTime agrees with Date.parse on ECS timestamps, any date-time and any
+ * near-miss (fast-check).
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTime } from '../../src/kinds/parse-time.js';

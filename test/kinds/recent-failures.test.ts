@@ -1,3 +1,8 @@
+/**
+ * The recent failures lists: failed stops and deployments, once each,
+ * newest kept, saved with the state and restored (through a state file too),
+ * malformed entries refused, shortened to the limit of the new run.
+ */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

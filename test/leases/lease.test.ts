@@ -1,3 +1,8 @@
+/**
+ * DynamoLease against dynalite on 127.0.0.1: taking, renewing, waiting,
+ * taking over after the duration, release, a race for an expired lease won by
+ * one, and a missing table named in words an operator can act on.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLease, LeaseLost } from '../../src/leases/lease.js';
 import type { StatePointer } from '../../src/state/state-pointer.js';

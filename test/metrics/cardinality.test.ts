@@ -1,3 +1,8 @@
+/**
+ * The cap on series per metric: new label sets fold into _other_ past it with
+ * every total exact (for any cap and corpus, fast-check), bounded label
+ * vocabularies, and series born at 0 only within the cap.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WATCHED_STOPS } from '../../src/kinds/task-state-change/task-metrics.js';

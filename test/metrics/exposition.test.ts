@@ -1,3 +1,8 @@
+/**
+ * The exposition renderer against prom-client: the same text, the same
+ * bytes whatever the slicing, a published capture as its saved bytes read
+ * back, folded series, OpenMetrics and its exemplars.
+ */
 import { describe, expect, it } from 'vitest';
 import { renderExposition } from '../../src/metrics/exposition.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';

@@ -1,3 +1,7 @@
+/**
+ * Self metrics built without prom-client give prom-client's samples, and are
+ * refused when built against the catalog wrongly.
+ */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,3 +1,8 @@
+/**
+ * Series expiry in event time: idle workloads leave the exposition, the saved
+ * state and the cap, held ones stay; series born at 0 give way first; a
+ * restored state obeys the live bounds; the event-time clock.
+ */
 import { describe, expect, it } from 'vitest';
 import {
   CONTAINER_INSTANCE_METRICS,

@@ -1,3 +1,8 @@
+/**
+ * The series store: label sets found by their interned leading labels after a
+ * restore, folding kept for later facts, and an observation taken back
+ * leaving the histogram as if never made.
+ */
 import { describe, expect, it } from 'vitest';
 import { EVENT_LABELS } from '../../src/kinds/labels.js';
 import {

@@ -1,8 +1,15 @@
+/**
+ * The CloudFormation template, parsed with its intrinsic tags: references
+ * resolve, rules and partition keys, the stream target with retries and a
+ * dead-letter queue and its alarm, least-privilege IAM, scrape access only
+ * from what the operator names.
+ */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../src/config.js';
-import { checkPatternFile, parseTemplate } from '../../src/pattern/check-pattern.js';
+import { checkPatternFile } from '../../src/pattern/check-pattern.js';
+import { parseTemplate } from '../../src/pattern/cloudformation-template.js';
 import { matchesEventPattern } from '../../src/pattern/event-pattern.js';
 import { REFERENCE_EVENTS } from '../../src/pattern/reference-events.js';
 

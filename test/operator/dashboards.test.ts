@@ -1,3 +1,8 @@
+/**
+ * The generated Grafana dashboards: committed as the generator writes them,
+ * unique, through the datasource variable, every panel described with a unit,
+ * querying only catalog metrics, recording rules and variables they define.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';

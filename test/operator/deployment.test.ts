@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { DEFAULT_PORT, OPTIONS } from '../../src/config.js';
+import { itWith, tool } from '../helpers/tools.js';
 import { REPO, RULES_PATH } from './rules.js';
 
 const read = (path: string) => readFileSync(new URL(path, REPO), 'utf8');
@@ -376,10 +377,14 @@ describe('Dockerfile', () => {
   });
 });
 
-describe('Kubernetes active/standby overlay', () => {
-  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+const kubectl = tool(
+  'kubectl',
+  spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0,
+  'kubectl 1.21 or later, for its kustomize v4+ (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/; Debian 12 kubernetes-client 1.20 is too old for `patches:`)',
+);
 
-  it.runIf(kubectl)(
+describe('Kubernetes active/standby overlay', () => {
+  itWith(kubectl)(
     'renders two replicas on the lease with their state in S3, and no volume claim',
     () => {
       const built = spawnSync(

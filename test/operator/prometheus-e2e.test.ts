@@ -149,7 +149,11 @@ function instantiate(expr: string): string {
     .replace(/\$\{?\w+\}?/g, '.*');
 }
 
-describe('Prometheus end to end', () => {
+// One story against one exporter and one Prometheus (starting them takes most
+// of a minute): quiet, then a burst of failures, then the queries that need
+// the alerts it fires, last the broken state directory. Its steps keep their
+// order under --sequence.shuffle.
+describe('Prometheus end to end', { shuffle: false }, () => {
   let kinesis: LocalKinesis;
   let exporter: ChildProcess | undefined;
   let exporterUrl: string;

@@ -1,3 +1,8 @@
+/**
+ * The Prometheus rules: promtool check rules and promtool test rules, only
+ * catalog metrics and label values the exporter produces, recording-rule
+ * names, and every alert's severity, summary, description and runbook link.
+ */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

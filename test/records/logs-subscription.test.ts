@@ -1,3 +1,8 @@
+/**
+ * CloudWatch Logs subscription records: a gzip DATA_MESSAGE unpacked into
+ * its events, gzip known by its magic bytes, why a record is not a
+ * subscription message, and events counted as if sent one per record.
+ */
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';

@@ -1,3 +1,8 @@
+/**
+ * The demo's and the compose stack's local Kinesis (kinesalite, in process
+ * and as a child process): a bounded number of records however fast they are
+ * put, retention, trimming to the newest records of each shard.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {

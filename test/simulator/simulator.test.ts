@@ -1,3 +1,8 @@
+/**
+ * The simulated corpus: reproducible from its seed, every task stopped once,
+ * at-least-once delivery, every ECS event and metric of the catalog shown,
+ * each task consistent in time; the real-time simulator in time order.
+ */
 import { describe, expect, it } from 'vitest';
 import { STOP_REASON_NAMES } from '../../src/kinds/task-state-change/stop-reason.js';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';

@@ -1,3 +1,8 @@
+/**
+ * The exporter's durable state: a save and restore at any point gives the
+ * same exposition as no restart; scrapes show only what is saved; states that
+ * do not check out, of another source, of format 2 or a larger cap.
+ */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,7 @@
+/**
+ * FileStateStore in a temporary directory: round trips, atomic replacement,
+ * crash leftovers removed, unusable bytes set aside, loud failures retried.
+ */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,8 @@
+/**
+ * S3StateStore against s3rver on 127.0.0.1 (through a loopback proxy for
+ * faults): objects and pointers, crashes between them, orphans deleted later,
+ * mismatches refused, unusable state set aside.
+ */
 import { createServer, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {

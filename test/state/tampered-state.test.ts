@@ -148,7 +148,7 @@ describe('a tampered or damaged saved state', () => {
         render: fresh.render.bind(fresh),
         health: () => ({ ok: true, reason: 'ok' }),
         readiness: () => ({ ok: true, reason: 'ok' }),
-        recentFailures: () => fresh.recentFailures(),
+        recentFailures: () => fresh.failurePage(),
       },
       { host: '127.0.0.1', port: 0 },
       pino({ level: 'silent' }),

@@ -1,4 +1,5 @@
 /** A compact STOPPED event per task: the corpus of the memory and state benchmarks. */
+import { TASK_EVENT_DETAIL_TYPE } from '../../src/kinds/task-state-change/task-event.js';
 
 /** One STOPPED event of task `i`, shaped like the real ones but without the bulky fields. */
 export function stoppedEvent(i: number): string {
@@ -8,7 +9,7 @@ export function stoppedEvent(i: number): string {
   return JSON.stringify({
     version: '0',
     id: `evt-${id}`,
-    'detail-type': 'ECS Task State Change',
+    'detail-type': TASK_EVENT_DETAIL_TYPE,
     source: 'aws.ecs',
     time: iso(start + 60_000),
     detail: {

@@ -13,10 +13,12 @@ import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, type Detail, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import { onInstanceInactive } from '../instance-retirements.js';
-import type { EventKind, KindState } from '../kind.js';
+import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue } from '../label-values.js';
 import { parseTime } from '../parse-time.js';
+import { SAMPLE_CLUSTER_ARN, sample, sampleArn } from '../sample-event.js';
+import { INSTANCE_HEALTH_EPISODES } from './episodes.js';
 
 export const INSTANCE_HEALTH_CHANGES = 'ecs_container_instance_health_changes_total';
 export const INSTANCE_HEALTH = 'ecs_container_instance_health';
@@ -155,10 +157,34 @@ function checksOf(detail: Detail): Check[] | string {
   return checks;
 }
 
+const SAMPLE_INSTANCE_ARN = sampleArn('container-instance/prod/0b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e');
+
+export const INSTANCE_HEALTH_DETAIL_TYPE = 'ECS Container Instance Health Change';
+
+/** The event check-pattern judges patterns against, in the shape ECS documents. */
+const SAMPLES: readonly SampleEvent[] = [
+  sample('container-instance-gpu-impaired', INSTANCE_HEALTH_DETAIL_TYPE, [SAMPLE_INSTANCE_ARN], {
+    clusterArn: SAMPLE_CLUSTER_ARN,
+    containerInstanceArn: SAMPLE_INSTANCE_ARN,
+    capacityProviderName: null,
+    ec2InstanceId: 'i-0a1b2c3d4e5f60718',
+    overallStatus: 'IMPAIRED',
+    healthChecks: [
+      {
+        type: 'ACCELERATED_COMPUTE',
+        status: 'IMPAIRED',
+        lastStatusChange: '2024-03-04T10:32:00.004871223Z',
+        lastUpdated: '2024-03-04T10:32:00.004871223Z',
+        statusReason: 'XID_79',
+      },
+    ],
+  }),
+];
+
 export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
   name: 'container-instance-health-change',
   source: 'aws.ecs',
-  detailTypes: ['ECS Container Instance Health Change'],
+  detailTypes: [INSTANCE_HEALTH_DETAIL_TYPE],
   metrics: INSTANCE_HEALTH_METRICS,
   create(context): KindState {
     const store = context.store;
@@ -255,4 +281,6 @@ export const CONTAINER_INSTANCE_HEALTH_CHANGE: EventKind = {
       },
     );
   },
+  samples: () => SAMPLES,
+  episodes: INSTANCE_HEALTH_EPISODES,
 };

@@ -10,9 +10,11 @@ import { type LabelValues, labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, eventTimeMs, firstResource, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import { instanceInactive } from '../instance-retirements.js';
-import type { EventKind, KindState } from '../kind.js';
+import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue } from '../label-values.js';
+import { SAMPLE_CLUSTER_ARN, sample, sampleArn } from '../sample-event.js';
+import { CONTAINER_INSTANCE_EPISODES } from './episodes.js';
 
 export const INSTANCE_STATE_CHANGES = 'ecs_container_instance_state_changes_total';
 export const CONTAINER_INSTANCES = 'ecs_container_instances';
@@ -59,10 +61,32 @@ function readInstance(value: unknown): Instance {
   return { v: i.v, l: [...i.l], s: i.s, a: i.a };
 }
 
+const SAMPLE_INSTANCE_ARN = sampleArn('container-instance/prod/6d2c4e1c07d4a5f3b9e2f0a1c3d5e7f9');
+
+export const CONTAINER_INSTANCE_DETAIL_TYPE = 'ECS Container Instance State Change';
+
+/** The event check-pattern judges patterns against, in the shape ECS documents. */
+const SAMPLES: readonly SampleEvent[] = [
+  sample('container-instance-active', CONTAINER_INSTANCE_DETAIL_TYPE, [SAMPLE_INSTANCE_ARN], {
+    agentConnected: true,
+    clusterArn: SAMPLE_CLUSTER_ARN,
+    containerInstanceArn: SAMPLE_INSTANCE_ARN,
+    ec2InstanceId: 'i-0f2b1c9a8d7e6f543',
+    registeredResources: [
+      { name: 'CPU', type: 'INTEGER', integerValue: 2048 },
+      { name: 'MEMORY', type: 'INTEGER', integerValue: 7936 },
+    ],
+    status: 'ACTIVE',
+    version: 14,
+    versionInfo: { agentVersion: '1.82.0', dockerVersion: 'DockerVersion: 20.10.25' },
+    updatedAt: '2024-03-04T10:30:00.991Z',
+  }),
+];
+
 export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
   name: 'container-instance-state-change',
   source: 'aws.ecs',
-  detailTypes: ['ECS Container Instance State Change'],
+  detailTypes: [CONTAINER_INSTANCE_DETAIL_TYPE],
   metrics: CONTAINER_INSTANCE_METRICS,
   create(context): KindState {
     const store = context.store;
@@ -148,4 +172,6 @@ export const CONTAINER_INSTANCE_STATE_CHANGE: EventKind = {
       },
     );
   },
+  samples: () => SAMPLES,
+  episodes: CONTAINER_INSTANCE_EPISODES,
 };

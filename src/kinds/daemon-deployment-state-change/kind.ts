@@ -13,12 +13,14 @@ import { counter, histogram, type MetricSpec } from '../../metrics/metric-spec.j
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
-import type { EventKind, KindState } from '../kind.js';
+import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue, clusterName } from '../label-values.js';
 import { KNOWN_DAEMON_DEPLOYMENT_STATUSES } from '../labels.js';
 import { parseTime } from '../parse-time.js';
+import { SAMPLE_CLUSTER_ARN, sample, sampleArn } from '../sample-event.js';
 import { observable } from '../task-state-change/tracker.js';
+import { DAEMON_DEPLOYMENT_EPISODES } from './episodes.js';
 
 export const DAEMON_DEPLOYMENTS = 'ecs_daemon_deployments_total';
 export const DAEMON_DEPLOYMENT_DURATION = 'ecs_daemon_deployment_duration_seconds';
@@ -99,10 +101,32 @@ function readDeployment(value: unknown): Deployment {
   };
 }
 
+const SAMPLE_DAEMON_DEPLOYMENT_ARN = sampleArn('daemon-deployment/prod/log-router/2f4a6c8e');
+
+export const DAEMON_DEPLOYMENT_DETAIL_TYPE = 'ECS Daemon Deployment State Change';
+
+/** The event check-pattern judges patterns against, in the shape ECS documents. */
+const SAMPLES: readonly SampleEvent[] = [
+  sample(
+    'daemon-deployment-successful',
+    DAEMON_DEPLOYMENT_DETAIL_TYPE,
+    [SAMPLE_DAEMON_DEPLOYMENT_ARN],
+    {
+      eventType: 'INFO',
+      eventName: 'DAEMON_DEPLOYMENT_SUCCESSFUL',
+      clusterArn: SAMPLE_CLUSTER_ARN,
+      daemonArn: sampleArn('daemon/prod/log-router'),
+      daemonDeploymentArn: SAMPLE_DAEMON_DEPLOYMENT_ARN,
+      targetDaemonRevisionArn: sampleArn('daemon-revision/prod/log-router/4'),
+      updatedAt: '2024-03-04T10:34:41.618059641Z',
+    },
+  ),
+];
+
 export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
   name: 'daemon-deployment-state-change',
   source: 'aws.ecs',
-  detailTypes: ['ECS Daemon Deployment State Change'],
+  detailTypes: [DAEMON_DEPLOYMENT_DETAIL_TYPE],
   metrics: DAEMON_DEPLOYMENT_METRICS,
   create(context): KindState {
     const options = ledgerOptions(context);
@@ -187,4 +211,6 @@ export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
       },
     );
   },
+  samples: () => SAMPLES,
+  episodes: DAEMON_DEPLOYMENT_EPISODES,
 };

@@ -12,10 +12,12 @@ import { counter, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
-import type { EventKind, KindState } from '../kind.js';
+import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue, clusterName } from '../label-values.js';
+import { SAMPLE_CLUSTER_ARN, sample, sampleArn } from '../sample-event.js';
 import { classifyStopReason } from '../task-state-change/stop-reason.js';
+import { DAEMON_SERVICE_ACTION_EPISODES } from './episodes.js';
 
 export const DAEMON_TASK_START_IMPAIRED = 'ecs_daemon_task_start_impaired_total';
 
@@ -37,10 +39,41 @@ function daemonStartReason(reason: string): string {
   return classifyStopReason(reason, []);
 }
 
+const SAMPLE_DAEMON_ARN = sampleArn('daemon/prod/log-router');
+const SAMPLE_INSTANCE_ARN = sampleArn('container-instance/prod/0b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e');
+const SAMPLE_TASK_ARN = sampleArn('task/prod/5e7f9a1b3c5d7e9f1a2b3c4d5e6f7a8b');
+
+export const DAEMON_SERVICE_ACTION_DETAIL_TYPE = 'ECS Daemon Service Action';
+
+/** The events check-pattern judges patterns against, in the shapes ECS documents. */
+const SAMPLES: readonly SampleEvent[] = [
+  sample('daemon-task-creation-failed', DAEMON_SERVICE_ACTION_DETAIL_TYPE, [], {
+    eventType: 'WARNING',
+    eventName: 'DAEMON_TASK_START_IMPAIRED',
+    clusterArn: SAMPLE_CLUSTER_ARN,
+    daemonArn: SAMPLE_DAEMON_ARN,
+    containerInstanceArn: SAMPLE_INSTANCE_ARN,
+    failureType: 'TASK_CREATION_FAILED',
+    reason: 'RESOURCE:MEMORY',
+    createdAt: '2024-03-04T10:31:02.113402611Z',
+  }),
+  sample('daemon-task-failed-to-run', DAEMON_SERVICE_ACTION_DETAIL_TYPE, [SAMPLE_TASK_ARN], {
+    eventType: 'WARNING',
+    eventName: 'DAEMON_TASK_START_IMPAIRED',
+    clusterArn: SAMPLE_CLUSTER_ARN,
+    daemonArn: SAMPLE_DAEMON_ARN,
+    containerInstanceArn: SAMPLE_INSTANCE_ARN,
+    taskArn: SAMPLE_TASK_ARN,
+    failureType: 'TASK_FAILED_TO_RUN',
+    reason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)',
+    createdAt: '2024-03-04T10:31:40.000000000Z',
+  }),
+];
+
 export const DAEMON_SERVICE_ACTION: EventKind = {
   name: 'daemon-service-action',
   source: 'aws.ecs',
-  detailTypes: ['ECS Daemon Service Action'],
+  detailTypes: [DAEMON_SERVICE_ACTION_DETAIL_TYPE],
   metrics: DAEMON_SERVICE_ACTION_METRICS,
   create(context): KindState {
     const identities = new EventTimeLedger<0>(ledgerOptions(context));
@@ -90,4 +123,6 @@ export const DAEMON_SERVICE_ACTION: EventKind = {
       },
     );
   },
+  samples: () => SAMPLES,
+  episodes: DAEMON_SERVICE_ACTION_EPISODES,
 };

@@ -5,21 +5,22 @@
  * two arrive. A record's identity is its content (deploymentId, eventName,
  * updatedAt, reason): redeliveries with a new event id are duplicates.
  */
-import { counter, gauge, histogram, type MetricSpec } from '../../metrics/metric-spec.js';
+import type { MetricSpec } from '../../metrics/metric-spec.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
-import { eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
+import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
-import type { EventKind, KindState } from '../kind.js';
-import { kindState, ledgerPart } from '../kind-state.js';
+import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { OldestSince } from '../oldest-since.js';
 import { parseTime } from '../parse-time.js';
-import {
-  boundText,
-  type RecentDeploymentFailure,
-  RecentList,
-  readRecentDeployment,
-} from '../recent-failures.js';
+import { RecentList } from '../recent-failures.js';
+import { SAMPLE_SERVICE_ARN, sample } from '../sample-event.js';
 import { observable } from '../task-state-change/tracker.js';
+import { DEPLOYMENT_EPISODES } from './episodes.js';
+import {
+  DEPLOYMENT_FAILURES,
+  listDeploymentFailure,
+  type RecentDeploymentFailure,
+} from './failures.js';
 
 export const SERVICE_DEPLOYMENTS = 'ecs_service_deployments_total';
 export const SERVICE_DEPLOYMENT_DURATION = 'ecs_service_deployment_duration_seconds';
@@ -29,28 +30,31 @@ export const SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE =
 const SERVICE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service'] as const;
 
 export const DEPLOYMENT_METRICS: readonly MetricSpec[] = [
-  counter(
-    'ecs',
-    SERVICE_DEPLOYMENTS,
-    [...SERVICE_LABELS, 'outcome'],
-    'Service deployments by outcome (started, completed, failed, rolled_back), once per deployment and outcome.',
-  ),
-  histogram(
-    'ecs',
-    SERVICE_DEPLOYMENT_DURATION,
-    [...SERVICE_LABELS, 'outcome'],
-    [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800],
-    'Time from the start of a deployment (its first IN_PROGRESS event not rolling back) to its end (COMPLETED or FAILED), by updatedAt, once per deployment.',
-  ),
-  gauge(
-    'ecs',
-    SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE,
-    [...SERVICE_LABELS],
-    'The start (updatedAt of its first IN_PROGRESS event not rolling back) of the oldest deployment of the service that has neither COMPLETED nor FAILED, in seconds since the epoch; absent when there is none. A deployment with no event for the retention (24 h by default) is forgotten and leaves it.',
-  ),
+  {
+    name: SERVICE_DEPLOYMENTS,
+    type: 'counter',
+    group: 'ecs',
+    help: 'Service deployments by outcome (started, completed, failed, rolled_back), once per deployment and outcome.',
+    labelNames: [...SERVICE_LABELS, 'outcome'],
+  },
+  {
+    name: SERVICE_DEPLOYMENT_DURATION,
+    type: 'histogram',
+    group: 'ecs',
+    help: 'Time from the start of a deployment (its first IN_PROGRESS event not rolling back) to its end (COMPLETED or FAILED), by updatedAt, once per deployment.',
+    labelNames: [...SERVICE_LABELS, 'outcome'],
+    buckets: [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800],
+  },
+  {
+    name: SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE,
+    type: 'gauge',
+    group: 'ecs',
+    help: 'The start (updatedAt of its first IN_PROGRESS event not rolling back) of the oldest deployment of the service that has neither COMPLETED nor FAILED, in seconds since the epoch; absent when there is none. A deployment with no event for the retention (24 h by default) is forgotten and leaves it.',
+    labelNames: [...SERVICE_LABELS],
+  },
 ];
 
-const OUTCOMES = ['started', 'completed', 'failed', 'rolled_back'] as const;
+export const OUTCOMES = ['started', 'completed', 'failed', 'rolled_back'] as const;
 
 /** Outcomes whose series are born at 0 with the service's first deployment event. */
 export const WATCHED_OUTCOMES = ['failed', 'rolled_back'] as const;
@@ -120,12 +124,26 @@ function outcomesOf(eventName: string, reason: string): Outcome[] {
   return out;
 }
 
-export const DEPLOYMENT_STATE_CHANGE: EventKind = {
+export const DEPLOYMENT_DETAIL_TYPE = 'ECS Deployment State Change';
+
+/** The event check-pattern judges patterns against, in the shape ECS documents. */
+const SAMPLES: readonly SampleEvent[] = [
+  sample('deployment-in-progress', DEPLOYMENT_DETAIL_TYPE, [SAMPLE_SERVICE_ARN], {
+    eventType: 'INFO',
+    eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS',
+    deploymentId: 'ecs-svc/7390162812438129376',
+    updatedAt: '2024-03-04T10:30:00.012Z',
+    reason: 'ECS deployment ecs-svc/7390162812438129376 in progress.',
+  }),
+];
+
+export const DEPLOYMENT_STATE_CHANGE: EventKind<RecentDeploymentFailure, 'deployments'> = {
   name: 'deployment-state-change',
   source: 'aws.ecs',
-  detailTypes: ['ECS Deployment State Change'],
+  detailTypes: [DEPLOYMENT_DETAIL_TYPE],
   metrics: DEPLOYMENT_METRICS,
-  create(context): KindState {
+  failures: DEPLOYMENT_FAILURES,
+  create(context): KindState<RecentDeploymentFailure> {
     const options = ledgerOptions(context);
     const identities = new EventTimeLedger<0>(options);
     const deployments = new EventTimeLedger<Deployment>(options);
@@ -141,56 +159,11 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
       const labels = labelsOf(dropped);
       if (labels !== undefined && inProgress(dropped)) open.remove(labels, dropped.s as number);
     };
-    const recent = new RecentList<RecentDeploymentFailure>(
-      context.recentFailures,
-      (e) => e.deploymentId,
-    );
-    /** Lists a deployment's failure, once per outcome: one entry per deployment, showing its latest failure event. */
-    const listFailure = (
-      labels: LabelValues,
-      deploymentId: string,
-      outcomes: readonly Outcome[],
-      timeMs: number,
-      eventName: string,
-      reason: string,
-    ): void => {
-      const [account = '', region = '', cluster = '', service = ''] = labels.values;
-      const entry: RecentDeploymentFailure = {
-        timeMs: Number.isFinite(timeMs) ? timeMs : null,
-        account,
-        region,
-        cluster,
-        service,
-        deploymentId: boundText(deploymentId, 128),
-        outcomes,
-        eventName: boundText(eventName, 128),
-        reason: boundText(reason),
-      };
-      const listed = recent.find(entry.deploymentId);
-      if (listed === undefined) {
-        recent.put(entry);
-        return;
-      }
-      const merged = OUTCOMES.filter((o) => listed.outcomes.includes(o) || outcomes.includes(o));
-      const later =
-        (entry.timeMs ?? Number.NEGATIVE_INFINITY) > (listed.timeMs ?? Number.NEGATIVE_INFINITY) ||
-        (entry.timeMs === listed.timeMs && entry.reason > listed.reason);
-      recent.put({ ...(later ? entry : listed), outcomes: merged });
-    };
-    return kindState(
-      'deployment',
-      {
-        identities: ledgerPart(identities, seenMark('deployment identity')),
-        deployments: ledgerPart(deployments, readDeployment),
-        // Absent in states saved before failures were listed: the list starts empty.
-        recentFailures: {
-          snapshot: () => recent.snapshot(),
-          prepareRestore: (data) => recent.prepareRestore(data, readRecentDeployment),
-          size: 0,
-          newestMs: Number.NEGATIVE_INFINITY,
-        },
-      },
-      (event, detail) => {
+    const recent = new RecentList(context.recentFailures, DEPLOYMENT_FAILURES.keyOf);
+    return {
+      apply(event) {
+        const detail = detailOf(event);
+        if (detail === undefined) return { invalid: 'detail is not an object' };
         const { eventName, deploymentId } = detail;
         if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
         if (typeof deploymentId !== 'string') {
@@ -229,7 +202,7 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
           }
         }
         if (failures.length > 0) {
-          listFailure(labels, deploymentId, failures, atMs, eventName, reason);
+          listDeploymentFailure(recent, labels, deploymentId, failures, atMs, eventName, reason);
         }
         const updatedMs = parseTime(updatedAt);
         if (Number.isFinite(updatedMs)) {
@@ -262,17 +235,44 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind = {
         deployments.set(deploymentId, state, atMs);
         return 'processed';
       },
-      {
-        recentFailures: () => ({ deployments: recent.entries }),
-        restored: () => {
+      get tracked() {
+        return identities.size + deployments.size;
+      },
+      get newestEventMs() {
+        return Math.max(identities.newestMs, deployments.newestMs);
+      },
+      recentFailures: () => recent.entries,
+      snapshot: () => ({
+        identities: identities.snapshot(),
+        deployments: deployments.snapshot(),
+        recentFailures: recent.snapshot(),
+      }),
+      prepareRestore(data) {
+        const d = data as {
+          identities?: unknown;
+          deployments?: unknown;
+          recentFailures?: unknown;
+        } | null;
+        if (typeof d !== 'object' || d === null)
+          throw new Error('deployment state is not an object');
+        const a = identities.prepareRestore(d.identities, seenMark('deployment identity'));
+        const b = deployments.prepareRestore(d.deployments, readDeployment);
+        // Absent in states saved before failures were listed: the list starts empty.
+        const c = recent.prepareRestore(d.recentFailures, DEPLOYMENT_FAILURES.read);
+        return () => {
+          a();
+          b();
+          c();
           const entries: [LabelValues, number][] = [];
           for (const d of deployments.values()) {
             const labels = labelsOf(d);
             if (labels !== undefined && inProgress(d)) entries.push([labels, d.s as number]);
           }
           open.restore(entries);
-        },
+        };
       },
-    );
+    };
   },
+  samples: () => SAMPLES,
+  episodes: DEPLOYMENT_EPISODES,
 };

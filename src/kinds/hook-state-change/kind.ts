@@ -11,11 +11,13 @@ import { counter, gauge, type MetricSpec } from '../../metrics/metric-spec.js';
 import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
-import type { EventKind, KindState } from '../kind.js';
+import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue, clusterName, stringField } from '../label-values.js';
 import { KNOWN_HOOK_STATUSES } from '../labels.js';
 import { parseTime } from '../parse-time.js';
+import { SAMPLE_CLUSTER_ARN, SAMPLE_SERVICE_ARN, sample, sampleArn } from '../sample-event.js';
+import { HOOK_EPISODES } from './episodes.js';
 
 export const SERVICE_DEPLOYMENT_HOOKS = 'ecs_service_deployment_hooks_total';
 export const HOOKS_AWAITING_ACTION = 'ecs_service_deployment_hooks_awaiting_action';
@@ -78,10 +80,28 @@ function readHook(value: unknown): Hook {
 
 const AWAITING = 'awaiting_action';
 
+export const HOOK_DETAIL_TYPE = 'ECS Hook State Change';
+
+/** The event check-pattern judges patterns against, in the shape ECS documents. */
+const SAMPLES: readonly SampleEvent[] = [
+  sample('hook-awaiting-action', HOOK_DETAIL_TYPE, undefined, {
+    eventType: 'INFO',
+    eventName: 'HOOK_AWAITING_ACTION',
+    clusterArn: SAMPLE_CLUSTER_ARN,
+    serviceArn: SAMPLE_SERVICE_ARN,
+    serviceDeploymentArn: sampleArn('service-deployment/prod/web/Hk2vJ5tQ'),
+    hookId: 'ecs-pause-e7tK9G_WRJqNF_EOMjztDXfKenlJuEUVjsNStf4WLKw',
+    hookType: 'PAUSE',
+    lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
+    expiresAt: '2024-03-04T10:45:00Z',
+    updatedAt: '2024-03-04T10:35:00.118204779Z',
+  }),
+];
+
 export const HOOK_STATE_CHANGE: EventKind = {
   name: 'hook-state-change',
   source: 'aws.ecs',
-  detailTypes: ['ECS Hook State Change'],
+  detailTypes: [HOOK_DETAIL_TYPE],
   metrics: HOOK_METRICS,
   create(context): KindState {
     const options = ledgerOptions(context);
@@ -157,4 +177,6 @@ export const HOOK_STATE_CHANGE: EventKind = {
       },
     );
   },
+  samples: () => SAMPLES,
+  episodes: HOOK_EPISODES,
 };

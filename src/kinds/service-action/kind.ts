@@ -10,9 +10,11 @@
 import { counter, type MetricSpec } from '../../metrics/metric-spec.js';
 import { eventTimeMs, firstResource, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
-import type { EventKind, KindState } from '../kind.js';
+import type { EventKind, KindState, SampleEvent } from '../kind.js';
 import { kindState, ledgerPart } from '../kind-state.js';
 import { boundLabelValue } from '../label-values.js';
+import { SAMPLE_CLUSTER_ARN, SAMPLE_SERVICE_ARN, sample } from '../sample-event.js';
+import { SERVICE_ACTION_EPISODES } from './episodes.js';
 
 export const SERVICE_ACTION_EVENTS = 'ecs_service_action_events_total';
 
@@ -33,10 +35,23 @@ const SERVICE_ACTION_METRICS: readonly MetricSpec[] = [
   ),
 ];
 
+export const SERVICE_ACTION_DETAIL_TYPE = 'ECS Service Action';
+
+/** The event check-pattern judges patterns against, in the shape ECS documents. */
+const SAMPLES: readonly SampleEvent[] = [
+  sample('service-placement-failure', SERVICE_ACTION_DETAIL_TYPE, [SAMPLE_SERVICE_ARN], {
+    eventType: 'WARN',
+    eventName: 'SERVICE_TASK_PLACEMENT_FAILURE',
+    clusterArn: SAMPLE_CLUSTER_ARN,
+    createdAt: '2024-03-04T10:30:00.695Z',
+    reason: 'RESOURCE:MEMORY',
+  }),
+];
+
 export const SERVICE_ACTION: EventKind = {
   name: 'service-action',
   source: 'aws.ecs',
-  detailTypes: ['ECS Service Action'],
+  detailTypes: [SERVICE_ACTION_DETAIL_TYPE],
   metrics: SERVICE_ACTION_METRICS,
   create(context): KindState {
     const identities = new EventTimeLedger<0>(ledgerOptions(context));
@@ -67,4 +82,6 @@ export const SERVICE_ACTION: EventKind = {
       },
     );
   },
+  samples: () => SAMPLES,
+  episodes: SERVICE_ACTION_EPISODES,
 };

@@ -4,18 +4,19 @@
  * stops listed with the tasks behind them.
  */
 import type { EventKind, KindState } from '../kind.js';
-import {
-  boundText,
-  isFailedStop,
-  RecentList,
-  type RecentTaskFailure,
-  readRecentTask,
-  recentContainers,
-} from '../recent-failures.js';
+import { boundText, RecentList } from '../recent-failures.js';
+import { CARRIED_DURATIONS } from './carried-durations.js';
 import { CURRENT_TASK_METRICS, currentSink } from './current-tasks.js';
 import { decodeTaskEvent } from './decode.js';
+import {
+  isFailedStop,
+  type RecentTaskFailure,
+  recentContainers,
+  TASK_FAILURES,
+  taskIdOf,
+} from './failures.js';
+import { taskSamples } from './samples.js';
 import { TASK_EVENT_DETAIL_TYPE } from './task-event.js';
-import { taskIdOf } from './task-key.js';
 import { TaskLabelInterner } from './task-labels.js';
 import {
   TASK_METRICS,
@@ -29,12 +30,15 @@ import type { TrackerSnapshot } from './tracker-snapshot.js';
 /** The kind's saved state: the tracker's, and the recent failures (absent in states saved before). */
 type TaskKindSnapshot = TrackerSnapshot & { readonly recentFailures?: RecentTaskFailure[] };
 
-export const TASK_STATE_CHANGE: EventKind = {
+export const TASK_STATE_CHANGE: EventKind<RecentTaskFailure, 'tasks'> = {
   name: 'task-state-change',
   source: 'aws.ecs',
   detailTypes: [TASK_EVENT_DETAIL_TYPE],
   metrics: [...TASK_METRICS, ...CURRENT_TASK_METRICS],
-  create(context): KindState {
+  samples: taskSamples,
+  carriedFields: CARRIED_DURATIONS,
+  failures: TASK_FAILURES,
+  create(context): KindState<RecentTaskFailure> {
     const tracker = new TaskTracker({
       maxTrackedTasks: context.maxTrackedTasks,
       stoppedRetentionMs: context.stoppedRetentionMs,
@@ -42,7 +46,7 @@ export const TASK_STATE_CHANGE: EventKind = {
       current: currentSink(context.store),
       holds: taskWorkloadHolds(context.store),
     });
-    const recent = new RecentList<RecentTaskFailure>(context.recentFailures, (e) => e.taskArn);
+    const recent = new RecentList(context.recentFailures, TASK_FAILURES.keyOf);
     const metrics = taskMetricsSink(context.store);
     /** The raw event being applied: its containers are read only when a failed stop is listed. */
     let raw: Record<string, unknown> = {};
@@ -67,7 +71,7 @@ export const TASK_STATE_CHANGE: EventKind = {
           cluster,
           service,
           taskArn: boundText(event.taskArn),
-          taskId: boundText(taskIdOf(event.taskArn), 128),
+          taskId: taskIdOf(event.taskArn),
           stopCode,
           reasonClass: reason,
           stoppedReason: boundText(event.stoppedReason ?? ''),
@@ -91,7 +95,7 @@ export const TASK_STATE_CHANGE: EventKind = {
       get newestEventMs() {
         return tracker.newestEventMs;
       },
-      recentFailures: () => ({ tasks: recent.entries }),
+      recentFailures: () => recent.entries,
       snapshot: (): TaskKindSnapshot => ({
         ...tracker.snapshot(),
         recentFailures: recent.snapshot(),
@@ -100,7 +104,7 @@ export const TASK_STATE_CHANGE: EventKind = {
         const restoreTracker = tracker.prepareRestore(data);
         const restoreRecent = recent.prepareRestore(
           (data as { recentFailures?: unknown }).recentFailures,
-          readRecentTask,
+          TASK_FAILURES.read,
         );
         return () => {
           restoreTracker();

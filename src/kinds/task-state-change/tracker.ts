@@ -8,6 +8,7 @@
 import type { ForgetCause } from '../kind.js';
 import { boundLabelValue } from '../label-values.js';
 import { parseTime } from '../parse-time.js';
+import { IMAGE_PULL, STARTUP } from './carried-durations.js';
 import { type CurrentSink, CurrentTasks, NO_CURRENT_SINK } from './current-tasks.js';
 import { TaskTable } from './slot-table.js';
 import { classifyStopReason } from './stop-reason.js';
@@ -328,14 +329,14 @@ export class TaskTracker {
       tasks.hasStatus(slot, 'STOPPED') || tasks.hasStatus(slot, 'DELETED'),
     );
     if (!tasks.isDone(slot, DONE_PULL)) {
-      const pull = observable(millis(event.pullStartedAt, event.pullStoppedAt));
+      const pull = observable(millis(event[IMAGE_PULL.fields[0]], event[IMAGE_PULL.fields[1]]));
       if (!Number.isNaN(pull)) {
         tasks.markDone(slot, DONE_PULL);
         sink.imagePull(labels, pull, event);
       }
     }
     if (!tasks.isDone(slot, DONE_STARTUP)) {
-      const startup = observable(millis(event.createdAt, event.startedAt));
+      const startup = observable(millis(event[STARTUP.fields[0]], event[STARTUP.fields[1]]));
       if (!Number.isNaN(startup)) {
         tasks.markDone(slot, DONE_STARTUP);
         sink.startup(labels, startup, event);

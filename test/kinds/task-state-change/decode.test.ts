@@ -1,3 +1,8 @@
+/**
+ * Decoding a record into a task event: real events from bytes and text, the
+ * service from its group, other sources ignored, every invalid shape counted
+ * once as invalid while the next record is still processed.
+ */
 import { describe, expect, it } from 'vitest';
 import { decodeRecord as decodeEnvelope } from '../../../src/kinds/envelope.js';
 import { decodeTaskEvent } from '../../../src/kinds/task-state-change/decode.js';

@@ -1,3 +1,8 @@
+/**
+ * The property of task events (fast-check): any permutation of distinct
+ * events, with duplicates mixed in, gives the same exposition, and a status
+ * counts once per task whatever version came first.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../../src/simulator/simulator.js';

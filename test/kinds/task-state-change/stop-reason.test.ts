@@ -1,3 +1,7 @@
+/**
+ * classifyStopReason: the contract's classes in the contract's order, each
+ * stop reason of the table in its class, other last.
+ */
 import { describe, expect, it } from 'vitest';
 import {
   classifyStopReason,

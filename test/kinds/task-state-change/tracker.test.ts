@@ -1,3 +1,8 @@
+/**
+ * TaskTracker: dedupe by (task, version), each duration observed once,
+ * STOPPED tasks forgotten after the retention in event time, eviction at the
+ * cap, tasks told apart by their whole ARN, slots reused.
+ */
 import { describe, expect, it } from 'vitest';
 import type { EcsTaskEvent } from '../../../src/kinds/task-state-change/task-event.js';
 import type { TaskFactSink } from '../../../src/kinds/task-state-change/task-metrics.js';

@@ -1,3 +1,7 @@
+/**
+ * Reading a replay file in chunks: every byte in order, other work let run
+ * in between, and the file closed when a reader stops early.
+ */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';

@@ -1,3 +1,8 @@
+/**
+ * jsonValueBatches and detectFormat: the same JSON values whatever the
+ * chunking and spacing, arrays and log event listings, junk and cut-off
+ * values handed on, formats told apart by their first bytes.
+ */
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

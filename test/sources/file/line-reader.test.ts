@@ -1,3 +1,8 @@
+/**
+ * readLines: lines across chunk boundaries, blank lines and CRLF, UTF-8 split
+ * across chunks, over-long lines skipped without buffering, the same lines
+ * whatever the chunking.
+ */
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

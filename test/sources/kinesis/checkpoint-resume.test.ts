@@ -1,3 +1,7 @@
+/**
+ * KinesisSource restarted from its position on kinesalite: right after the
+ * checkpoint, across a split made while stopped, and LATEST with no position.
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SHARD_END } from '../../../src/sources/kinesis/checkpointer.js';
 import {

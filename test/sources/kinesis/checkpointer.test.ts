@@ -1,3 +1,8 @@
+/**
+ * The Kinesis position: encoded with the stream and sorted shards, decoded
+ * back, by name or ARN; another stream's position foreign, a wrong one
+ * malformed. No server.
+ */
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../../../src/base/position.js';
 import {

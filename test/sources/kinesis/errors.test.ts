@@ -1,3 +1,7 @@
+/**
+ * Classifying AWS and network errors into bounded codes, and the backoff
+ * delay: exponential from 100 ms, capped at 10 s, full jitter. No server.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { errorCode } from '../../../src/base/aws-error.js';

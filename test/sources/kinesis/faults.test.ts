@@ -1,3 +1,8 @@
+/**
+ * KinesisSource on kinesalite with faults injected through the client's
+ * middleware: throttling backed off and counted, expired iterators, and still
+ * every record exactly once.
+ */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KINESIS_ERRORS, KINESIS_GET_RECORDS_CALLS } from '../../../src/metrics/catalog.js';

@@ -1,3 +1,8 @@
+/**
+ * createKinesisClient: HTTP/1.1, few attempts, and region, endpoint and
+ * credentials from the SDK's environment variables, checked against
+ * kinesalite.
+ */
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

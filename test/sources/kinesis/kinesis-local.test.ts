@@ -1,11 +1,12 @@
 /**
  * The split and merge scenario against kinesis-local, addressed by stream ARN
- * and with ListShards paginated. Skipped when kinesis-local is not installed
- * (devDependency `kinesis-local`, or KINESIS_LOCAL_MAIN=/path/to/main.js).
+ * and with ListShards paginated. Needs kinesis-local (devDependency
+ * `kinesis-local`, or KINESIS_LOCAL_MAIN=/path/to/main.js): under CI it fails
+ * without it, elsewhere it is skipped with a warning (test/helpers/tools.ts).
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createKinesisClient } from '../../../src/sources/kinesis/kinesis-client.js';
 import {
   adjacentOpenShards,
@@ -17,6 +18,7 @@ import {
   TEST_CREDENTIALS,
   waitFor,
 } from '../../helpers/kinesis-server.js';
+import { describeWith, tool } from '../../helpers/tools.js';
 import { expectChildrenAfterParents, expectOrderPerKey, makeSource, sorted } from './harness.js';
 import {
   findKinesisLocal,
@@ -25,8 +27,13 @@ import {
 } from './kinesis-local-server.js';
 
 const main = findKinesisLocal();
+const kinesisLocal = tool(
+  'kinesis-local',
+  main !== undefined,
+  'npm ci installs it (devDependency kinesis-local), or set KINESIS_LOCAL_MAIN=/path/to/main.js',
+);
 
-describe.skipIf(main === undefined)('KinesisSource against kinesis-local', () => {
+describeWith(kinesisLocal)('KinesisSource against kinesis-local', () => {
   let server: KinesisLocalServer;
   let admin: KinesisClient;
   const client = (maxAttempts: number) =>

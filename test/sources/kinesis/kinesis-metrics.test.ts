@@ -1,3 +1,7 @@
+/**
+ * The Kinesis metrics: named by the rules and built on the registry given,
+ * never the global one. No server.
+ */
 import { describe, expect, it } from 'vitest';
 import { KINESIS_CHECKPOINT_AGE, KINESIS_METRIC_CATALOG } from '../../../src/metrics/catalog.js';
 import { MetricRegistry } from '../../../src/metrics/metric-registry.js';

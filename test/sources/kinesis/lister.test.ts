@@ -1,3 +1,7 @@
+/**
+ * ShardLister on kinesalite: every shard across pages, the retention period,
+ * and a missing stream.
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ShardLister } from '../../../src/sources/kinesis/lister.js';
 import {

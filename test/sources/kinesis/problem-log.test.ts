@@ -1,3 +1,7 @@
+/**
+ * ProblemLog: a lasting problem logged once and then at growing intervals,
+ * its end once, a changed problem at once. No server.
+ */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ProblemLog } from '../../../src/sources/kinesis/problem-log.js';

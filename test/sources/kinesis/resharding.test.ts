@@ -1,3 +1,7 @@
+/**
+ * KinesisSource on kinesalite across a split and a merge: every record
+ * exactly once, each partition key in order, children after their parents.
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KINESIS_SHARDS_FINISHED } from '../../../src/metrics/catalog.js';
 import { SHARD_END } from '../../../src/sources/kinesis/checkpointer.js';

@@ -1,3 +1,8 @@
+/**
+ * planShards: parents before children, merges waiting for both parents,
+ * LATEST and AT_TIMESTAMP handed to children, positions resumed, SHARD_END
+ * never read again. No server.
+ */
 import { describe, expect, it } from 'vitest';
 import { SHARD_END } from '../../../src/sources/kinesis/checkpointer.js';
 import {

@@ -1,3 +1,7 @@
+/**
+ * parseStartPosition: the keywords, AT_TIMESTAMP with an ISO-8601 date-time,
+ * and the round trip through formatStartPosition.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

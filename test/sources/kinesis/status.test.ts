@@ -1,3 +1,8 @@
+/**
+ * Health and readiness of the Kinesis source from its readers' progress and
+ * failures: before the first read, through blips, throttling and outages,
+ * against the stall timeout. No server.
+ */
 import { describe, expect, it } from 'vitest';
 import type { ShardInfo } from '../../../src/sources/kinesis/shard-state.js';
 import {

@@ -1,3 +1,8 @@
+/**
+ * `demo`: task metrics within seconds from its embedded kinesalite, a clean
+ * stop on SIGTERM, --kinesis-endpoint against a kinesalite started here, and
+ * the words it gives without the development dependencies.
+ */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,13 @@
+/**
+ * Months of workload churn (the simulator's churn corpus): through replay,
+ * through saves and restores, and through a live `run` on kinesalite
+ * restarted in the middle. Idle workloads leave, live ones never fold into
+ * _other_, and the saved state stays bounded by the live workloads.
+ */
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureState, restoreState } from '../../src/state/durable-state.js';
 import { encodeState } from '../../src/state/state-codec.js';
 import {
@@ -12,16 +18,10 @@ import {
   shortName,
   stableName,
 } from '../helpers/churn-corpus.js';
-import { exited, runCli, startCli, URL_IN_LOG } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { freshCore, sample, sumOf } from '../helpers/exposition.js';
-import {
-  createStream,
-  exporterEnv,
-  type KinesisTestServer,
-  putRecords,
-  startKinesisServer,
-  waitFor,
-} from '../helpers/kinesis-server.js';
+import { waitFor } from '../helpers/kinesis-server.js';
+import { startRun, useLocalStream } from '../helpers/run-exporter.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'churn-test-'));
 
@@ -139,87 +139,55 @@ describe('months of workload churn, saved and restored', () => {
 });
 
 describe('months of workload churn through a live run, restarted in the middle', () => {
-  const STREAM = 'churn-events';
   const options: ChurnOptions = { ...CHURN_DEFAULTS, days: 60, shortPerDay: 10 };
   const stateDir = mkdtempSync(join(tmpdir(), 'churn-state-'));
-  let server: KinesisTestServer;
-  let env: Record<string, string>;
+  // One shard: a backlog read from several shards at once moves the
+  // event-time clock with the fastest, and a workload first counted while
+  // the clock is ahead of its events is active as of the clock.
+  const stream = useLocalStream('churn-events', 1);
   const days = [...churnDays(options)];
   const records = (from: number, to: number) => days.slice(from, to).flat();
 
-  beforeAll(async () => {
-    server = await startKinesisServer();
-    // One shard: a backlog read from several shards at once moves the
-    // event-time clock with the fastest, and a workload first counted while
-    // the clock is ahead of its events is active as of the clock.
-    await createStream(server.admin, STREAM, 1);
-    env = exporterEnv(server);
-  });
-
-  afterAll(async () => {
-    await server.close();
-  });
-
   const run = () =>
-    startCli(
-      [
-        'run',
-        '--stream',
-        STREAM,
-        '--state-dir',
-        stateDir,
-        '--start-position',
-        'TRIM_HORIZON',
-        '--idle-delay',
-        '100ms',
-        '--checkpoint-interval',
-        '200ms',
-        '--listen-address',
-        '127.0.0.1:0',
-        '--max-series-per-metric',
-        '2000',
-      ],
-      URL_IN_LOG,
-      env,
-    );
+    startRun(stream(), {
+      state: { dir: stateDir },
+      args: ['--max-series-per-metric', '2000'],
+    });
 
-  const metrics = async (url: string) => (await fetch(`${url}/metrics`)).text();
   const read = (text: string) => sumOf(text, 'ecs_events_exporter_records_total');
 
   it('keeps the stable services across the restart and ends as replay would', async () => {
     const first = records(0, 30);
     const second = records(30, 60);
-    await putRecords(server.admin, STREAM, first);
+    await stream().put(first);
     const one = await run();
     try {
-      const url = one.match[1] as string;
-      await waitFor(async () => read(await metrics(url)) === first.length, 60_000, 'first half');
+      await waitFor(async () => read(await one.metrics()) === first.length, 60_000, 'first half');
     } finally {
-      one.child.kill('SIGTERM');
+      one.stop();
     }
-    expect(await exited(one.child)).toBe(0);
-    const stateFile = join(stateDir, `kinesis-checkpoint-${STREAM}.json`);
+    expect(await one.exited).toBe(0);
+    const stateFile = join(stateDir, `kinesis-checkpoint-${stream().name}.json`);
     const bytesAt30 = statSync(stateFile).size;
-    await putRecords(server.admin, STREAM, second);
+    await stream().put(second);
     const two = await run();
     try {
-      const url = two.match[1] as string;
       await waitFor(
-        async () => read(await metrics(url)) === first.length + second.length,
+        async () => read(await two.metrics()) === first.length + second.length,
         60_000,
         'second half',
       );
       await new Promise((r) => setTimeout(r, 500));
-      const text = await metrics(url);
+      const text = await two.metrics();
       expectLifecycle(text, options);
       // The saved state names no workload idle for longer than the expiry.
       const saved = readFileSync(stateFile, 'utf8');
       expect(saved).not.toContain(shortName(0, 0));
       expect(saved).toContain(stableName(0));
     } finally {
-      two.child.kill('SIGTERM');
+      two.stop();
     }
-    expect(await exited(two.child)).toBe(0);
+    expect(await two.exited).toBe(0);
     expect(statSync(stateFile).size / bytesAt30).toBeLessThan(1.5);
   });
 });

@@ -1,17 +1,23 @@
+/**
+ * check-pattern and its reference events: the events cover every task status
+ * and ECS detail-type and match the real fixtures; patterns and CloudFormation
+ * rules from test/fixtures/patterns are judged with the exit codes the
+ * command documents (through the built CLI).
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { SEED_EVENTS } from '../../src/kinds/task-state-change/samples.js';
 import {
   checkPatternFile,
-  formatPatternReport,
   type PatternReport,
   runCheckPattern,
 } from '../../src/pattern/check-pattern.js';
 import { checkEventPattern, matchesEventPattern } from '../../src/pattern/event-pattern.js';
+import { formatPatternReport } from '../../src/pattern/format-report.js';
 import {
   REFERENCE_EVENTS,
   type ReferenceEvent,
-  SEED_EVENTS,
   TASK_STATUSES,
 } from '../../src/pattern/reference-events.js';
 import { runCli } from '../helpers/cli.js';

@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/simulator/random.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { exited, startCli, URL_IN_LOG } from '../helpers/cli.js';
+import { exited } from '../helpers/cli.js';
 import {
   createLeaseTable,
   type DynamoTestServer,
@@ -19,28 +19,24 @@ import {
 } from '../helpers/dynamo-server.js';
 import { durableCounterSamples, expositionOf, sumOf, taskLines } from '../helpers/exposition.js';
 import {
-  createStream,
-  exporterEnv,
   type KinesisTestServer,
   listShards,
-  putRecords,
   splitShard,
   startKinesisServer,
   waitFor,
 } from '../helpers/kinesis-server.js';
+import { addStream, type LocalStream, startRun } from '../helpers/run-exporter.js';
 import { type S3TestServer, startS3Server } from '../helpers/s3-server.js';
 
 let kinesis: KinesisTestServer;
 let s3: S3TestServer;
 let dynamo: DynamoTestServer;
-let env: Record<string, string>;
 
 beforeAll(async () => {
   kinesis = await startKinesisServer();
   s3 = await startS3Server(['ha-state']);
   dynamo = await startDynamoServer();
   await createLeaseTable(dynamo.client, 'leases');
-  env = { ...exporterEnv(kinesis), ...s3.env, ...dynamo.env };
 });
 
 afterAll(async () => {
@@ -48,30 +44,6 @@ afterAll(async () => {
   await s3?.close();
   await dynamo?.close();
 });
-
-const args = (stream: string, prefix: string) => [
-  'run',
-  '--stream',
-  stream,
-  '--state-url',
-  `s3://ha-state/${prefix}`,
-  '--lease-table',
-  'leases',
-  '--lease-duration',
-  '3s',
-  '--start-position',
-  'TRIM_HORIZON',
-  '--listen-address',
-  '127.0.0.1:0',
-  '--idle-delay',
-  '50ms',
-  '--checkpoint-interval',
-  '150ms',
-  '--shard-list-interval',
-  '500ms',
-  '--log-level',
-  'debug',
-];
 
 interface Replica {
   readonly child: ChildProcess;
@@ -81,9 +53,27 @@ interface Replica {
   readonly seen: Map<string, number>;
 }
 
-async function startReplica(argv: string[]): Promise<Replica> {
-  const { child, match, output } = await startCli(argv, URL_IN_LOG, env);
-  return { child, url: match[1] as string, output, seen: new Map() };
+/** A replica of `run` on `stream`, its state in S3 under `prefix`, its lease in DynamoDB. */
+async function startReplica(stream: LocalStream, prefix: string): Promise<Replica> {
+  const run = await startRun(stream, {
+    state: { url: `s3://ha-state/${prefix}` },
+    env: { ...s3.env, ...dynamo.env },
+    args: [
+      '--lease-table',
+      'leases',
+      '--lease-duration',
+      '3s',
+      '--idle-delay',
+      '50ms',
+      '--checkpoint-interval',
+      '150ms',
+      '--shard-list-interval',
+      '500ms',
+      '--log-level',
+      'debug',
+    ],
+  });
+  return { child: run.child, url: run.url, output: run.log, seen: new Map() };
 }
 
 /** Scrapes a replica; checks that nothing went backwards in its lifetime; says whether it leads. */
@@ -140,26 +130,25 @@ function corpus(seed: number, tasks: number): string[] {
 
 describe('active/standby on a DynamoDB lease', () => {
   it('kill -9 of the leader, again and again: exact totals, one writer per counter, no counter backwards', async () => {
-    const stream = 'failover';
-    await createStream(kinesis.admin, stream, 4);
-    const argv = args(stream, 'chaos');
+    const stream = await addStream(kinesis, 'failover', 4);
+    const replica = () => startReplica(stream, 'chaos');
     const random = createRandom(4242);
     const events = corpus(99, 400);
     const rounds = 4;
     const size = Math.ceil(events.length / rounds);
-    const replicas: Replica[] = [await startReplica(argv), await startReplica(argv)];
+    const replicas: Replica[] = [await replica(), await replica()];
     const all: Replica[] = [...replicas];
     const failovers: number[] = [];
     try {
       const chunk = (i: number) => events.slice(i * size, (i + 1) * size);
-      await putRecords(kinesis.admin, stream, chunk(0));
+      await stream.put(chunk(0));
       for (let round = 0; round < rounds; round++) {
         const leader = await findLeader(replicas, 20_000);
         if (round === 1) {
-          const open = (await listShards(kinesis.admin, stream)).find(
+          const open = (await listShards(kinesis.admin, stream.name)).find(
             (s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined,
           );
-          await splitShard(kinesis.admin, stream, open?.ShardId as string);
+          await splitShard(kinesis.admin, stream.name, open?.ShardId as string);
         }
         const until = Date.now() + 300 + random.next() * 700;
         while (Date.now() < until) {
@@ -172,9 +161,9 @@ describe('active/standby on a DynamoDB lease', () => {
         replicas.splice(replicas.indexOf(leader), 1);
         // Records the new leader must count: the failover ends with the first of them.
         const last = round === rounds - 1;
-        if (!last) await putRecords(kinesis.admin, stream, chunk(round + 1));
+        if (!last) await stream.put(chunk(round + 1));
         // A replacement, as the orchestrator would start, sometimes before the takeover.
-        const replacement = startReplica(argv);
+        const replacement = replica();
         if (!last) {
           const next = await findLeader(replicas, 20_000);
           await waitFor(
@@ -234,15 +223,14 @@ describe('active/standby on a DynamoDB lease', () => {
   }, 180_000);
 
   it('a leader paused past the lease expiry cannot write after it resumes, and exits', async () => {
-    const stream = 'paused';
-    await createStream(kinesis.admin, stream, 2);
-    const argv = args(stream, 'paused');
+    const stream = await addStream(kinesis, 'paused', 2);
+    const replica = () => startReplica(stream, 'paused');
     const events = corpus(7, 150);
-    const a = await startReplica(argv);
+    const a = await replica();
     await findLeader([a], 10_000);
-    const b = await startReplica(argv);
+    const b = await replica();
     try {
-      await putRecords(kinesis.admin, stream, events.slice(0, 200));
+      await stream.put(events.slice(0, 200));
       await waitFor(
         async () =>
           sumOf((await scrape(a))?.text ?? '', 'ecs_events_exporter_records_total') >= 200,
@@ -252,7 +240,7 @@ describe('active/standby on a DynamoDB lease', () => {
       a.child.kill('SIGSTOP');
       const movesBefore = pointerMoves(a.output()).length;
       await waitFor(() => /lease taken/.test(b.output()), 15_000, 'b to take over');
-      await putRecords(kinesis.admin, stream, events.slice(200));
+      await stream.put(events.slice(200));
       await waitFor(
         async () =>
           sumOf((await scrape(b))?.text ?? '', 'ecs_events_exporter_records_total') >=
@@ -276,15 +264,14 @@ describe('active/standby on a DynamoDB lease', () => {
   }, 60_000);
 
   it('a leader stopped gracefully saves, releases the lease, and a standby takes over at once', async () => {
-    const stream = 'graceful';
-    await createStream(kinesis.admin, stream, 2);
-    const argv = args(stream, 'graceful');
+    const stream = await addStream(kinesis, 'graceful', 2);
+    const replica = () => startReplica(stream, 'graceful');
     const events = corpus(5, 60);
-    const a = await startReplica(argv);
+    const a = await replica();
     await findLeader([a], 10_000);
-    const b = await startReplica(argv);
+    const b = await replica();
     try {
-      await putRecords(kinesis.admin, stream, events);
+      await stream.put(events);
       await waitFor(
         async () =>
           sumOf((await scrape(a))?.text ?? '', 'ecs_events_exporter_records_total') >=

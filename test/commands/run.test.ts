@@ -1,67 +1,40 @@
+/**
+ * `run` against kinesalite: every shard read to the totals replay gives,
+ * promtool's lint on the live exposition, a restart on the same state
+ * directory, LATEST, a missing stream, and the refusals at the start. Each
+ * test has a stream of its own.
+ */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEASE_METRIC_CATALOG } from '../../src/metrics/catalog.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
 import { METRIC_CATALOG } from '../../tools/catalog.js';
-import { exited, runCli, startCli, URL_IN_LOG } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { expositionOf, sample, sumOf, taskLines } from '../helpers/exposition.js';
 import {
-  createStream,
   exporterEnv,
   type KinesisTestServer,
-  putRecords,
   startKinesisServer,
   waitFor,
 } from '../helpers/kinesis-server.js';
+import { addStream, type LocalStream, startRun } from '../helpers/run-exporter.js';
 
-const STREAM = 'ecs-task-events';
 const promtool = spawnSync('promtool', ['--version']).status === 0;
 
-let server: KinesisTestServer;
-let env: Record<string, string>;
+let kinesis: KinesisTestServer;
+let streams = 0;
+/** A stream of 4 shards no other test writes to. */
+const newStream = (): Promise<LocalStream> => addStream(kinesis, `ecs-task-events-${++streams}`, 4);
 
 beforeAll(async () => {
-  server = await startKinesisServer();
-  await createStream(server.admin, STREAM, 4);
-  env = exporterEnv(server);
+  kinesis = await startKinesisServer();
 });
 
 afterAll(async () => {
-  await server.close();
+  await kinesis?.close();
 });
-
-const FAST = [
-  '--idle-delay',
-  '100ms',
-  '--checkpoint-interval',
-  '200ms',
-  '--listen-address',
-  '127.0.0.1:0',
-];
-
-function startRun(stateDir: string, startPosition: string) {
-  return startCli(
-    [
-      'run',
-      '--stream',
-      STREAM,
-      '--state-dir',
-      stateDir,
-      '--start-position',
-      startPosition,
-      ...FAST,
-    ],
-    URL_IN_LOG,
-    env,
-  );
-}
-
-async function metrics(url: string): Promise<string> {
-  return (await fetch(`${url}/metrics`)).text();
-}
 
 const recordsRead = (text: string) => sumOf(text, 'ecs_events_exporter_records_total');
 
@@ -72,21 +45,20 @@ function lines(seed: number, tasks: number): string[] {
 }
 
 describe('ecs-events-exporter run', () => {
-  const stateDir = mkdtempSync(join(tmpdir(), 'run-state-'));
   const first = lines(1, 150);
   const second = lines(2, 60);
 
   it('reads every shard to the exact totals replay gives for the same events', async () => {
-    await putRecords(server.admin, STREAM, first);
-    const { child, match, output } = await startRun(stateDir, 'TRIM_HORIZON');
+    const stream = await newStream();
+    await stream.put(first);
+    const run = await startRun(stream);
     try {
-      const url = match[1] as string;
       // Stopped tasks are kept for the stream's own retention, read at start.
-      expect(output()).toMatch(
+      expect(run.log()).toMatch(
         /"stoppedTaskRetentionHours":24,"streamRetentionHours":24,.*"msg":"stopped tasks kept for the stream retention/,
       );
-      await waitFor(async () => recordsRead(await metrics(url)) === first.length, 20_000);
-      const live = await metrics(url);
+      await waitFor(async () => recordsRead(await run.metrics()) === first.length, 20_000);
+      const live = await run.metrics();
       expect(taskLines(live)).toBe(taskLines(await expositionOf(first)));
       expect(sample(live, 'ecs_events_exporter_kinesis_shards_owned')).toBe(4);
       // Every family of the catalog, the Kinesis ones included, passes promtool's lint live.
@@ -103,15 +75,15 @@ describe('ecs-events-exporter run', () => {
         expect(`${check.stdout}${check.stderr}`).toBe('');
         expect(check.status).toBe(0);
       }
-      expect((await fetch(`${url}/readyz`)).status).toBe(200);
-      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${run.url}/readyz`)).status).toBe(200);
+      expect((await fetch(`${run.url}/healthz`)).status).toBe(200);
     } finally {
-      child.kill('SIGTERM');
+      run.stop();
     }
     const started = Date.now();
-    expect(await exited(child)).toBe(0);
+    expect(await run.exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
-    const checkpoint = join(stateDir, `kinesis-checkpoint-${STREAM}.json`);
+    const checkpoint = join(run.stateDir as string, `kinesis-checkpoint-${stream.name}.json`);
     expect(existsSync(checkpoint)).toBe(true);
     expect(Object.keys(JSON.parse(readFileSync(checkpoint, 'utf8')).position.shards)).toHaveLength(
       4,
@@ -119,64 +91,70 @@ describe('ecs-events-exporter run', () => {
   });
 
   it('after SIGTERM, a restart on the same state dir continues the counts, reading only what came after', async () => {
-    await putRecords(server.admin, STREAM, second);
-    // TRIM_HORIZON would re-read everything: the checkpoint must win over it.
-    const { child, match } = await startRun(stateDir, 'TRIM_HORIZON');
+    const stream = await newStream();
+    await stream.put(first);
+    const before = await startRun(stream);
     try {
-      const url = match[1] as string;
+      await waitFor(async () => recordsRead(await before.metrics()) === first.length, 20_000);
+    } finally {
+      before.stop();
+    }
+    expect(await before.exited).toBe(0);
+    await stream.put(second);
+    // TRIM_HORIZON would re-read everything: the checkpoint must win over it.
+    const run = await startRun(stream, { state: { dir: before.stateDir as string } });
+    try {
       const both = [...first, ...second];
-      await waitFor(async () => recordsRead(await metrics(url)) >= both.length, 20_000);
+      await waitFor(async () => recordsRead(await run.metrics()) >= both.length, 20_000);
       await new Promise((r) => setTimeout(r, 500));
-      const live = await metrics(url);
+      const live = await run.metrics();
       // The counters went on from the saved state; each record counted once.
       expect(recordsRead(live)).toBe(both.length);
       expect(sumOf(live, 'ecs_events_exporter_kinesis_records_read_total')).toBe(second.length);
       expect(taskLines(live)).toBe(taskLines(await expositionOf(both)));
     } finally {
-      child.kill('SIGTERM');
+      run.stop();
     }
-    expect(await exited(child)).toBe(0);
+    expect(await run.exited).toBe(0);
   });
 
   it('with LATEST on a fresh state dir, reads only records put after it started', async () => {
-    const fresh = mkdtempSync(join(tmpdir(), 'run-state-'));
-    const { child, match } = await startRun(fresh, 'LATEST');
+    const stream = await newStream();
+    // Records from before the start: LATEST must skip them.
+    await stream.put(lines(4, 10));
+    const run = await startRun(stream, { args: ['--start-position', 'LATEST'] });
     try {
-      const url = match[1] as string;
-      await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 20_000);
+      await waitFor(async () => (await fetch(`${run.url}/readyz`)).status === 200, 20_000);
       const third = lines(3, 20);
-      await putRecords(server.admin, STREAM, third);
-      await waitFor(async () => recordsRead(await metrics(url)) >= third.length, 20_000);
+      await stream.put(third);
+      await waitFor(async () => recordsRead(await run.metrics()) >= third.length, 20_000);
       await new Promise((r) => setTimeout(r, 500));
-      expect(recordsRead(await metrics(url))).toBe(third.length);
+      expect(recordsRead(await run.metrics())).toBe(third.length);
     } finally {
-      child.kill('SIGTERM');
+      run.stop();
     }
-    expect(await exited(child)).toBe(0);
+    expect(await run.exited).toBe(0);
   });
 
   it('reports a missing stream in /readyz without crashing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'run-state-'));
-    const { child, match } = await startCli(
-      ['run', '--stream', 'no-such-stream', '--state-dir', dir, ...FAST],
-      URL_IN_LOG,
-      env,
-    );
+    const missing: LocalStream = { ...(await newStream()), name: 'no-such-stream' };
+    const run = await startRun(missing);
     try {
-      const url = match[1] as string;
       await waitFor(
-        async () => /not found/.test(await (await fetch(`${url}/readyz`)).text()),
+        async () => /not found/.test(await (await fetch(`${run.url}/readyz`)).text()),
         10_000,
       );
-      expect((await fetch(`${url}/readyz`)).status).toBe(503);
-      expect(child.exitCode).toBeNull();
+      expect((await fetch(`${run.url}/readyz`)).status).toBe(503);
+      expect(run.child.exitCode).toBeNull();
     } finally {
-      child.kill('SIGTERM');
+      run.stop();
     }
-    expect(await exited(child)).toBe(0);
+    expect(await run.exited).toBe(0);
   });
 
   it('refuses to start without a stream or a region, with exit code 2', () => {
+    const env = exporterEnv(kinesis);
+    const STREAM = 'ecs-task-events';
     const noStream = runCli(['run'], undefined, env);
     expect(noStream.status).toBe(2);
     expect(noStream.stderr).toMatch(/--stream \(or ECS_EXPORTER_STREAM\) is required/);

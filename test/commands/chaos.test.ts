@@ -1,38 +1,23 @@
+/**
+ * `run` killed with SIGKILL again and again while it reads a 4-shard
+ * kinesalite stream: the totals are exact at the end and no counter ever went
+ * backwards in any scrape.
+ */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/simulator/random.js';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { exited, startCli, URL_IN_LOG } from '../helpers/cli.js';
 import { durableCounterSamples, expositionOf, sumOf, taskLines } from '../helpers/exposition.js';
-import {
-  createStream,
-  exporterEnv,
-  type KinesisTestServer,
-  putRecords,
-  startKinesisServer,
-  waitFor,
-} from '../helpers/kinesis-server.js';
+import { waitFor } from '../helpers/kinesis-server.js';
+import { type RunOptions, startRun, useLocalStream } from '../helpers/run-exporter.js';
 
-const STREAM = 'chaos';
-let server: KinesisTestServer;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startKinesisServer();
-  await createStream(server.admin, STREAM, 4);
-  env = exporterEnv(server);
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const stream = useLocalStream('chaos', 4);
 
 describe('kill -9 during consumption', () => {
   it('several hard kills and restarts: exact totals at the end, counters never go backwards', async () => {
     const random = createRandom(20261125);
-    const stateDir = mkdtempSync(join(tmpdir(), 'chaos-state-'));
     const events = generateCorpus({ tasks: 400, seed: 77, startMs: Date.now() - 7_200_000 }).map(
       (e) => JSON.stringify(e),
     );
@@ -48,45 +33,30 @@ describe('kill -9 during consumption', () => {
         seen.set(series, value);
       }
     };
-    const args = [
-      'run',
-      '--stream',
-      STREAM,
-      '--state-dir',
-      stateDir,
-      '--start-position',
-      'TRIM_HORIZON',
-      '--listen-address',
-      '127.0.0.1:0',
-      '--idle-delay',
-      '50ms',
-      '--checkpoint-interval',
-      '100ms',
-      '--log-level',
-      'info',
-    ];
+    const options: RunOptions = {
+      state: { dir: mkdtempSync(join(tmpdir(), 'chaos-state-')) },
+      args: ['--idle-delay', '50ms', '--checkpoint-interval', '100ms', '--log-level', 'info'],
+    };
     for (let round = 0; round < chunks; round++) {
-      const { child, match } = await startCli(args, URL_IN_LOG, env);
+      const run = await startRun(stream(), options);
       try {
-        const url = match[1] as string;
-        await putRecords(server.admin, STREAM, events.slice(round * size, (round + 1) * size));
+        await stream().put(events.slice(round * size, (round + 1) * size));
         const deadline = Date.now() + 200 + random.next() * 800;
         while (Date.now() < deadline) {
-          observe(await (await fetch(`${url}/metrics`)).text());
+          observe(await run.metrics());
           await new Promise((r) => setTimeout(r, 20 + random.next() * 60));
         }
       } finally {
-        child.kill('SIGKILL');
+        run.stop('SIGKILL');
       }
-      expect(await exited(child)).toBeNull();
+      expect(await run.exited).toBeNull();
     }
-    const { child, match } = await startCli(args, URL_IN_LOG, env);
+    const run = await startRun(stream(), options);
     try {
-      const url = match[1] as string;
       let text = '';
       await waitFor(
         async () => {
-          text = await (await fetch(`${url}/metrics`)).text();
+          text = await run.metrics();
           observe(text);
           return sumOf(text, 'ecs_events_exporter_records_total') >= events.length;
         },
@@ -94,14 +64,14 @@ describe('kill -9 during consumption', () => {
         'every record counted',
       );
       await new Promise((r) => setTimeout(r, 500));
-      text = await (await fetch(`${url}/metrics`)).text();
+      text = await run.metrics();
       observe(text);
       expect(sumOf(text, 'ecs_events_exporter_records_total')).toBe(events.length);
       expect(taskLines(text)).toBe(taskLines(await expositionOf(events)));
       expect(scrapes.length).toBeGreaterThan(chunks * 3);
     } finally {
-      child.kill('SIGTERM');
+      run.stop();
     }
-    expect(await exited(child)).toBe(0);
+    expect(await run.exited).toBe(0);
   }, 90_000);
 });

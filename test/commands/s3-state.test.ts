@@ -7,32 +7,22 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { CLI, exited, runCli, startCli, URL_IN_LOG } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { expositionOf, sumOf, taskLines } from '../helpers/exposition.js';
-import {
-  createStream,
-  exporterEnv,
-  type KinesisTestServer,
-  putRecords,
-  startKinesisServer,
-  waitFor,
-} from '../helpers/kinesis-server.js';
+import { waitFor } from '../helpers/kinesis-server.js';
+import { type RunOptions, runArgs, startRun, useLocalStream } from '../helpers/run-exporter.js';
 import { type S3TestServer, startS3Server } from '../helpers/s3-server.js';
 
-const STREAM = 's3-state';
-let kinesis: KinesisTestServer;
+const stream = useLocalStream('s3-state', 2);
 let s3: S3TestServer;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  kinesis = await startKinesisServer();
-  await createStream(kinesis.admin, STREAM, 2);
   s3 = await startS3Server(['exporter-state']);
-  env = { ...exporterEnv(kinesis), ...s3.env };
+  env = { ...stream().env, ...s3.env };
 });
 
 afterAll(async () => {
-  await kinesis?.close();
   await s3?.close();
 });
 
@@ -49,21 +39,13 @@ function runCliAsync(argv: string[]): Promise<{ status: number | null; stderr: s
   return new Promise((resolve) => child.once('close', (status) => resolve({ status, stderr })));
 }
 
-const args = (url: string) => [
-  'run',
-  '--stream',
-  STREAM,
-  '--state-url',
-  url,
-  '--start-position',
-  'TRIM_HORIZON',
-  '--listen-address',
-  '127.0.0.1:0',
-  '--idle-delay',
-  '50ms',
-  '--checkpoint-interval',
-  '100ms',
-];
+/** `run` with its state in S3 at `url`. */
+const options = (url: string): RunOptions => ({
+  state: { url },
+  env: s3.env,
+  args: ['--idle-delay', '50ms', '--checkpoint-interval', '100ms'],
+});
+const args = (url: string) => runArgs(stream(), options(url));
 
 describe('run --state-url', () => {
   it('continues after kill -9 from the state in S3, counting each record once', async () => {
@@ -71,44 +53,39 @@ describe('run --state-url', () => {
       (e) => JSON.stringify(e),
     );
     const half = Math.floor(events.length / 2);
-    const first = await startCli(args('s3://exporter-state/prod/ecs'), URL_IN_LOG, env);
-    let url = first.match[1] as string;
-    await putRecords(kinesis.admin, STREAM, events.slice(0, half));
+    const first = await startRun(stream(), options('s3://exporter-state/prod/ecs'));
+    await stream().put(events.slice(0, half));
     await waitFor(
-      async () =>
-        sumOf(await (await fetch(`${url}/metrics`)).text(), 'ecs_events_exporter_records_total') >=
-        half,
+      async () => sumOf(await first.metrics(), 'ecs_events_exporter_records_total') >= half,
       20_000,
       'the first half counted and saved',
     );
-    first.child.kill('SIGKILL');
-    expect(await exited(first.child)).toBeNull();
-    await putRecords(kinesis.admin, STREAM, events.slice(half));
-    const second = await startCli(args('s3://exporter-state/prod/ecs'), URL_IN_LOG, env);
+    expect(await first.stop('SIGKILL')).toBeNull();
+    await stream().put(events.slice(half));
+    const second = await startRun(stream(), options('s3://exporter-state/prod/ecs'));
     try {
-      expect(second.output()).toMatch(/"msg":"state restored"/);
-      url = second.match[1] as string;
+      expect(second.log()).toMatch(/"msg":"state restored"/);
       let text = '';
       await waitFor(
         async () => {
-          text = await (await fetch(`${url}/metrics`)).text();
+          text = await second.metrics();
           return sumOf(text, 'ecs_events_exporter_records_total') >= events.length;
         },
         20_000,
         'every record counted',
       );
       await new Promise((r) => setTimeout(r, 300));
-      text = await (await fetch(`${url}/metrics`)).text();
+      text = await second.metrics();
       expect(sumOf(text, 'ecs_events_exporter_records_total')).toBe(events.length);
       expect(taskLines(text)).toBe(taskLines(await expositionOf(events)));
-      const ready = await (await fetch(`${url}/readyz`)).text();
+      const ready = await (await fetch(`${second.url}/readyz`)).text();
       expect(ready).toMatch(
         /state in S3 s3:\/\/exporter-state\/prod\/ecs\/ \(pointer in s3:\/\/exporter-state\/prod\/ecs\/current.json\) current/,
       );
     } finally {
-      second.child.kill('SIGTERM');
+      second.stop();
     }
-    expect(await exited(second.child)).toBe(0);
+    expect(await second.exited).toBe(0);
   }, 60_000);
 
   it('a bucket that does not exist stops the start with exit status 2 and one clear line', async () => {
@@ -123,7 +100,11 @@ describe('run --state-url', () => {
     const both = runCli([...args('s3://b-1/x'), '--state-dir', '/tmp/x'], undefined, env);
     expect(both.status).toBe(2);
     expect(both.stderr).toMatch(/--state-dir and --state-url: choose one place for the state/);
-    const lease = runCli(['run', '--stream', STREAM, '--lease-table', 'leases'], undefined, env);
+    const lease = runCli(
+      ['run', '--stream', stream().name, '--lease-table', 'leases'],
+      undefined,
+      env,
+    );
     expect(lease.status).toBe(2);
     expect(lease.stderr).toMatch(/--lease-table needs --state-url/);
   });

@@ -4,29 +4,11 @@
  * (connection refused is certain), and both recover once the server is back.
  * Default intervals, as a user runs it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, startCli, URL_IN_LOG } from '../helpers/cli.js';
-import {
-  createStream,
-  exporterEnv,
-  type KinesisTestServer,
-  putRecords,
-  startKinesisServer,
-  waitFor,
-} from '../helpers/kinesis-server.js';
+import { describe, expect, it } from 'vitest';
+import { createStream, waitFor } from '../helpers/kinesis-server.js';
+import { startRun, useLocalStream } from '../helpers/run-exporter.js';
 
-const STREAM = 'outage';
-
-let server: KinesisTestServer;
-
-beforeAll(async () => {
-  server = await startKinesisServer();
-  await createStream(server.admin, STREAM, 2);
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const stream = useLocalStream('outage', 2);
 
 async function probe(url: string): Promise<{ status: number; text: string }> {
   const response = await fetch(url);
@@ -35,21 +17,15 @@ async function probe(url: string): Promise<{ status: number; text: string }> {
 
 describe('readiness and health of `run` through an outage of the Kinesis server', () => {
   it('fail soon after the server stops, with the cause, and recover after it restarts', async () => {
-    const { child, match } = await startCli(
-      [
-        'run',
-        '--stream',
-        STREAM,
-        '--web.listen-address',
-        '127.0.0.1:0',
-        '--kinesis-endpoint',
-        server.endpoint,
-      ],
-      URL_IN_LOG,
+    const server = stream().kinesis;
+    const run = await startRun(stream(), {
+      state: 'none',
+      fast: false,
+      args: ['--kinesis-endpoint', server.endpoint],
       // The endpoint comes from --kinesis-endpoint alone.
-      { ...exporterEnv(server), AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:9' },
-    );
-    const url = match[1] as string;
+      env: { AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:9' },
+    });
+    const url = run.url;
     try {
       await waitFor(async () => (await probe(`${url}/readyz`)).status === 200, 15_000, 'ready');
       await waitFor(async () => (await probe(`${url}/healthz`)).status === 200, 5000, 'healthy');
@@ -83,8 +59,8 @@ describe('readiness and health of `run` through an outage of the Kinesis server'
 
       // kinesalite keeps streams in memory only: the restarted server needs the stream again.
       await server.restart();
-      await createStream(server.admin, STREAM, 2);
-      await putRecords(server.admin, STREAM, ['{"after":"restart"}']);
+      await createStream(server.admin, stream().name, 2);
+      await stream().put(['{"after":"restart"}']);
       await waitFor(
         async () => (await probe(`${url}/readyz`)).status === 200,
         40_000,
@@ -100,8 +76,7 @@ describe('readiness and health of `run` through an outage of the Kinesis server'
         `readiness outage: /readyz 503 after ${notReadyMs} ms, /healthz 503 after ${unhealthyMs} ms\n`,
       );
     } finally {
-      child.kill('SIGTERM');
-      await exited(child);
+      await run.stop();
     }
   }, 120_000);
 });

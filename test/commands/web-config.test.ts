@@ -1,3 +1,8 @@
+/**
+ * --web.config.file at the CLI: a bad file or a bcrypt cost above the maximum
+ * stops the start with exit 2 and one line, before reaching AWS; `demo` serves
+ * HTTPS with basic auth and an open /healthz (certificates made for the test).
+ */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

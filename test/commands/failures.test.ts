@@ -17,44 +17,19 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../src/simulator/simulator.js';
-import { AS_NOBODY, exited, runCli, startCli, URL_IN_LOG } from '../helpers/cli.js';
+import { AS_NOBODY, runCli } from '../helpers/cli.js';
 import { sample, sumOf } from '../helpers/exposition.js';
-import {
-  createStream,
-  exporterEnv,
-  type KinesisTestServer,
-  putRecords,
-  startKinesisServer,
-  waitFor,
-} from '../helpers/kinesis-server.js';
+import { waitFor } from '../helpers/kinesis-server.js';
+import { addStream, runArgs, startRun, useLocalStream } from '../helpers/run-exporter.js';
 
-const STREAM = 'failures';
+/** The stream of the tests that read no record; a test that does has its own. */
+const stream = useLocalStream('failures', 2);
 
-let server: KinesisTestServer;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startKinesisServer();
-  await createStream(server.admin, STREAM, 2);
-  env = exporterEnv(server);
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-const FAST = [
-  '--idle-delay',
-  '100ms',
-  '--checkpoint-interval',
-  '200ms',
-  '--listen-address',
-  '127.0.0.1:0',
-  '--log-format',
-  'json',
-];
+const JSON_LOG = ['--log-format', 'json'];
+/** `run` on the shared stream with its state in `dir`, as started by hand. */
+const runIn = (dir: string) => runArgs(stream(), { state: { dir }, args: JSON_LOG });
 
 interface LogLine {
   level: number;
@@ -93,12 +68,7 @@ describe('state that cannot be kept stops the start (exit 2, one log line)', () 
   it('a state directory a non-root user cannot create', () => {
     const parent = mkdtempSync(join(tmpdir(), 'state-root-'));
     chmodSync(parent, 0o755);
-    const result = runCli(
-      ['run', '--stream', STREAM, '--state-dir', join(parent, 'state'), ...FAST],
-      undefined,
-      env,
-      AS_NOBODY,
-    );
+    const result = runCli(runIn(join(parent, 'state')), undefined, stream().env, AS_NOBODY);
     expect(result.status).toBe(2);
     const errors = jsonLines(result.stderr).filter((l) => l.level >= 50);
     expect(errors).toHaveLength(1);
@@ -111,12 +81,7 @@ describe('state that cannot be kept stops the start (exit 2, one log line)', () 
   it('an existing state directory a non-root user cannot write', () => {
     const dir = mkdtempSync(join(tmpdir(), 'state-ro-'));
     chmodSync(dir, 0o755);
-    const result = runCli(
-      ['run', '--stream', STREAM, '--state-dir', dir, ...FAST],
-      undefined,
-      env,
-      AS_NOBODY,
-    );
+    const result = runCli(runIn(dir), undefined, stream().env, AS_NOBODY);
     expect(result.status).toBe(2);
     expect(jsonLines(result.stderr).at(-1)?.msg).toBe(
       `cannot start: cannot write in the state directory ${dir}: permission denied for user id 65534 (EACCES)`,
@@ -126,11 +91,7 @@ describe('state that cannot be kept stops the start (exit 2, one log line)', () 
   it('a regular file named as the state directory', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'state-file-')), 'state');
     writeFileSync(file, 'not a directory\n');
-    const result = runCli(
-      ['run', '--stream', STREAM, '--state-dir', file, ...FAST],
-      undefined,
-      env,
-    );
+    const result = runCli(runIn(file), undefined, stream().env);
     expect(result.status).toBe(2);
     expect(jsonLines(result.stderr).at(-1)?.msg).toBe(
       `cannot start: cannot create the state directory ${file}: a file is in the way where a directory is expected (EEXIST)`,
@@ -140,7 +101,7 @@ describe('state that cannot be kept stops the start (exit 2, one log line)', () 
   it('a state directory whose creation never returns: exit 2 after the 10 s limit', () => {
     const started = Date.now();
     const dir = '/proc/ecs-events-exporter-test/state';
-    const result = runCli(['run', '--stream', STREAM, '--state-dir', dir, ...FAST], undefined, env);
+    const result = runCli(runIn(dir), undefined, stream().env);
     expect(result.status).toBe(2);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(jsonLines(result.stderr).at(-1)?.msg).toMatch(
@@ -154,16 +115,12 @@ describe('saves that start failing in a running exporter', () => {
     const dir = mkdtempSync(join(tmpdir(), 'state-flip-'));
     chmodSync(dir, 0o755);
     chownSync(dir, 65534, 65534);
-    const { child, match, output } = await startCli(
-      ['run', '--stream', STREAM, '--state-dir', dir, '--start-position', 'TRIM_HORIZON', ...FAST],
-      URL_IN_LOG,
-      env,
-      AS_NOBODY,
-    );
-    const url = match[1] as string;
+    const flip = await addStream(stream().kinesis, 'failures-flip', 2);
+    const run = await startRun(flip, { state: { dir }, args: JSON_LOG, wrapper: AS_NOBODY });
+    const url = run.url;
     try {
       const first = events(901, 20);
-      await putRecords(server.admin, STREAM, first);
+      await flip.put(first);
       await waitFor(
         async () => records(await (await fetch(`${url}/metrics`)).text()) >= first.length,
         15_000,
@@ -175,12 +132,12 @@ describe('saves that start failing in a running exporter', () => {
       chmodSync(dir, 0o555);
       const shownBefore = records(await (await fetch(`${url}/metrics`)).text());
       const more = events(902, 20);
-      await putRecords(server.admin, STREAM, more);
+      await flip.put(more);
       await waitFor(async () => (await get(`${url}/readyz`)).status === 503, 2000, 'not ready');
       const ready = await get(`${url}/readyz`);
       expect(ready.text).toMatch(
         new RegExp(
-          `saving the state to file ${dir}/kinesis-checkpoint-failures\\.json failed \\d+ time\\(s\\) in a row: cannot save the state to ${dir}/kinesis-checkpoint-failures\\.json: permission denied for user id 65534 \\(EACCES\\); /metrics shows the values of the last save`,
+          `saving the state to file ${dir}/kinesis-checkpoint-${flip.name}\\.json failed \\d+ time\\(s\\) in a row: cannot save the state to ${dir}/kinesis-checkpoint-${flip.name}\\.json: permission denied for user id 65534 \\(EACCES\\); /metrics shows the values of the last save`,
         ),
       );
       await waitFor(async () => (await get(`${url}/healthz`)).status === 503, 5000, 'unhealthy');
@@ -210,11 +167,12 @@ describe('saves that start failing in a running exporter', () => {
       expect(sample(recovered, 'ecs_events_exporter_state_unsaved_records')).toBe(0);
     } finally {
       chmodSync(dir, 0o755);
-      child.kill('SIGTERM');
+      run.stop();
     }
-    expect(await exited(child)).toBe(0);
+    expect(await run.exited).toBe(0);
     const log = jsonLines(
-      output()
+      run
+        .log()
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .join('\n'),
@@ -231,48 +189,42 @@ describe('saves that start failing in a running exporter', () => {
     const root = mkdtempSync(join(tmpdir(), 'state-stuck-'));
     mkdirSync(join(root, 'real'));
     symlinkSync(join(root, 'real'), join(root, 'link'));
-    const { child, match, output } = await startCli(
-      [
-        'run',
-        '--stream',
-        STREAM,
-        '--state-dir',
-        join(root, 'link', 'state'),
-        '--start-position',
-        'TRIM_HORIZON',
-        ...FAST,
-      ],
-      URL_IN_LOG,
-      env,
-    );
-    const url = match[1] as string;
+    const stuck = await addStream(stream().kinesis, 'failures-stuck', 2);
+    const run = await startRun(stuck, {
+      state: { dir: join(root, 'link', 'state') },
+      args: JSON_LOG,
+    });
+    const url = run.url;
     try {
       await waitFor(async () => (await get(`${url}/readyz`)).status === 200, 15_000, 'ready');
       // The state directory now resolves under /proc, where mkdir never returns. The link
       // is replaced in one rename, so no save in between finds it missing.
       symlinkSync('/proc', join(root, 'next-link'));
       renameSync(join(root, 'next-link'), join(root, 'link'));
-      await putRecords(server.admin, STREAM, events(903, 5));
+      await stuck.put(events(903, 5));
       // A save in flight when the link moved can fail outright (its rename resolves under
-      // /proc) before the next one hangs: wait for the hanging save's reason, not the first 503.
+      // /proc) before the next one hangs; readiness then names that failure until a save
+      // succeeds, which none will. Either reason: the hang itself is what the shutdown
+      // below must outlast (exit 1, 'shutdown took too long').
       const hanging =
-        /saving the state to file .* has not finished after \d+ s; \/metrics shows the values of the last save/;
+        /saving the state to file .* (has not finished after \d+ s|failed \d+ time\(s\) in a row: .*); \/metrics shows the values of the last save/;
       await waitFor(
         async () => {
           const ready = await get(`${url}/readyz`);
           return ready.status === 503 && hanging.test(ready.text);
         },
         10_000,
-        'not ready, naming the save that has not finished',
+        'not ready, naming the save that has not finished (or the one that failed as the link moved)',
       );
     } finally {
-      child.kill('SIGTERM');
+      run.stop();
     }
     const stopping = Date.now();
-    expect(await exited(child)).toBe(1);
+    expect(await run.exited).toBe(1);
     expect(Date.now() - stopping).toBeLessThan(12_000);
     const log = jsonLines(
-      output()
+      run
+        .log()
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .join('\n'),
@@ -283,12 +235,10 @@ describe('saves that start failing in a running exporter', () => {
 
 describe('no AWS credentials', () => {
   it('health and readiness name the problem; one log line without a stack; the log is JSON throughout', async () => {
-    const { child, match, output } = await startCli(
-      ['run', '--stream', STREAM, ...FAST],
-      URL_IN_LOG,
-      {
-        AWS_ENDPOINT_URL_KINESIS: server.endpoint,
-        AWS_REGION: 'us-east-1',
+    const run = await startRun(stream(), {
+      state: 'none',
+      args: JSON_LOG,
+      env: {
         AWS_ACCESS_KEY_ID: '',
         AWS_SECRET_ACCESS_KEY: '',
         AWS_SESSION_TOKEN: '',
@@ -301,8 +251,8 @@ describe('no AWS credentials', () => {
         AWS_EC2_METADATA_DISABLED: 'true',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '',
       },
-    );
-    const url = match[1] as string;
+    });
+    const url = run.url;
     try {
       await waitFor(
         async () => /no AWS credentials/.test((await get(`${url}/readyz`)).text),
@@ -320,16 +270,16 @@ describe('no AWS credentials', () => {
       // Retried every few seconds meanwhile, logged once.
       await new Promise((r) => setTimeout(r, 3000));
     } finally {
-      child.kill('SIGTERM');
+      run.stop();
     }
-    expect(await exited(child)).toBe(0);
-    const log = jsonLines(output());
+    expect(await run.exited).toBe(0);
+    const log = jsonLines(run.log());
     const problems = log.filter((l) =>
       l.msg.startsWith('cannot list Kinesis shards: no AWS credentials'),
     );
     expect(problems).toHaveLength(1);
     expect(problems[0]).not.toHaveProperty('err');
-    expect(output()).not.toMatch(/\n\s+at /);
+    expect(run.log()).not.toMatch(/\n\s+at /);
     // Process warnings (the AWS SDK's notice on Node.js before 22) are log lines too.
     if (Number(process.versions.node.split('.')[0]) < 22) {
       expect(

@@ -1,3 +1,8 @@
+/**
+ * `replay`: standard input and files, any order of lines, the exit codes and
+ * one-line errors of a missing file or bad options, help, and that it loads no
+ * prom-client, HTTP stack, AWS SDK or pino-pretty. Runs the built CLI, no server.
+ */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

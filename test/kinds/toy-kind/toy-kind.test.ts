@@ -67,6 +67,12 @@ describe('a toy kind', () => {
       expect(text).toMatch(new RegExp(`from '\\./${kind.name}/kind\\.js';`));
     }
     expect(KINDS).toHaveLength(EVENT_KINDS.length + 1);
+    // design.md states the count measured here.
+    const design = readFileSync(new URL('../../../docs/design.md', import.meta.url), 'utf8');
+    const section = /## Adding an event kind\n((?:(?!\n## )[\s\S])*)/.exec(design)?.[1] ?? '';
+    expect(section.replace(/\s+/g, ' ')).toContain(
+      `${readdirSync(TOY_FOLDER).length === 1 ? 'one folder file' : 'more folder files'} and one registry line`,
+    );
   });
 
   it('is in the catalog and the exposition', async () => {

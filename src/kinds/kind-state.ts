@@ -7,6 +7,7 @@
 import { type Detail, detailOf } from './ecs-event.js';
 import type { EventTimeLedger } from './event-time-ledger.js';
 import type { KindResult, KindState } from './kind.js';
+import type { RecentList, Timed } from './recent-failures.js';
 
 /** One part of a kind's saved state. */
 interface StatePart {
@@ -37,10 +38,23 @@ export function ledgerPart<V>(
   };
 }
 
-interface KindStateOptions {
+/** A list of failures as a part: saved with the kind, tracking no entity and telling no time. */
+export function listPart<T extends Timed>(
+  list: RecentList<T>,
+  read: (value: unknown) => T,
+): StatePart {
+  return {
+    snapshot: () => list.snapshot(),
+    prepareRestore: (data) => list.prepareRestore(data, read),
+    size: 0,
+    newestMs: Number.NEGATIVE_INFINITY,
+  };
+}
+
+interface KindStateOptions<Entry extends Timed> {
   /** Runs once every part is restored (a kind re-holding or re-showing what it restored). */
   readonly restored?: () => void;
-  readonly recentFailures?: KindState['recentFailures'];
+  readonly recentFailures?: KindState<Entry>['recentFailures'];
 }
 
 /**
@@ -48,14 +62,14 @@ interface KindStateOptions {
  * `what` names the kind in the error of a malformed saved state; `apply`
  * is handed events whose `detail` is an object.
  */
-export function kindState(
+export function kindState<Entry extends Timed = Timed>(
   what: string,
   parts: Readonly<Record<string, StatePart>>,
   apply: (event: Record<string, unknown>, detail: Detail) => KindResult,
-  options: KindStateOptions = {},
-): KindState {
+  options: KindStateOptions<Entry> = {},
+): KindState<Entry> {
   const entries = Object.entries(parts);
-  const state: KindState = {
+  const state: KindState<Entry> = {
     apply(event) {
       const detail = detailOf(event);
       if (detail === undefined) return { invalid: 'detail is not an object' };

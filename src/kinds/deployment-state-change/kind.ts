@@ -5,11 +5,12 @@
  * two arrive. A record's identity is its content (deploymentId, eventName,
  * updatedAt, reason): redeliveries with a new event id are duplicates.
  */
-import type { MetricSpec } from '../../metrics/metric-spec.js';
+import { counter, gauge, histogram, type MetricSpec } from '../../metrics/metric-spec.js';
 import { type LabelValues, labelValues } from '../../metrics/series-store.js';
-import { detailOf, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
+import { type Detail, eventTimeMs, serviceLabels, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
-import type { EventKind, KindState, SampleEvent } from '../kind.js';
+import type { EventKind, KindResult, KindState, SampleEvent } from '../kind.js';
+import { kindState, ledgerPart, listPart } from '../kind-state.js';
 import { OldestSince } from '../oldest-since.js';
 import { parseTime } from '../parse-time.js';
 import { RecentList } from '../recent-failures.js';
@@ -30,28 +31,25 @@ export const SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE =
 const SERVICE_LABELS = ['aws_account_id', 'aws_region', 'ecs_cluster', 'ecs_service'] as const;
 
 export const DEPLOYMENT_METRICS: readonly MetricSpec[] = [
-  {
-    name: SERVICE_DEPLOYMENTS,
-    type: 'counter',
-    group: 'ecs',
-    help: 'Service deployments by outcome (started, completed, failed, rolled_back), once per deployment and outcome.',
-    labelNames: [...SERVICE_LABELS, 'outcome'],
-  },
-  {
-    name: SERVICE_DEPLOYMENT_DURATION,
-    type: 'histogram',
-    group: 'ecs',
-    help: 'Time from the start of a deployment (its first IN_PROGRESS event not rolling back) to its end (COMPLETED or FAILED), by updatedAt, once per deployment.',
-    labelNames: [...SERVICE_LABELS, 'outcome'],
-    buckets: [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800],
-  },
-  {
-    name: SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE,
-    type: 'gauge',
-    group: 'ecs',
-    help: 'The start (updatedAt of its first IN_PROGRESS event not rolling back) of the oldest deployment of the service that has neither COMPLETED nor FAILED, in seconds since the epoch; absent when there is none. A deployment with no event for the retention (24 h by default) is forgotten and leaves it.',
-    labelNames: [...SERVICE_LABELS],
-  },
+  counter(
+    'ecs',
+    SERVICE_DEPLOYMENTS,
+    [...SERVICE_LABELS, 'outcome'],
+    'Service deployments by outcome (started, completed, failed, rolled_back), once per deployment and outcome.',
+  ),
+  histogram(
+    'ecs',
+    SERVICE_DEPLOYMENT_DURATION,
+    [...SERVICE_LABELS, 'outcome'],
+    [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800],
+    'Time from the start of a deployment (its first IN_PROGRESS event not rolling back) to its end (COMPLETED or FAILED), by updatedAt, once per deployment.',
+  ),
+  gauge(
+    'ecs',
+    SERVICE_DEPLOYMENT_IN_PROGRESS_SINCE,
+    [...SERVICE_LABELS],
+    'The start (updatedAt of its first IN_PROGRESS event not rolling back) of the oldest deployment of the service that has neither COMPLETED nor FAILED, in seconds since the epoch; absent when there is none. A deployment with no event for the retention (24 h by default) is forgotten and leaves it.',
+  ),
 ];
 
 export const OUTCOMES = ['started', 'completed', 'failed', 'rolled_back'] as const;
@@ -160,118 +158,95 @@ export const DEPLOYMENT_STATE_CHANGE: EventKind<RecentDeploymentFailure, 'deploy
       if (labels !== undefined && inProgress(dropped)) open.remove(labels, dropped.s as number);
     };
     const recent = new RecentList(context.recentFailures, DEPLOYMENT_FAILURES.keyOf);
-    return {
-      apply(event) {
-        const detail = detailOf(event);
-        if (detail === undefined) return { invalid: 'detail is not an object' };
-        const { eventName, deploymentId } = detail;
-        if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
-        if (typeof deploymentId !== 'string') {
-          return { invalid: 'detail.deploymentId is not a string' };
+    const apply = (event: Record<string, unknown>, detail: Detail): KindResult => {
+      const { eventName, deploymentId } = detail;
+      if (typeof eventName !== 'string') return { invalid: 'detail.eventName is not a string' };
+      if (typeof deploymentId !== 'string') {
+        return { invalid: 'detail.deploymentId is not a string' };
+      }
+      const problem = wrongType(detail, ['updatedAt', 'reason', 'eventType', 'clusterArn']);
+      if (problem !== undefined) return { invalid: problem };
+      const updatedAt = typeof detail.updatedAt === 'string' ? detail.updatedAt : '';
+      const reason = typeof detail.reason === 'string' ? detail.reason : '';
+      const atMs = eventTimeMs(event);
+      context.store.advance(atMs);
+      const identity = JSON.stringify([deploymentId, eventName, updatedAt, reason]);
+      if (identities.seen(identity, atMs)) return 'duplicate';
+      const labels = serviceLabels(event, detail);
+      // The outcomes alerts watch exist at 0 from a service's first deployment event,
+      // so its first failure is an increase (the start usually comes a scrape earlier).
+      for (const watched of WATCHED_OUTCOMES) store.ensure(counted, labels, [watched]);
+      const state = deployments.get(deploymentId) ?? {
+        o: 0,
+        s: null,
+        e: null,
+        eo: null,
+        d: false,
+      };
+      const wasOpen = inProgress(state) && state.l !== undefined;
+      const openSince = state.s;
+      state.l ??= [...labels.values];
+      const outcomes = outcomesOf(eventName, reason);
+      const failures: Outcome[] = [];
+      for (const outcome of outcomes) {
+        const bit = 1 << OUTCOMES.indexOf(outcome);
+        if ((state.o & bit) === 0) {
+          state.o |= bit;
+          store.inc(counted, labels, [outcome]);
+          if (outcome === 'failed' || outcome === 'rolled_back') failures.push(outcome);
         }
-        const problem = wrongType(detail, ['updatedAt', 'reason', 'eventType', 'clusterArn']);
-        if (problem !== undefined) return { invalid: problem };
-        const updatedAt = typeof detail.updatedAt === 'string' ? detail.updatedAt : '';
-        const reason = typeof detail.reason === 'string' ? detail.reason : '';
-        const atMs = eventTimeMs(event);
-        context.store.advance(atMs);
-        const identity = JSON.stringify([deploymentId, eventName, updatedAt, reason]);
-        if (identities.seen(identity, atMs)) return 'duplicate';
-        const labels = serviceLabels(event, detail);
-        // The outcomes alerts watch exist at 0 from a service's first deployment event,
-        // so its first failure is an increase (the start usually comes a scrape earlier).
-        for (const watched of WATCHED_OUTCOMES) store.ensure(counted, labels, [watched]);
-        const state = deployments.get(deploymentId) ?? {
-          o: 0,
-          s: null,
-          e: null,
-          eo: null,
-          d: false,
-        };
-        const wasOpen = inProgress(state) && state.l !== undefined;
-        const openSince = state.s;
-        state.l ??= [...labels.values];
-        const outcomes = outcomesOf(eventName, reason);
-        const failures: Outcome[] = [];
-        for (const outcome of outcomes) {
-          const bit = 1 << OUTCOMES.indexOf(outcome);
-          if ((state.o & bit) === 0) {
-            state.o |= bit;
-            store.inc(counted, labels, [outcome]);
-            if (outcome === 'failed' || outcome === 'rolled_back') failures.push(outcome);
-          }
+      }
+      if (failures.length > 0) {
+        listDeploymentFailure(recent, labels, deploymentId, failures, atMs, eventName, reason);
+      }
+      const updatedMs = parseTime(updatedAt);
+      if (Number.isFinite(updatedMs)) {
+        if (outcomes.includes('started') && !outcomes.includes('rolled_back') && state.s === null) {
+          state.s = updatedMs;
         }
-        if (failures.length > 0) {
-          listDeploymentFailure(recent, labels, deploymentId, failures, atMs, eventName, reason);
+        const end = outcomes.includes('completed')
+          ? 'completed'
+          : outcomes.includes('failed')
+            ? 'failed'
+            : null;
+        if (end !== null && state.e === null) {
+          state.e = updatedMs;
+          state.eo = end;
         }
-        const updatedMs = parseTime(updatedAt);
-        if (Number.isFinite(updatedMs)) {
-          if (
-            outcomes.includes('started') &&
-            !outcomes.includes('rolled_back') &&
-            state.s === null
-          ) {
-            state.s = updatedMs;
-          }
-          const end = outcomes.includes('completed')
-            ? 'completed'
-            : outcomes.includes('failed')
-              ? 'failed'
-              : null;
-          if (end !== null && state.e === null) {
-            state.e = updatedMs;
-            state.eo = end;
-          }
-        }
-        if (!state.d && state.s !== null && state.e !== null && state.eo !== null) {
-          state.d = true;
-          const ms = observable(state.e - state.s);
-          if (!Number.isNaN(ms)) store.observe(durations, labels, [state.eo], ms);
-        }
-        if (wasOpen !== inProgress(state)) {
-          if (wasOpen) open.remove(labels, openSince as number);
-          else open.add(labels, state.s as number);
-        }
-        deployments.set(deploymentId, state, atMs);
-        return 'processed';
-      },
-      get tracked() {
-        return identities.size + deployments.size;
-      },
-      get newestEventMs() {
-        return Math.max(identities.newestMs, deployments.newestMs);
-      },
-      recentFailures: () => recent.entries,
-      snapshot: () => ({
-        identities: identities.snapshot(),
-        deployments: deployments.snapshot(),
-        recentFailures: recent.snapshot(),
-      }),
-      prepareRestore(data) {
-        const d = data as {
-          identities?: unknown;
-          deployments?: unknown;
-          recentFailures?: unknown;
-        } | null;
-        if (typeof d !== 'object' || d === null)
-          throw new Error('deployment state is not an object');
-        const a = identities.prepareRestore(d.identities, seenMark('deployment identity'));
-        const b = deployments.prepareRestore(d.deployments, readDeployment);
+      }
+      if (!state.d && state.s !== null && state.e !== null && state.eo !== null) {
+        state.d = true;
+        const ms = observable(state.e - state.s);
+        if (!Number.isNaN(ms)) store.observe(durations, labels, [state.eo], ms);
+      }
+      if (wasOpen !== inProgress(state)) {
+        if (wasOpen) open.remove(labels, openSince as number);
+        else open.add(labels, state.s as number);
+      }
+      deployments.set(deploymentId, state, atMs);
+      return 'processed';
+    };
+    return kindState<RecentDeploymentFailure>(
+      'deployment',
+      {
+        identities: ledgerPart(identities, seenMark('deployment identity')),
+        deployments: ledgerPart(deployments, readDeployment),
         // Absent in states saved before failures were listed: the list starts empty.
-        const c = recent.prepareRestore(d.recentFailures, DEPLOYMENT_FAILURES.read);
-        return () => {
-          a();
-          b();
-          c();
+        recentFailures: listPart(recent, DEPLOYMENT_FAILURES.read),
+      },
+      apply,
+      {
+        recentFailures: () => recent.entries,
+        restored() {
           const entries: [LabelValues, number][] = [];
           for (const d of deployments.values()) {
             const labels = labelsOf(d);
             if (labels !== undefined && inProgress(d)) entries.push([labels, d.s as number]);
           }
           open.restore(entries);
-        };
+        },
       },
-    };
+    );
   },
   samples: () => SAMPLES,
   episodes: DEPLOYMENT_EPISODES,

@@ -176,6 +176,9 @@ td.reason details[open] summary{white-space:normal;overflow-wrap:anywhere}code{f
 const KINDS =
   'task state changes, deployment state changes, service actions and container instance state changes';
 
+/** A list's name in text: its key with spaces for hyphens ('daemon-deployments' → 'daemon deployments'). */
+const listTitle = (list: FailureListView): string => escapeHtml(list.name.replaceAll('-', ' '));
+
 /** A list's section: beside the counts for a short list, below them for a long one. */
 function listSection(list: FailureListView): string {
   const id = `failed-${list.name}`;
@@ -184,7 +187,7 @@ function listSection(list: FailureListView): string {
     columnsOf(list),
     list.rows.map((r) => failureRow(list.rowClass, r)),
   );
-  const heading = `<h2>Recent failed ${escapeHtml(list.name)}</h2>`;
+  const heading = `<h2>Recent failed ${listTitle(list)}</h2>`;
   return list.beside
     ? `<section id="${list.name}">${heading}\n<div class="box">${rows}</div></section>\n`
     : `<section id="${list.name}">${heading}\n${rows}</section>\n`;
@@ -199,7 +202,7 @@ export function landingPage(lists: readonly FailureListView[] | undefined): stri
     ...[...beside, ...below].map((l) => columnStyle(`failed-${l.name}`, columnsOf(l))),
   ].join('');
   // "tasks and deployments", "tasks, deployments and toys": the lists the page is handed.
-  const names = (lists ?? []).map((l) => escapeHtml(l.name));
+  const names = (lists ?? []).map(listTitle);
   const listed = [names.slice(0, -1).join(', '), names.at(-1) ?? ''].filter((n) => n !== '');
   const failed =
     names.length === 0

@@ -163,7 +163,12 @@ describe('recent failures', () => {
     for (const kind of Object.values(saved.kinds)) delete kind.recentFailures;
     const after = freshCore();
     restoreState(after, saved);
-    expect(after.recentFailures()).toEqual({ tasks: [], deployments: [] });
+    expect(after.recentFailures()).toEqual({
+      tasks: [],
+      deployments: [],
+      'daemon-deployments': [],
+      hooks: [],
+    });
     expect(after.tracked()).toBe(before.tracked());
   });
 

@@ -171,7 +171,12 @@ describe('exporter state', () => {
     expect(sample(text, 'ecs_events_exporter_records_total{result="processed"}')).toBe(1);
     expect(core.tracked()).toBe(1);
     // Saved before failures were listed: the lists start empty.
-    expect(core.recentFailures()).toEqual({ tasks: [], deployments: [] });
+    expect(core.recentFailures()).toEqual({
+      tasks: [],
+      deployments: [],
+      'daemon-deployments': [],
+      hooks: [],
+    });
   });
 
   it('keeps the tracker bounds and the eviction order across a restore', async () => {

@@ -14,13 +14,19 @@ import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState, SampleEvent } from '../kind.js';
-import { kindState, ledgerPart } from '../kind-state.js';
+import { kindState, ledgerPart, listPart } from '../kind-state.js';
 import { boundLabelValue, clusterName } from '../label-values.js';
 import { KNOWN_DAEMON_DEPLOYMENT_STATUSES } from '../labels.js';
 import { parseTime } from '../parse-time.js';
+import { RecentList } from '../recent-failures.js';
 import { SAMPLE_CLUSTER_ARN, sample, sampleArn } from '../sample-event.js';
 import { observable } from '../task-state-change/tracker.js';
 import { DAEMON_DEPLOYMENT_EPISODES } from './episodes.js';
+import {
+  DAEMON_DEPLOYMENT_FAILURES,
+  listDaemonDeploymentFailure,
+  type RecentDaemonDeploymentFailure,
+} from './failures.js';
 
 export const DAEMON_DEPLOYMENTS = 'ecs_daemon_deployments_total';
 export const DAEMON_DEPLOYMENT_DURATION = 'ecs_daemon_deployment_duration_seconds';
@@ -123,23 +129,30 @@ const SAMPLES: readonly SampleEvent[] = [
   ),
 ];
 
-export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
+export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind<
+  RecentDaemonDeploymentFailure,
+  'daemon-deployments'
+> = {
   name: 'daemon-deployment-state-change',
   source: 'aws.ecs',
   detailTypes: [DAEMON_DEPLOYMENT_DETAIL_TYPE],
   metrics: DAEMON_DEPLOYMENT_METRICS,
-  create(context): KindState {
+  failures: DAEMON_DEPLOYMENT_FAILURES,
+  create(context): KindState<RecentDaemonDeploymentFailure> {
     const options = ledgerOptions(context);
     const identities = new EventTimeLedger<0>(options);
     const deployments = new EventTimeLedger<Deployment>(options);
     const store = context.store;
     const counted = store.family(DAEMON_DEPLOYMENTS);
     const durations = store.family(DAEMON_DEPLOYMENT_DURATION);
-    return kindState(
+    const recent = new RecentList(context.recentFailures, DAEMON_DEPLOYMENT_FAILURES.keyOf);
+    return kindState<RecentDaemonDeploymentFailure>(
       'daemon deployment',
       {
         identities: ledgerPart(identities, seenMark('daemon deployment identity')),
         deployments: ledgerPart(deployments, readDeployment),
+        // Absent in states saved before failures were listed: the list starts empty.
+        recentFailures: listPart(recent, DAEMON_DEPLOYMENT_FAILURES.read),
       },
       (event, detail) => {
         const { eventName, daemonDeploymentArn, updatedAt } = detail;
@@ -178,6 +191,17 @@ export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
           if (state.c.length < MAX_STATUSES) state.c.push(status);
           store.inc(counted, base, [daemon, status]);
         }
+        // Every failure event, not only the first of its status: the entry keeps the
+        // latest, so it does not depend on which of two such events came first.
+        listDaemonDeploymentFailure(
+          recent,
+          base,
+          daemon,
+          daemonDeploymentArn,
+          status,
+          atMs,
+          eventName,
+        );
         const updatedMs = parseTime(updatedAt);
         if (Number.isFinite(updatedMs)) {
           if (STARTS.has(status) && (state.s === null || updatedMs < state.s)) state.s = updatedMs;
@@ -209,6 +233,7 @@ export const DAEMON_DEPLOYMENT_STATE_CHANGE: EventKind = {
         deployments.set(daemonDeploymentArn, state, atMs);
         return 'processed';
       },
+      { recentFailures: () => recent.entries },
     );
   },
   samples: () => SAMPLES,

@@ -12,12 +12,19 @@ import { labelValues } from '../../metrics/series-store.js';
 import { clusterLabels, eventTimeMs, wrongType } from '../ecs-event.js';
 import { EventTimeLedger, ledgerOptions, seenMark } from '../event-time-ledger.js';
 import type { EventKind, KindState, SampleEvent } from '../kind.js';
-import { kindState, ledgerPart } from '../kind-state.js';
+import { kindState, ledgerPart, listPart } from '../kind-state.js';
 import { boundLabelValue, clusterName, stringField } from '../label-values.js';
 import { KNOWN_HOOK_STATUSES } from '../labels.js';
 import { parseTime } from '../parse-time.js';
+import { RecentList } from '../recent-failures.js';
 import { SAMPLE_CLUSTER_ARN, SAMPLE_SERVICE_ARN, sample, sampleArn } from '../sample-event.js';
 import { HOOK_EPISODES } from './episodes.js';
+import {
+  HOOK_FAILED_STATUS,
+  HOOK_FAILURES,
+  listHookFailure,
+  type RecentHookFailure,
+} from './failures.js';
 
 export const SERVICE_DEPLOYMENT_HOOKS = 'ecs_service_deployment_hooks_total';
 export const HOOKS_AWAITING_ACTION = 'ecs_service_deployment_hooks_awaiting_action';
@@ -98,12 +105,13 @@ const SAMPLES: readonly SampleEvent[] = [
   }),
 ];
 
-export const HOOK_STATE_CHANGE: EventKind = {
+export const HOOK_STATE_CHANGE: EventKind<RecentHookFailure, 'hooks'> = {
   name: 'hook-state-change',
   source: 'aws.ecs',
   detailTypes: [HOOK_DETAIL_TYPE],
   metrics: HOOK_METRICS,
-  create(context): KindState {
+  failures: HOOK_FAILURES,
+  create(context): KindState<RecentHookFailure> {
     const options = ledgerOptions(context);
     const identities = new EventTimeLedger<0>(options);
     const hooks = new EventTimeLedger<Hook>(options);
@@ -120,11 +128,14 @@ export const HOOK_STATE_CHANGE: EventKind = {
       );
     };
     hooks.onDrop = (_key, dropped) => show(dropped, -1);
-    return kindState(
+    const recent = new RecentList(context.recentFailures, HOOK_FAILURES.keyOf);
+    return kindState<RecentHookFailure>(
       'hook',
       {
         identities: ledgerPart(identities, seenMark('hook identity')),
         hooks: ledgerPart(hooks, readHook),
+        // Absent in states saved before failures were listed: the list starts empty.
+        recentFailures: listPart(recent, HOOK_FAILURES.read),
       },
       (event, detail) => {
         const { eventName, hookId, updatedAt } = detail;
@@ -172,9 +183,20 @@ export const HOOK_STATE_CHANGE: EventKind = {
           hook.l = labels;
           show(hook, 1);
         }
+        if (status === HOOK_FAILED_STATUS) {
+          // Every failed event, not only the first: the entry keeps the latest, in any order.
+          const hookFailure = {
+            hookId,
+            lifecycleStage: stringField(detail.lifecycleStage),
+            hookType: stringField(detail.hookType),
+            serviceDeploymentArn: stringField(detail.serviceDeploymentArn),
+          };
+          listHookFailure(recent, service, hookFailure, atMs);
+        }
         hooks.set(hookId, hook, atMs);
         return 'processed';
       },
+      { recentFailures: () => recent.entries },
     );
   },
   samples: () => SAMPLES,

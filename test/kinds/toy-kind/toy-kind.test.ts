@@ -182,13 +182,21 @@ describe('a toy kind', () => {
       const page = await (await fetch(`${server.url}/`)).text();
       expect(page).toContain('<section id="toys"><h2>Recent failed toys</h2>');
       expect(page.match(/<tr class="toy">/g)).toHaveLength(2);
-      expect(page).toContain('the most recent failed tasks, deployments and toys it counted');
+      expect(page).toContain(
+        'the most recent failed tasks, deployments, daemon deployments, hooks and toys it counted',
+      );
       expect(page).toContain('title="dropped on the floor">dropped on the floor</summary>');
       const body = (await (await fetch(`${server.url}/api/recent-failures`)).json()) as Record<
         string,
         unknown[]
       >;
-      expect(Object.keys(body)).toEqual(['tasks', 'deployments', 'toys']);
+      expect(Object.keys(body)).toEqual([
+        'tasks',
+        'deployments',
+        'daemon-deployments',
+        'hooks',
+        'toys',
+      ]);
       expect(body.toys?.[0]).toEqual({
         time: '2026-11-01T10:05:00.000Z',
         account: '123456789012',

@@ -2,11 +2,12 @@
  * The property every kind's rules hold together, checked over the events of
  * all kinds but tasks (those have their own, test/kinds/task-state-change):
  * the distinct events in any order, with redeliveries mixed in, give the same
- * exposition; for the kinds of 2025–2026 also a save and restore at any
- * point.
+ * exposition and the same recent failures; for the kinds of 2025–2026 also a
+ * save and restore at any point.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { recentFailuresJson } from '../../src/http/landing-page.js';
 import { canonicalExposition } from '../../src/metrics/canonical-exposition.js';
 import { captureState, restoreState } from '../../src/state/durable-state.js';
 import { type Event, lines, records, withDetail } from '../helpers/events.js';
@@ -139,17 +140,71 @@ describe('order independence of the new kinds', () => {
     (distinct[distinct.length - 4] as { time: string }).time = `2026-04-11T0${i}:00:01Z`;
     (distinct[distinct.length - 3] as { time: string }).time = `2026-04-11T0${i}:30:01Z`;
   }
+  // Failures the page lists: a deployment rolling back then rolled back, failed
+  // hooks, one of them failing twice (its later event is listed whatever comes first).
+  const rollingBack = `arn:aws:ecs:us-west-2:123456789012:daemon-deployment/my-cluster/monitoring-agent/d2`;
+  distinct.push(
+    withDetail(
+      pending as Event,
+      {
+        daemonDeploymentArn: rollingBack,
+        eventName: 'DAEMON_DEPLOYMENT_ROLLBACK_IN_PROGRESS',
+        updatedAt: '2026-03-06T10:09:00.000000000Z',
+      },
+      'rb',
+    ),
+  );
+  for (let i = 1; i <= 3; i++) {
+    distinct.push(
+      withDetail(
+        awaiting as Event,
+        {
+          eventName: 'HOOK_FAILED',
+          hookId: `ecs-lambda-${i}`,
+          hookType: 'AWS_LAMBDA',
+          lifecycleStage: i === 2 ? 'PRE_SCALE_UP' : 'POST_TEST_TRAFFIC_SHIFT',
+          updatedAt: `2026-05-20T12:0${i}:00.5Z`,
+        },
+        `hf${i}`,
+      ),
+    );
+  }
+  distinct.push(
+    withDetail(
+      awaiting as Event,
+      {
+        eventName: 'HOOK_FAILED',
+        hookId: 'ecs-lambda-1',
+        hookType: 'AWS_LAMBDA',
+        lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
+        serviceDeploymentArn:
+          'arn:aws:ecs:us-west-2:123456789012:service-deployment/my-cluster/checkout/retry',
+        updatedAt: '2026-05-20T12:05:00.5Z',
+      },
+      'hf1-again',
+    ),
+  );
+  (distinct[distinct.length - 1] as { time: string }).time = '2026-05-20T12:05:01Z';
   const texts = lines(distinct);
 
   it('any permutation, with redeliveries mixed in, gives the same exposition', async () => {
     const expected = await expositionOf(texts, ARGS);
     expect(records(expected, 'invalid')).toBe(0);
     expect(records(expected, 'duplicate')).toBe(0);
+    // The property is not empty: both new lists hold entries.
+    const core = freshCore(ARGS);
+    for (const line of texts) core.pipeline.handle(line);
+    const page = recentFailuresJson(core.failurePage()) as Record<string, unknown[]>;
+    expect(page['daemon-deployments']).toHaveLength(2);
+    expect(page.hooks).toHaveLength(3);
     await assertOrderIndependent(distinct, ARGS);
   });
 
-  it('a save and restore at any point, then the rest, gives the same exposition as no restart', async () => {
+  it('a save and restore at any point, then the rest, gives the same exposition and recent failures as no restart', async () => {
     const expected = await expositionOf(texts, ARGS);
+    const whole = freshCore(ARGS);
+    for (const line of texts) whole.pipeline.handle(line);
+    const expectedPage = JSON.stringify(recentFailuresJson(whole.failurePage()));
     await fc.assert(
       fc.asyncProperty(
         fc.shuffledSubarray(texts, { minLength: texts.length, maxLength: texts.length }),
@@ -162,9 +217,13 @@ describe('order independence of the new kinds', () => {
           const after = freshCore(ARGS);
           restoreState(after, saved);
           const shown = async (core: typeof before) => canonicalExposition(await core.exposition());
+          const page = (core: typeof before) =>
+            JSON.stringify(recentFailuresJson(core.failurePage()));
           expect(await shown(after)).toBe(await shown(before));
+          expect(page(after)).toBe(page(before));
           for (const line of shuffled.slice(cut)) after.pipeline.handle(line);
           expect(await shown(after)).toBe(expected);
+          expect(page(after)).toBe(expectedPage);
         },
       ),
       { numRuns: 30 },

@@ -8,7 +8,7 @@ import { escapeHtml, landingPage } from '../../src/http/landing-page.js';
 import type { RunningServer } from '../../src/http/server.js';
 import { deploymentsConsoleUrl } from '../../src/kinds/deployment-state-change/failures.js';
 import { taskConsoleUrl } from '../../src/kinds/task-state-change/failures.js';
-import { fixtureLine, freshCore } from '../helpers/exposition.js';
+import { fixtureEvent, fixtureLine, freshCore } from '../helpers/exposition.js';
 import { startPageServer } from '../helpers/page-server.js';
 
 describe('console links', () => {
@@ -59,6 +59,11 @@ describe('/ and /api/recent-failures', () => {
     ]) {
       core.pipeline.handle(fixtureLine(name));
     }
+    const failedHook = fixtureEvent('hook-timed-out.json');
+    (failedHook.detail as Record<string, unknown>).eventName = 'HOOK_FAILED';
+    core.pipeline.handle(JSON.stringify(failedHook));
+    core.pipeline.handle(fixtureLine('hook-timed-out.json'));
+    core.pipeline.handle(fixtureLine('daemon-deployment-rollback-failed.json'));
     server = await startPageServer(() => core);
   });
 
@@ -112,5 +117,40 @@ describe('/ and /api/recent-failures', () => {
     const page = await res.text();
     expect(page.match(/<tr class="task">/g)).toHaveLength(1);
     expect(page.match(/<tr class="deployment">/g)).toHaveLength(1);
+  });
+
+  it('lists the rolled-back daemon deployments and the failed hooks, below the counts', async () => {
+    const page = await (await fetch(`${server.url}/`)).text();
+    expect(page).toContain(
+      'the most recent failed tasks, deployments, daemon deployments and hooks it counted',
+    );
+    expect(page).toContain(
+      '<section id="daemon-deployments"><h2>Recent failed daemon deployments</h2>\n<table id="failed-daemon-deployments">',
+    );
+    expect(page).toContain(
+      '<section id="hooks"><h2>Recent failed hooks</h2>\n<table id="failed-hooks">',
+    );
+    expect(page.match(/<tr class="daemon-deployment">/g)).toHaveLength(1);
+    // The hook failed, then timed out (another execution of the same hook id): listed once.
+    expect(page.match(/<tr class="hook">/g)).toHaveLength(1);
+    expect(page).toContain('<code>my-cluster/monitoring-agent</code>');
+    expect(page).toContain('title="daemon deployment rollback_failed">');
+    expect(page).toContain(
+      'title="my-cluster/checkout">my-cluster/checkout</td><td class="outcome" title="hook failed">',
+    );
+    const body = (await (await fetch(`${server.url}/api/recent-failures`)).json()) as Record<
+      string,
+      Record<string, unknown>[]
+    >;
+    expect(Object.keys(body)).toEqual(['tasks', 'deployments', 'daemon-deployments', 'hooks']);
+    expect(body['daemon-deployments']?.[0]).toMatchObject({
+      daemon: 'monitoring-agent',
+      statuses: ['rollback_failed'],
+    });
+    expect(body.hooks?.[0]).toMatchObject({
+      service: 'checkout',
+      status: 'failed',
+      hookType: 'PAUSE',
+    });
   });
 });

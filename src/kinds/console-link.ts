@@ -11,3 +11,13 @@ export function clusterConsoleUrl(region: string, cluster: string, path: string)
   if (!REGION.test(region) || cluster === '') return null;
   return `https://${region}.console.aws.amazon.com/ecs/v2/clusters/${encodeURIComponent(cluster)}/${path}`;
 }
+
+/** A service's deployments in the ECS console of its region, or null when unknown. */
+export function deploymentsConsoleUrl(
+  region: string,
+  cluster: string,
+  service: string,
+): string | null {
+  if (service === '') return null;
+  return clusterConsoleUrl(region, cluster, `services/${encodeURIComponent(service)}/deployments`);
+}

@@ -79,6 +79,24 @@ export class RecentList<T extends Timed> {
     return true;
   }
 
+  /**
+   * Lists one entry per key whatever the order entries come in: the later of
+   * `entry` and the one listed for its key (an unknown time earliest, on a
+   * tie the greater `tieKey`), merged with the other by `merge` when given.
+   */
+  putLatest(entry: T, tieKey: (entry: T) => string, merge?: (kept: T, other: T) => T): void {
+    const listed = this.find(this.#keyOf(entry));
+    if (listed === undefined) {
+      this.put(entry);
+      return;
+    }
+    const at = (e: T) => e.timeMs ?? Number.NEGATIVE_INFINITY;
+    const later =
+      at(entry) > at(listed) || (at(entry) === at(listed) && tieKey(entry) > tieKey(listed));
+    if (merge !== undefined) this.put(later ? merge(entry, listed) : merge(listed, entry));
+    else if (later) this.put(entry);
+  }
+
   snapshot(): T[] {
     return [...this.#entries];
   }
@@ -120,6 +138,20 @@ export function readEntry<N extends string>(
   const timeMs = (value as { timeMs: number | null }).timeMs;
   return { place: placeOf({ ...texts, timeMs }), texts };
 }
+
+/**
+ * A saved entry's non-empty list of names out of `known`, in the order of
+ * `known` (what `merge` of RecentList.putLatest keeps it in).
+ */
+export function readNames(values: unknown, known: readonly string[], what: string): string[] {
+  if (!Array.isArray(values) || values.length === 0 || !values.every((v) => known.includes(v))) {
+    throw new Error(`${what} is malformed`);
+  }
+  return known.filter((name) => values.includes(name));
+}
+
+/** An event time for an entry: null when unknown. */
+export const entryTime = (ms: number): number | null => (Number.isFinite(ms) ? ms : null);
 
 /** The named string fields of a saved object, each bounded, once `timeMs` is checked. */
 export function readTexts<N extends string>(

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeHtml, landingPage } from '../../src/http/landing-page.js';
 import type { RunningServer } from '../../src/http/server.js';
-import { deploymentsConsoleUrl } from '../../src/kinds/deployment-state-change/failures.js';
+import { deploymentsConsoleUrl } from '../../src/kinds/console-link.js';
 import { taskConsoleUrl } from '../../src/kinds/task-state-change/failures.js';
 import { fixtureEvent, fixtureLine, freshCore } from '../helpers/exposition.js';
 import { startPageServer } from '../helpers/page-server.js';

@@ -11,10 +11,12 @@ import type { LabelValues } from '../../metrics/series-store.js';
 import { clusterConsoleUrl } from '../console-link.js';
 import {
   boundText,
+  entryTime,
   type FailureList,
   placeOf,
   type RecentList,
   readEntry,
+  readNames,
 } from '../recent-failures.js';
 
 /** The statuses that list a daemon deployment, in the order an entry names them. */
@@ -37,19 +39,16 @@ const DAEMON_TEXTS = ['daemonDeploymentArn', 'daemon', 'eventName'] as const;
 
 export function readRecentDaemonDeployment(value: unknown): RecentDaemonDeploymentFailure {
   const { place, texts } = readEntry(value, DAEMON_TEXTS, 'recent daemon deployment failure');
-  const statuses = (value as { statuses?: unknown }).statuses;
-  if (
-    !Array.isArray(statuses) ||
-    statuses.length === 0 ||
-    !statuses.every((s) => DAEMON_FAILED_STATUSES.includes(s))
-  ) {
-    throw new Error('recent daemon deployment failure.statuses is malformed');
-  }
+  const statuses = readNames(
+    (value as { statuses?: unknown }).statuses,
+    DAEMON_FAILED_STATUSES,
+    'recent daemon deployment failure.statuses',
+  );
   return {
     ...place,
     daemonDeploymentArn: texts.daemonDeploymentArn,
     daemon: texts.daemon,
-    statuses: DAEMON_FAILED_STATUSES.filter((s) => statuses.includes(s)),
+    statuses,
     eventName: texts.eventName,
   };
 }
@@ -71,7 +70,7 @@ export function listDaemonDeploymentFailure(
   if (!DAEMON_FAILED_STATUSES.includes(status)) return;
   const [account = '', region = '', clusterName = ''] = cluster.values;
   const entry: RecentDaemonDeploymentFailure = {
-    timeMs: Number.isFinite(timeMs) ? timeMs : null,
+    timeMs: entryTime(timeMs),
     account,
     region,
     cluster: clusterName,
@@ -81,18 +80,16 @@ export function listDaemonDeploymentFailure(
     statuses: [status],
     eventName: boundText(eventName, 128),
   };
-  const listed = recent.find(entry.daemonDeploymentArn);
-  if (listed === undefined) {
-    recent.put(entry);
-    return;
-  }
-  const statuses = DAEMON_FAILED_STATUSES.filter(
-    (s) => listed.statuses.includes(s) || s === status,
+  recent.putLatest(
+    entry,
+    (e) => e.eventName,
+    (kept, other) => ({
+      ...kept,
+      statuses: DAEMON_FAILED_STATUSES.filter(
+        (s) => kept.statuses.includes(s) || other.statuses.includes(s),
+      ),
+    }),
   );
-  const later =
-    (entry.timeMs ?? Number.NEGATIVE_INFINITY) > (listed.timeMs ?? Number.NEGATIVE_INFINITY) ||
-    (entry.timeMs === listed.timeMs && entry.eventName > listed.eventName);
-  recent.put({ ...(later ? entry : listed), statuses });
 }
 
 function daemonDeploymentRow(d: RecentDaemonDeploymentFailure): FailureRow {

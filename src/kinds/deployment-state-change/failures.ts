@@ -5,13 +5,15 @@
  */
 import type { FailurePlace, FailureRow } from '../../failure-view.js';
 import type { LabelValues } from '../../metrics/series-store.js';
-import { clusterConsoleUrl } from '../console-link.js';
+import { deploymentsConsoleUrl } from '../console-link.js';
 import {
   boundText,
+  entryTime,
   type FailureList,
   placeOf,
   type RecentList,
   readEntry,
+  readNames,
 } from '../recent-failures.js';
 
 /** The outcomes that list a deployment, in the order an entry names them. */
@@ -30,19 +32,15 @@ const DEPLOYMENT_TEXTS = ['deploymentId', 'eventName', 'reason'] as const;
 
 export function readRecentDeployment(value: unknown): RecentDeploymentFailure {
   const { place, texts: d } = readEntry(value, DEPLOYMENT_TEXTS, 'recent deployment failure');
-  const v = value as { outcomes?: unknown };
-  const outcomes = v.outcomes;
-  if (
-    !Array.isArray(outcomes) ||
-    outcomes.length === 0 ||
-    !outcomes.every((o) => FAILED_OUTCOMES.includes(o))
-  ) {
-    throw new Error('recent deployment failure.outcomes is malformed');
-  }
+  const outcomes = readNames(
+    (value as { outcomes?: unknown }).outcomes,
+    FAILED_OUTCOMES,
+    'recent deployment failure.outcomes',
+  );
   return {
     ...place,
     deploymentId: d.deploymentId,
-    outcomes: FAILED_OUTCOMES.filter((o) => outcomes.includes(o)),
+    outcomes,
     eventName: d.eventName,
     reason: d.reason,
   };
@@ -64,7 +62,7 @@ export function listDeploymentFailure(
 ): void {
   const [account = '', region = '', cluster = '', service = ''] = labels.values;
   const entry: RecentDeploymentFailure = {
-    timeMs: Number.isFinite(timeMs) ? timeMs : null,
+    timeMs: entryTime(timeMs),
     account,
     region,
     cluster,
@@ -74,26 +72,16 @@ export function listDeploymentFailure(
     eventName: boundText(eventName, 128),
     reason: boundText(reason),
   };
-  const listed = recent.find(entry.deploymentId);
-  if (listed === undefined) {
-    recent.put(entry);
-    return;
-  }
-  const merged = FAILED_OUTCOMES.filter((o) => listed.outcomes.includes(o) || outcomes.includes(o));
-  const later =
-    (entry.timeMs ?? Number.NEGATIVE_INFINITY) > (listed.timeMs ?? Number.NEGATIVE_INFINITY) ||
-    (entry.timeMs === listed.timeMs && entry.reason > listed.reason);
-  recent.put({ ...(later ? entry : listed), outcomes: merged });
-}
-
-/** The service's deployments in the ECS console of its region, or null when unknown. */
-export function deploymentsConsoleUrl(
-  region: string,
-  cluster: string,
-  service: string,
-): string | null {
-  if (service === '') return null;
-  return clusterConsoleUrl(region, cluster, `services/${encodeURIComponent(service)}/deployments`);
+  recent.putLatest(
+    entry,
+    (e) => e.reason,
+    (kept, other) => ({
+      ...kept,
+      outcomes: FAILED_OUTCOMES.filter(
+        (o) => kept.outcomes.includes(o) || other.outcomes.includes(o),
+      ),
+    }),
+  );
 }
 
 function deploymentRow(d: RecentDeploymentFailure): FailureRow {

@@ -6,9 +6,10 @@
  * saved entry is read back, and its row on the landing page.
  */
 import type { FailurePlace, FailureRow } from '../../failure-view.js';
-import { clusterConsoleUrl } from '../console-link.js';
+import { deploymentsConsoleUrl } from '../console-link.js';
 import {
   boundText,
+  entryTime,
   type FailureList,
   placeOf,
   type RecentList,
@@ -34,12 +35,7 @@ export function readRecentHook(value: unknown): RecentHookFailure {
 }
 
 /** The fields of a hook's failed event an entry is made of, bar its time and place. */
-export interface HookFailure {
-  readonly hookId: string;
-  readonly lifecycleStage: string;
-  readonly hookType: string;
-  readonly serviceDeploymentArn: string;
-}
+export type HookFailure = Omit<RecentHookFailure, keyof FailurePlace>;
 
 /** The order two entries of one hook keep: the later time, on a tie the greater content. */
 const rank = (e: RecentHookFailure): string =>
@@ -57,7 +53,7 @@ export function listHookFailure(
 ): void {
   const [account = '', region = '', cluster = '', service = ''] = labels;
   const entry: RecentHookFailure = {
-    timeMs: Number.isFinite(timeMs) ? timeMs : null,
+    timeMs: entryTime(timeMs),
     account,
     region,
     cluster,
@@ -67,25 +63,11 @@ export function listHookFailure(
     hookType: boundText(hook.hookType, 128),
     serviceDeploymentArn: boundText(hook.serviceDeploymentArn),
   };
-  const listed = recent.find(entry.hookId);
-  if (listed !== undefined) {
-    const at = (e: RecentHookFailure) => e.timeMs ?? Number.NEGATIVE_INFINITY;
-    const later =
-      at(entry) > at(listed) || (at(entry) === at(listed) && rank(entry) > rank(listed));
-    if (!later) return;
-  }
-  recent.put(entry);
+  recent.putLatest(entry, rank);
 }
 
 function hookRow(h: RecentHookFailure): FailureRow {
-  const consoleUrl =
-    h.service === ''
-      ? null
-      : clusterConsoleUrl(
-          h.region,
-          h.cluster,
-          `services/${encodeURIComponent(h.service)}/deployments`,
-        );
+  const consoleUrl = deploymentsConsoleUrl(h.region, h.cluster, h.service);
   const where = h.service === '' ? h.cluster : `${h.cluster}/${h.service}`;
   return {
     ...placeOf(h),

@@ -2,34 +2,21 @@
  * KinesisSource restarted from its position on kinesalite: right after the
  * checkpoint, across a split made while stopped, and LATEST with no position.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SHARD_END } from '../../../src/sources/kinesis/checkpointer.js';
-import {
-  createStream,
-  type KinesisTestServer,
-  putRecords,
-  splitShard,
-  startKinesisServer,
-  waitFor,
-} from '../../helpers/kinesis-server.js';
-import { makeSource, range, sorted } from './harness.js';
+import { createStream, putRecords, splitShard, waitFor } from '../../helpers/kinesis-server.js';
+import { makeSource, range, sorted, useKinesisServer } from './harness.js';
 
 describe('KinesisSource restarted from its position', () => {
-  let server: KinesisTestServer;
-  beforeEach(async () => {
-    server = await startKinesisServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+  const kinesis = useKinesisServer();
 
   it('resumes right after the checkpoint, also across a split made while stopped', async () => {
     const stream = 'resume';
-    await createStream(server.admin, stream, 2);
+    await createStream(kinesis().admin, stream, 2);
     const first = range('first', 300);
-    await putRecords(server.admin, stream, first);
+    await putRecords(kinesis().admin, stream, first);
 
-    const client = server.client();
+    const client = kinesis().client();
     const one = makeSource(client, stream);
     await one.start();
     await waitFor(() => one.deliveries.length >= first.length, 10_000, 'first records');
@@ -44,10 +31,10 @@ describe('KinesisSource restarted from its position', () => {
 
     // While no exporter runs: more records, a split, more records.
     const second = range('second', 200);
-    await putRecords(server.admin, stream, second);
-    await splitShard(server.admin, stream, 'shardId-000000000000');
+    await putRecords(kinesis().admin, stream, second);
+    await splitShard(kinesis().admin, stream, 'shardId-000000000000');
     const third = range('third', 200);
-    await putRecords(server.admin, stream, third);
+    await putRecords(kinesis().admin, stream, third);
 
     const two = makeSource(client, stream, {
       // The configured start applies only to shards without a position; the
@@ -73,15 +60,15 @@ describe('KinesisSource restarted from its position', () => {
 
   it('with LATEST and no position delivers only records put after start', async () => {
     const stream = 'latest';
-    await createStream(server.admin, stream, 2);
-    await putRecords(server.admin, stream, range('old', 200));
+    await createStream(kinesis().admin, stream, 2);
+    await putRecords(kinesis().admin, stream, range('old', 200));
 
-    const client = server.client();
+    const client = kinesis().client();
     const t = makeSource(client, stream, { startPosition: { type: 'LATEST' } });
     await t.start();
     await waitFor(() => t.source.readiness().ok, 5000, 'readiness');
     const fresh = range('new', 150);
-    await putRecords(server.admin, stream, fresh);
+    await putRecords(kinesis().admin, stream, fresh);
     await waitFor(() => t.deliveries.length >= fresh.length, 10_000, 'new records');
     await new Promise((r) => setTimeout(r, 300));
     await t.source.stop();

@@ -3,7 +3,7 @@
  * exactly once before and while reading, once across a crash restarted from
  * positions saved with the counts, and a failing sink counted, not fatal.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Json } from '../../../src/base/position.js';
 import {
   KINESIS_ERRORS,
@@ -11,14 +11,8 @@ import {
   KINESIS_SHARDS_OWNED,
 } from '../../../src/metrics/catalog.js';
 import type { RecordSink } from '../../../src/sources/source.js';
-import {
-  createStream,
-  type KinesisTestServer,
-  putRecords,
-  startKinesisServer,
-  waitFor,
-} from '../../helpers/kinesis-server.js';
-import { makeSource, metricSum, range, shardsOf, sorted } from './harness.js';
+import { createStream, putRecords, waitFor } from '../../helpers/kinesis-server.js';
+import { makeSource, metricSum, range, shardsOf, sorted, useKinesisServer } from './harness.js';
 
 /** A sink that counts each record, as the pipeline counts events. */
 function countingSink(initial: ReadonlyMap<string, number> = new Map()) {
@@ -38,21 +32,15 @@ function countingSink(initial: ReadonlyMap<string, number> = new Map()) {
 }
 
 describe('KinesisSource on a 4-shard stream', () => {
-  let server: KinesisTestServer;
-  beforeEach(async () => {
-    server = await startKinesisServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+  const kinesis = useKinesisServer();
 
   it('delivers every record exactly once, before and while reading', async () => {
     const stream = 'four-shards';
-    await createStream(server.admin, stream, 4);
+    await createStream(kinesis().admin, stream, 4);
     const before = range('before', 1500);
-    await putRecords(server.admin, stream, before);
+    await putRecords(kinesis().admin, stream, before);
 
-    const client = server.client();
+    const client = kinesis().client();
     const t = makeSource(client, stream, { maxRecordsPerCall: 400 });
     await t.start();
     await waitFor(() => t.source.readiness().ok, 5000, 'readiness');
@@ -60,7 +48,7 @@ describe('KinesisSource on a 4-shard stream', () => {
 
     const during = range('during', 600);
     for (let i = 0; i < during.length; i += 100) {
-      await putRecords(server.admin, stream, during.slice(i, i + 100));
+      await putRecords(kinesis().admin, stream, during.slice(i, i + 100));
     }
     const expected = sorted([...before, ...during]);
     await waitFor(() => t.deliveries.length >= expected.length, 15_000, 'all records');
@@ -79,11 +67,11 @@ describe('KinesisSource on a 4-shard stream', () => {
 
   it('counts each record once across a crash, restarted from positions saved with the counts', async () => {
     const stream = 'crash';
-    await createStream(server.admin, stream, 4);
+    await createStream(kinesis().admin, stream, 4);
     const all = range('r', 600);
-    await putRecords(server.admin, stream, all.slice(0, 300));
+    await putRecords(kinesis().admin, stream, all.slice(0, 300));
 
-    const client = server.client();
+    const client = kinesis().client();
     const one = makeSource(client, stream, { maxRecordsPerCall: 25 });
     const counting = countingSink();
     // What durable state does: position and counts captured in one synchronous step.
@@ -96,7 +84,7 @@ describe('KinesisSource on a 4-shard stream', () => {
     clearInterval(saver);
     const savedCounts = saved?.counts.size ?? 0;
     // Read on after the last save; a crash now loses all of that.
-    await putRecords(server.admin, stream, all.slice(300, 450));
+    await putRecords(kinesis().admin, stream, all.slice(300, 450));
     await waitFor(() => counting.total() > savedCounts + 100, 10_000, 'records after the save');
     await one.source.stop();
     expect(saved).toBeDefined();
@@ -107,7 +95,7 @@ describe('KinesisSource on a 4-shard stream', () => {
     expect(two.source.checkPosition(restored.position)).toBeUndefined();
     const again = countingSink(restored.counts);
     await two.source.start(again.sink, restored.position);
-    await putRecords(server.admin, stream, all.slice(450));
+    await putRecords(kinesis().admin, stream, all.slice(450));
     await waitFor(() => again.total() >= all.length, 10_000, 'every record counted');
     await new Promise((r) => setTimeout(r, 300));
     await two.source.stop();
@@ -119,9 +107,9 @@ describe('KinesisSource on a 4-shard stream', () => {
 
   it('counts a failing sink, logs it and keeps reading', async () => {
     const stream = 'throwing';
-    await createStream(server.admin, stream, 1);
-    await putRecords(server.admin, stream, range('a', 10));
-    const client = server.client();
+    await createStream(kinesis().admin, stream, 1);
+    await putRecords(kinesis().admin, stream, range('a', 10));
+    const client = kinesis().client();
     const seen: number[] = [];
     const { source, registry } = makeSource(client, stream);
     const sink: RecordSink = {
@@ -133,7 +121,7 @@ describe('KinesisSource on a 4-shard stream', () => {
     };
     await source.start(sink, undefined);
     await waitFor(() => seen.length === 1, 5000, 'first batch');
-    await putRecords(server.admin, stream, range('b', 5));
+    await putRecords(kinesis().admin, stream, range('b', 5));
     await waitFor(() => seen.length === 2, 5000, 'second batch');
     await source.stop();
     client.destroy();

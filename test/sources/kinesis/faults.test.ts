@@ -1,68 +1,26 @@
-/**
- * KinesisSource on kinesalite with faults injected through the client's
- * middleware: throttling backed off and counted, expired iterators, and still
- * every record exactly once.
- */
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KINESIS_ERRORS, KINESIS_GET_RECORDS_CALLS } from '../../../src/metrics/catalog.js';
+import { createStream, putRecords, waitFor } from '../../helpers/kinesis-server.js';
 import {
-  createStream,
-  type KinesisTestServer,
-  putRecords,
-  startKinesisServer,
-  waitFor,
-} from '../../helpers/kinesis-server.js';
-import { makeSource, metricSum, range, sorted } from './harness.js';
-
-function awsError(name: string, message: string): Error {
-  const err = new Error(message);
-  err.name = name;
-  return err;
-}
-
-/**
- * Counts calls per command and lets `fault` decide, per call, to fail before
- * sending, or after the response came back (the records are then lost to the
- * caller, as when a connection breaks late).
- */
-function injectFaults(
-  client: KinesisClient,
-  fault: (command: string, n: number) => { when: 'before' | 'after'; error: Error } | undefined,
-): Map<string, number> {
-  const calls = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = context.commandName ?? '';
-      const n = (calls.get(command) ?? 0) + 1;
-      calls.set(command, n);
-      const injected = fault(command, n);
-      if (injected?.when === 'before') throw injected.error;
-      const result = await next(args);
-      if (injected?.when === 'after') throw injected.error;
-      return result;
-    },
-    { step: 'initialize', name: 'testFaultInjection' },
-  );
-  return calls;
-}
+  awsError,
+  injectFaults,
+  makeSource,
+  metricSum,
+  range,
+  sorted,
+  useKinesisServer,
+} from './harness.js';
 
 describe('KinesisSource under throttling and expired iterators', () => {
-  let server: KinesisTestServer;
-  beforeEach(async () => {
-    server = await startKinesisServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+  const kinesis = useKinesisServer();
 
   it('backs off, counts the errors and still delivers exactly once', async () => {
     const stream = 'faults';
-    await createStream(server.admin, stream, 2);
+    await createStream(kinesis().admin, stream, 2);
     const records = range('r', 800);
-    await putRecords(server.admin, stream, records);
+    await putRecords(kinesis().admin, stream, records);
 
-    const client = server.client();
+    const client = kinesis().client();
     const calls = injectFaults(client, (command, n) => {
       if (command === 'GetRecordsCommand') {
         if (n % 3 === 0) {
@@ -89,7 +47,7 @@ describe('KinesisSource under throttling and expired iterators', () => {
     await t.start();
     const more = range('more', 200);
     await waitFor(() => t.deliveries.length >= 300, 20_000, 'some records');
-    await putRecords(server.admin, stream, more);
+    await putRecords(kinesis().admin, stream, more);
     const expected = sorted([...records, ...more]);
     await waitFor(() => t.deliveries.length >= expected.length, 30_000, 'all records');
     await new Promise((r) => setTimeout(r, 300));
@@ -115,10 +73,10 @@ describe('KinesisSource under throttling and expired iterators', () => {
 
   it('after an expired LATEST iterator, reads what arrived before the new iterator', async () => {
     const stream = 'latest-expired';
-    await createStream(server.admin, stream, 1);
-    await putRecords(server.admin, stream, range('old', 20));
+    await createStream(kinesis().admin, stream, 1);
+    await putRecords(kinesis().admin, stream, range('old', 20));
     // (put before start: LATEST must not deliver them on its first iterator)
-    const client = server.client();
+    const client = kinesis().client();
     let armed = false;
     const meanwhile = range('meanwhile', 30);
     injectFaults(client, () => undefined);
@@ -127,7 +85,7 @@ describe('KinesisSource under throttling and expired iterators', () => {
         if (armed && context.commandName === 'GetRecordsCommand') {
           armed = false;
           // Records arrive while the iterator is (made) stale.
-          await putRecords(server.admin, stream, meanwhile);
+          await putRecords(kinesis().admin, stream, meanwhile);
           throw awsError('ExpiredIteratorException', 'Iterator expired');
         }
         return next(args);

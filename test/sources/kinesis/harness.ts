@@ -8,7 +8,7 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import pino, { type Logger } from 'pino';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { Json } from '../../../src/base/position.js';
 import { MetricRegistry } from '../../../src/metrics/metric-registry.js';
 import { isSequenceNumber, SHARD_END } from '../../../src/sources/kinesis/checkpointer.js';
@@ -22,6 +22,7 @@ import {
 } from '../../../src/sources/kinesis/kinesis-source.js';
 import type { StartPosition } from '../../../src/sources/kinesis/start-position.js';
 import type { RecordSink } from '../../../src/sources/source.js';
+import { type KinesisTestServer, startKinesisServer } from '../../helpers/kinesis-server.js';
 
 export interface Delivery {
   /** The shard the record came from (worked out from the positions). */
@@ -184,4 +185,53 @@ export function expectChildrenAfterParents(
       expect(first, `${child} read after ${parent}`).toBeGreaterThan(lastIndex.get(parent) ?? -1);
     }
   }
+}
+
+/** A kinesalite of its own for each test of the describe block this is called in. */
+export function useKinesisServer(): () => KinesisTestServer {
+  let server: KinesisTestServer | undefined;
+  beforeEach(async () => {
+    server = await startKinesisServer();
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  return () => {
+    if (server === undefined) throw new Error('the Kinesis server is started for each test only');
+    return server;
+  };
+}
+
+/** An error as the SDK gives an AWS service's: its name is the error code. */
+export function awsError(name: string, message: string): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
+/**
+ * Counts calls per command and lets `fault` decide, per call, to fail before
+ * sending, or after the response came back (the records are then lost to the
+ * caller, as when a connection breaks late).
+ */
+export function injectFaults(
+  client: KinesisClient,
+  fault: (command: string, n: number) => { when: 'before' | 'after'; error: Error } | undefined,
+): Map<string, number> {
+  const calls = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = context.commandName ?? '';
+      const n = (calls.get(command) ?? 0) + 1;
+      calls.set(command, n);
+      const injected = fault(command, n);
+      if (injected?.when === 'before') throw injected.error;
+      const result = await next(args);
+      if (injected?.when === 'after') throw injected.error;
+      return result;
+    },
+    { step: 'initialize', name: 'testFaultInjection' },
+  );
+  return calls;
 }

@@ -2,26 +2,17 @@
  * ShardLister on kinesalite: every shard across pages, the retention period,
  * and a missing stream.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ShardLister } from '../../../src/sources/kinesis/lister.js';
-import {
-  createStream,
-  type KinesisTestServer,
-  startKinesisServer,
-} from '../../helpers/kinesis-server.js';
+import { createStream } from '../../helpers/kinesis-server.js';
+import { useKinesisServer } from './harness.js';
 
 describe('ShardLister', () => {
-  let server: KinesisTestServer;
-  beforeEach(async () => {
-    server = await startKinesisServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+  const kinesis = useKinesisServer();
 
   it('lists every shard across pages and reads the retention period', async () => {
-    await createStream(server.admin, 'listed', 5);
-    const client = server.client();
+    await createStream(kinesis().admin, 'listed', 5);
+    const client = kinesis().client();
     const lister = new ShardLister({ client, stream: 'listed', pageSize: 2 });
     const shards = await lister.listShards();
     expect(shards.map((s) => s.id)).toEqual([0, 1, 2, 3, 4].map((n) => `shardId-00000000000${n}`));

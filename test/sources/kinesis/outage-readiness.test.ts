@@ -5,49 +5,28 @@
  * the failure is certain; a throttled stream stays healthy. Faults come
  * through the client's middleware; the server is a real kinesalite.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createStream,
-  type KinesisTestServer,
-  putRecords,
-  startKinesisServer,
-  waitFor,
-} from '../../helpers/kinesis-server.js';
-import { makeSource, range } from './harness.js';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { describe, expect, it } from 'vitest';
+import { createStream, putRecords, waitFor } from '../../helpers/kinesis-server.js';
+import { awsError, injectFaults, makeSource, range, useKinesisServer } from './harness.js';
 
 /** Makes GetRecords fail with `name` while `failing()` says so. */
-function failGetRecords(
-  client: ReturnType<KinesisTestServer['client']>,
-  name: string,
-  failing: () => boolean,
-): void {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (failing() && context.commandName === 'GetRecordsCommand') {
-        const err = new Error(`${name} (injected)`);
-        err.name = name;
-        throw err;
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'fail-get-records' },
+function failGetRecords(client: KinesisClient, name: string, failing: () => boolean): void {
+  injectFaults(client, (command) =>
+    failing() && command === 'GetRecordsCommand'
+      ? { when: 'before', error: awsError(name, `${name} (injected)`) }
+      : undefined,
   );
 }
 
 describe('KinesisSource readiness and health while its reads fail', () => {
-  let server: KinesisTestServer;
-  beforeEach(async () => {
-    server = await startKinesisServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+  const kinesis = useKinesisServer();
 
   it('access denied mid-run: not ready after 3 failed reads, not healthy either, then both recover', async () => {
     const stream = 'denied-mid-run';
-    await createStream(server.admin, stream, 2);
-    await putRecords(server.admin, stream, range('r', 20));
-    const client = server.client();
+    await createStream(kinesis().admin, stream, 2);
+    await putRecords(kinesis().admin, stream, range('r', 20));
+    const client = kinesis().client();
     let deny = false;
     failGetRecords(client, 'AccessDeniedException', () => deny);
     const t = makeSource(client, stream, {
@@ -77,8 +56,8 @@ describe('KinesisSource readiness and health while its reads fail', () => {
 
   it('throttling for a few calls keeps the source ready and healthy', async () => {
     const stream = 'throttled';
-    await createStream(server.admin, stream, 1);
-    const client = server.client();
+    await createStream(kinesis().admin, stream, 1);
+    const client = kinesis().client();
     let throttled = 0;
     failGetRecords(client, 'ProvisionedThroughputExceededException', () => {
       if (throttled === 0 || throttled > 6) return false;

@@ -4,29 +4,25 @@
  * health say so, it recovers, and its position stays intact.
  */
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KINESIS_ERRORS } from '../../../src/metrics/catalog.js';
+import { createStream, putRecords, waitFor } from '../../helpers/kinesis-server.js';
 import {
-  createStream,
-  type KinesisTestServer,
-  putRecords,
-  startKinesisServer,
-  waitFor,
-} from '../../helpers/kinesis-server.js';
-import { makeSource, metricSum, range, sorted } from './harness.js';
+  awsError,
+  injectFaults,
+  makeSource,
+  metricSum,
+  range,
+  sorted,
+  useKinesisServer,
+} from './harness.js';
 
 describe('KinesisSource when the stream or the server is missing', () => {
-  let server: KinesisTestServer;
-  beforeEach(async () => {
-    server = await startKinesisServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+  const kinesis = useKinesisServer();
 
   it('reports a missing stream in readiness, then recovers once it exists', async () => {
     const stream = 'created-later';
-    const client = server.client();
+    const client = kinesis().client();
     const t = makeSource(client, stream, { shardListIntervalMs: 100, maxBackoffMs: 100 });
     await t.start(); // does not reject
     const missing = t.source.readiness();
@@ -43,11 +39,11 @@ describe('KinesisSource when the stream or the server is missing', () => {
       'retried listings',
     );
 
-    await createStream(server.admin, stream, 2);
+    await createStream(kinesis().admin, stream, 2);
     await waitFor(() => t.source.readiness().ok, 5000, 'readiness');
     expect(t.source.readiness().reason).toBe(`all 2 open shards of stream ${stream} read`);
     const records = range('late', 200);
-    await putRecords(server.admin, stream, records);
+    await putRecords(kinesis().admin, stream, records);
     await waitFor(() => t.deliveries.length >= records.length, 10_000, 'records');
     await new Promise((r) => setTimeout(r, 200));
     expect(t.source.health().ok).toBe(true);
@@ -59,11 +55,11 @@ describe('KinesisSource when the stream or the server is missing', () => {
   it('reflects a stopped server in readiness and health and resumes after its restart', async () => {
     const stream = 'server-restart';
     const createdAt = Date.now();
-    await createStream(server.admin, stream, 2);
+    await createStream(kinesis().admin, stream, 2);
     const before = range('before', 200);
-    await putRecords(server.admin, stream, before);
+    await putRecords(kinesis().admin, stream, before);
 
-    const client = server.client();
+    const client = kinesis().client();
     const t = makeSource(client, stream, {
       shardListIntervalMs: 100,
       maxBackoffMs: 200,
@@ -73,7 +69,7 @@ describe('KinesisSource when the stream or the server is missing', () => {
     await waitFor(() => t.deliveries.length >= before.length, 10_000, 'records before');
     expect(t.source.readiness().ok).toBe(true);
 
-    await server.stop();
+    await kinesis().stop();
     // A call in flight when the server stopped fails first with ECONNRESET: wait
     // for the reason of the calls that find no server, not the first failure.
     await waitFor(
@@ -88,14 +84,14 @@ describe('KinesisSource when the stream or the server is missing', () => {
     expect(t.source.health().reason).toMatch(/no shard reader made progress/);
 
     // kinesalite keeps streams in memory only: the restarted server has none.
-    await server.restart();
+    await kinesis().restart();
     await waitFor(() => /not found/.test(t.source.readiness().reason), 5000, 'stream not found');
     // kinesalite's sequence numbers carry the shard creation time in seconds:
     // recreate the stream in a later second than the first one, as real streams are.
     await new Promise((r) => setTimeout(r, Math.max(0, createdAt + 1100 - Date.now())));
-    await createStream(server.admin, stream, 2);
+    await createStream(kinesis().admin, stream, 2);
     const after = range('after', 200);
-    await putRecords(server.admin, stream, after);
+    await putRecords(kinesis().admin, stream, after);
     await waitFor(
       () => t.deliveries.length >= before.length + after.length,
       10_000,
@@ -117,31 +113,23 @@ describe('KinesisSource when the stream or the server is missing', () => {
 });
 
 describe('KinesisSource when access is denied or the server is gone at stop()', () => {
-  let server: KinesisTestServer;
-  beforeEach(async () => {
-    server = await startKinesisServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+  const kinesis = useKinesisServer();
 
   it('reports access denied in readiness, logs it once per change, and recovers', async () => {
     const stream = 'denied';
-    await createStream(server.admin, stream, 1);
-    const client = server.client();
+    await createStream(kinesis().admin, stream, 1);
+    const client = kinesis().client();
     let deny = true;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (deny && context.commandName === 'ListShardsCommand') {
-          const err = new Error(
-            'User: arn:aws:iam::123456789012:user/x is not authorized to perform: kinesis:ListShards',
-          );
-          err.name = 'AccessDeniedException';
-          throw err;
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'deny' },
+    injectFaults(client, (command) =>
+      deny && command === 'ListShardsCommand'
+        ? {
+            when: 'before',
+            error: awsError(
+              'AccessDeniedException',
+              'User: arn:aws:iam::123456789012:user/x is not authorized to perform: kinesis:ListShards',
+            ),
+          }
+        : undefined,
     );
     const lines: { msg: string; level: number }[] = [];
     const logger = pino(
@@ -179,13 +167,13 @@ describe('KinesisSource when access is denied or the server is gone at stop()', 
 
   it('stops within a short time while the server is unreachable, its position intact', async () => {
     const stream = 'stop-while-down';
-    await createStream(server.admin, stream, 2);
-    await putRecords(server.admin, stream, range('r', 50));
-    const client = server.client();
+    await createStream(kinesis().admin, stream, 2);
+    await putRecords(kinesis().admin, stream, range('r', 50));
+    const client = kinesis().client();
     const t = makeSource(client, stream, { maxBackoffMs: 10_000 });
     await t.start();
     await waitFor(() => t.deliveries.length >= 50, 5000, 'records');
-    await server.stop();
+    await kinesis().stop();
     await waitFor(
       async () => (await metricSum(t.registry, KINESIS_ERRORS, { code: 'ECONNREFUSED' })) >= 2,
       5000,

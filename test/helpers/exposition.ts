@@ -29,6 +29,12 @@ export async function expositionOf(
 }
 
 /** A fixture event under test/fixtures/events, as one compact JSON line. */
+/** Hands each record to the counting's pipeline; returns the counting. */
+export function feed(core: Counting, records: readonly string[]): Counting {
+  for (const record of records) core.pipeline.handle(record);
+  return core;
+}
+
 export function fixtureLine(name: string): string {
   const text = readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), 'utf8');
   return JSON.stringify(JSON.parse(text));

@@ -13,6 +13,7 @@ import { RecentList } from '../../src/kinds/recent-failures.js';
 import { captureState, DurableState, restoreState } from '../../src/state/durable-state.js';
 import { FileStateStore } from '../../src/state/file-state-store.js';
 import {
+  feed,
   fixtureEvent,
   fixtureLine,
   freshCore,
@@ -35,11 +36,6 @@ const NOT_FAILED = [
   'task-stopped-user-initiated.json',
   'task-stopped-external-no-stop-code.json',
 ];
-
-function feed(core: Counting, records: readonly string[]): Counting {
-  for (const record of records) core.pipeline.handle(record);
-  return core;
-}
 
 /** A stop event of a task of its own, `seconds` after a base time, by the OOM fixture. */
 function oomStop(n: number, seconds: number): string {

@@ -8,7 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { type Counting, createCounting } from '../../../src/counting.js';
 import { recentFailuresJson } from '../../../src/http/landing-page.js';
 import { captureState, restoreState } from '../../../src/state/durable-state.js';
-import { fixtureEvent, freshCore, replayConfig, silentLogger } from '../../helpers/exposition.js';
+import {
+  feed,
+  fixtureEvent,
+  freshCore,
+  replayConfig,
+  silentLogger,
+} from '../../helpers/exposition.js';
+import { expectListSavedAndRestored } from '../../helpers/failure-lists.js';
 
 const KIND = 'hook-state-change';
 
@@ -29,11 +36,6 @@ function hookEvent(
   detail.hookType = 'AWS_LAMBDA';
   detail.updatedAt = `${at}.000000000Z`;
   return JSON.stringify(event);
-}
-
-function feed(core: Counting, records: readonly string[]): Counting {
-  for (const record of records) core.pipeline.handle(record);
-  return core;
 }
 
 const listed = (core: Counting) => core.recentFailures().hooks;
@@ -102,23 +104,12 @@ describe('hook failures', () => {
   });
 
   it('is saved with the state and restored; a state saved before the list restores it empty', () => {
-    const records = [hookEvent(1, 'failed', 3), hookEvent(2, 'failed', 4)];
-    const before = feed(freshCore(), records);
-    const saved = JSON.parse(JSON.stringify(captureState(before))) as {
-      kinds: Record<string, Record<string, unknown>>;
-    };
-    expect(saved.kinds[KIND]?.recentFailures).toHaveLength(2);
-    const after = freshCore();
-    restoreState(after, saved);
-    expect(listed(after)).toEqual(listed(before));
-    feed(after, records);
-    expect(listed(after)).toEqual(listed(before));
-
-    delete saved.kinds[KIND]?.recentFailures;
-    const old = freshCore();
-    restoreState(old, saved);
-    expect(listed(old)).toEqual([]);
-    expect(old.tracked()).toBe(before.tracked());
+    expectListSavedAndRestored(
+      KIND,
+      [hookEvent(1, 'failed', 3), hookEvent(2, 'failed', 4)],
+      listed,
+      2,
+    );
   });
 
   it('refuses a malformed saved entry, keeping what it had', () => {

@@ -23,7 +23,7 @@ import { DurableState } from '../../../src/state/durable-state.js';
 import { FileStateStore } from '../../../src/state/file-state-store.js';
 import { METRIC_CATALOG } from '../../../tools/catalog.js';
 import { renderMetricsReference } from '../../../tools/docs/metrics-reference.js';
-import { replayConfig, sample, silentLogger, sumOf } from '../../helpers/exposition.js';
+import { feed, replayConfig, sample, silentLogger, sumOf } from '../../helpers/exposition.js';
 import { TOY_BREAKS, TOY_DETAIL_TYPE, TOY_STATE_CHANGE } from './toy-state-change/kind.js';
 
 const TOY_FOLDER = new URL('./toy-state-change/', import.meta.url);
@@ -51,10 +51,7 @@ const RECORDS = [
 ];
 const SERIES = `${TOY_BREAKS}{aws_account_id="123456789012",aws_region="eu-west-1",ecs_cluster="prod",ecs_service="web"}`;
 
-function fed(counting: Counting, records = RECORDS): Counting {
-  for (const record of records) counting.pipeline.handle(record);
-  return counting;
-}
+const fed = (counting: Counting, records = RECORDS): Counting => feed(counting, records);
 
 describe('a toy kind', () => {
   it('takes one file in its folder and one line in the registry', () => {
